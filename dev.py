@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Set up and run controlroom with nothing but Python 3.11+.
+
+    python3 dev.py serve [ARGS]   install into .venv and start the service (demo data included)
+    python3 dev.py test [ARGS]    install with the test tools and run the whole test suite
+    python3 dev.py lint           ruff and mypy
+
+The virtual environment lives in .venv next to this file. It is (re)installed when missing or
+when pyproject.toml has changed since the last install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _run(*args: str | Path) -> int:
+    return subprocess.call([str(a) for a in args], cwd=ROOT)
+
+
+def ensure_installed(extra: str | None) -> None:
+    """Create .venv and install the project (with ``extra``) unless already up to date."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"controlroom needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    spec = f".[{extra}]" if extra else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+    stamp = VENV / f".installed-{extra or 'base'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    print(f"installing controlroom{'[' + extra + ']' if extra else ''} into .venv ...", flush=True)
+    quiet = ["--quiet"] if os.environ.get("CI") else []
+    code = _run(BIN / "python", "-m", "pip", "install", *quiet, "--upgrade", "pip")
+    code = code or _run(BIN / "python", "-m", "pip", "install", *quiet, "-e", spec)
+    if code:
+        sys.exit(f"installation failed (exit {code}); see the pip output above")
+    stamp.write_text(digest)
+
+
+def main(argv: list[str]) -> int:
+    command, rest = (argv[0], argv[1:]) if argv else ("", [])
+    if command == "serve":
+        ensure_installed(None)
+        return _run(BIN / "controlroom", "serve", *rest)
+    if command == "test":
+        ensure_installed("test")
+        return _run(BIN / "python", "-m", "pytest", *rest)
+    if command == "lint":
+        ensure_installed("test")
+        return (
+            _run(BIN / "ruff", "check", "src", "tests", "bench", "dev.py")
+            or _run(BIN / "ruff", "format", "--check", "src", "tests", "bench", "dev.py")
+            or _run(BIN / "mypy")
+            or _run(BIN / "lint-imports")
+        )
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

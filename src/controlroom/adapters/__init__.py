@@ -1,0 +1,1 @@
+"""Adapters: files, databases, pub/sub, telephony, location providers, documents."""

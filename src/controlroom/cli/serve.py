@@ -1,0 +1,26 @@
+"""``controlroom serve``: run the web service."""
+
+from __future__ import annotations
+
+import click
+
+from controlroom.config import load_settings
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on [default: CONTROLROOM_HOST].")
+@click.option("--port", default=None, type=int, help="Port [default: CONTROLROOM_PORT].")
+def serve(host: str | None, port: int | None) -> None:
+    """Start the web service (API, console and public pages)."""
+    import uvicorn
+
+    from controlroom.web.app import create_app
+
+    settings = load_settings()
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level,
+    )

@@ -1,0 +1,41 @@
+"""Settings, read from environment variables prefixed ``CONTROLROOM_``.
+
+Every setting is documented in docs/configuration.md; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data directory (created on first use)."""
+    data_dir = Path(user_data_dir("controlroom", appauthor=False))
+    return f"sqlite:///{data_dir / 'controlroom.db'}"
+
+
+class Settings(BaseSettings):
+    """controlroom's settings. Field names are the variable names without the prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="CONTROLROOM_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL of the database; SQLite file in the user data dir by default.",
+    )
+    policy: str = Field(
+        default="dcp-p-042",
+        description="The force policy: the name of a shipped policy or a path to a TOML file.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `controlroom serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `controlroom serve` uses.")
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
+
+
+def load_settings() -> Settings:
+    """Settings from the environment."""
+    return Settings()

@@ -1,0 +1,58 @@
+"""Domain errors. The web layer maps each kind to one HTTP status; the CLI to one exit code."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    #: short machine-readable code, stable across releases
+    code = "domain_error"
+
+    def __init__(self, message: str, *, field: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.hint = hint
+
+    def as_dict(self) -> dict[str, str]:
+        """The error as a JSON-friendly mapping: code, message and, when known, field and hint."""
+        out = {"code": self.code, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+class InvalidInput(DomainError):
+    """Input that cannot be processed as given (empty text, unknown channel, too long...)."""
+
+    code = "invalid_input"
+
+
+class PolicyError(DomainError):
+    """A policy that is inconsistent: unknown paragraph, agency or grade referenced, bad rule."""
+
+    code = "invalid_policy"
+
+
+class NotFound(DomainError):
+    """A thing looked up by id that does not exist."""
+
+    code = "not_found"
+
+
+class PolicyViolation(DomainError):
+    """An action the force's policy forbids. Always names the paragraph."""
+
+    code = "policy_violation"
+
+    def __init__(self, message: str, *, paragraph: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.paragraph = paragraph
+
+    def as_dict(self) -> dict[str, str]:
+        out = super().as_dict()
+        out["paragraph"] = self.paragraph
+        return out

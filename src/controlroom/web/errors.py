@@ -1,0 +1,75 @@
+"""The one place that turns errors into HTTP answers. No traceback ever reaches a client."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from controlroom.domain.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PolicyError,
+    PolicyViolation,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_FOR_ERROR: dict[type[DomainError], int] = {
+    InvalidInput: 400,
+    NotFound: 404,
+    PolicyViolation: 409,
+    PolicyError: 500,
+}
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status for a domain error: the most specific class listed wins."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_FOR_ERROR:
+            return STATUS_FOR_ERROR[cls]  # type: ignore[index]
+    return 400
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map domain errors, request-validation errors and anything unexpected to JSON answers."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"error": exc.as_dict()}, status_code=status_for(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": _location(tuple(err.get("loc", ()))), "message": str(err.get("msg", ""))}
+            for err in exc.errors()
+        ]
+        first = problems[0] if problems else {"field": "body", "message": "invalid request"}
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "invalid_request",
+                    "message": f"{first['field']}: {first['message']}",
+                    "field": first["field"],
+                    "hint": "see the OpenAPI schema at /docs for the expected shape",
+                    "problems": problems,
+                }
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return JSONResponse(
+            {"error": {"code": "internal_error", "message": "unexpected server error; logged"}},
+            status_code=500,
+        )
