@@ -58,6 +58,7 @@ class Tense(StrEnum):
     RECENT = "recent"  # "just", "a minute ago": treated as happening for emergency purposes
     PAST = "past"  # "yesterday", "last week", "came home to find"
     HABITUAL = "habitual"  # "keeps", "every night", "it's happened before"
+    REPORTED = "reported"  # "I want to report...": told as a report, not as it unfolds
 
 
 class VulnerabilityFlag(StrEnum):
@@ -139,6 +140,7 @@ class Escalation:
     when: When
     paragraph: str
     group: str
+    agency: str | None = None  # the emergency service to send, when not the police
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,8 @@ class MatterRule:
     ``patterns`` are regular expressions matched case-insensitively on whole words.
     ``route``/``agency``/``grade`` say where the matter goes when it is not an emergency;
     ``emergency`` (optional) says when it becomes one. ``suppresses`` lists rule ids that this,
-    more specific, rule cancels when both match (e.g. a "stolen parking space" is no theft).
+    more specific, rule cancels when both match in one sentence (e.g. a "stolen parking space" is
+    no theft); ``*`` cancels every other matter in the sentence (e.g. a crime in a TV drama).
     """
 
     id: str
@@ -348,8 +351,9 @@ def validate_policy(policy: Policy) -> list[str]:
             problems.append(f"{where}.agency: an other_agency rule must name the agency")
         if rule.emergency is not None:
             need_paragraph(f"{where}.emergency", rule.emergency.paragraph)
+            need_agency(f"{where}.emergency", rule.emergency.agency)
         for target in rule.suppresses:
-            if target not in rule_ids:
+            if target != "*" and target not in rule_ids:
                 problems.append(f"{where}.suppresses: no rule has the id {target!r}")
     for override in rulebook.overrides:
         where = f"rulebook.overrides.{override.id}"

@@ -39,6 +39,7 @@ class ReasonKind(StrEnum):
     SUPPRESSION = "suppression"  # a more specific matter cancelled a general one
     VULNERABILITY = "vulnerability"
     DEFAULT = "default"  # nothing recognised: the route's default applies
+    CHANNEL = "channel"  # what the route means for the channel used (e.g. an inappropriate 999)
 
 
 class Level(StrEnum):

@@ -1,0 +1,252 @@
+"""Reading a text against a compiled rulebook: what matters it mentions, when, and what rules
+them out. The decision is made from these findings in :mod:`engine`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from controlroom.domain.policy import MatterRule, OverrideRule, Tense, VulnerabilityRule, When
+from controlroom.domain.triage.compiled import CompiledRulebook
+from controlroom.domain.triage.decision import Span
+from controlroom.domain.triage.text import Segments, segment, words_before
+
+
+class Aspect(StrEnum):
+    """How the words around a matter place it in time."""
+
+    PROGRESSIVE = "progressive"  # "is breaking in", "being followed"
+    EXISTENTIAL = "existential"  # "there's a fight", "there has been a crash"
+    COMPLETED = "completed"  # "was stolen", "broke into", "has been burgled"
+    BARE = "bare"  # no verb tells: "drink driver on the A5"
+
+
+@dataclass
+class TimeHit:
+    """A time cue found in the text."""
+
+    tense: Tense
+    cue: str
+    span: Span
+    sentence: int
+
+
+@dataclass
+class MatterFinding:
+    """One matter found in the text, and everything that bears on it."""
+
+    rule: MatterRule
+    span: Span
+    sentence: int
+    aspect: Aspect
+    time: TimeHit | None = None
+    negated_by: Span | None = None
+    suppressed_by: MatterFinding | None = None
+    cancelled_by: tuple[OverrideRule, Span] | None = None
+    escalated: bool = False
+
+    @property
+    def active(self) -> bool:
+        """True when the matter counts: neither denied nor displaced by a more specific one."""
+        return self.negated_by is None and self.suppressed_by is None
+
+
+@dataclass
+class Reading:
+    """All findings for one text."""
+
+    text: str
+    matters: list[MatterFinding] = field(default_factory=list)
+    overrides: list[tuple[OverrideRule, Span]] = field(default_factory=list)
+    times: list[TimeHit] = field(default_factory=list)
+    vulnerabilities: list[tuple[VulnerabilityRule, Span]] = field(default_factory=list)
+
+
+_WORDS = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_AUX_PRESENT = {"is", "are", "am"}
+_AUX_PROGRESSIVE = {"be", "being", "was", "were", "keep", "keeps", "still"}
+_AUX_COMPLETED = {"was", "were", "had", "has", "have", "got", "been", "did"}
+_CONTRACTED_PROGRESSIVE = ("'s", "'re", "'m")
+_CONTRACTED_COMPLETED = ("'ve", "'d")
+_EXISTENTIAL = re.compile(
+    r"\bthere(?:'s|'re| is| are| was| were| has been| have been|'s been|'ve been)\b", re.I
+)
+# Speech acts: "I'm calling because my bike was stolen" is not a crime in progress.
+_SPEECH_ACT = re.compile(
+    r"^(?:calling|ringing|phoning|reporting|wondering|writing|asking|hoping|trying|going|"
+    r"looking|getting|contacting|messaging|chatting|texting|emailing|thinking|worried|worrying)$",
+    re.I,
+)
+_PAST_FORM = re.compile(
+    r"\b(?:\w+ed|stole|stolen|broke|broken|took|taken|ran|run off|hit|beat|beaten|threw|"
+    r"thrown|fought|left|came|went|gone|bit|bitten|cut|nicked|lost|found|had|made off)\b",
+    re.I,
+)
+
+
+def _aspect(text: str, start: int, end: int, segments: Segments) -> Aspect:
+    """How the match itself, then the words just before it, place it in time."""
+    matched = [word.lower() for word in _WORDS.findall(text, start, end)]
+    ing_here = any(word.endswith("ing") for word in matched)
+    # A match may carry its own verb: "the road is blocked", "shots have been fired".
+    found = _aspect_of_words(matched, ing_here)
+    if found is not None:
+        return found
+    clause_start = segments.clause_start(start)
+    if _EXISTENTIAL.search(text, clause_start, start):
+        return Aspect.EXISTENTIAL
+    before = [m.group().lower() for m in words_before(text, start, 3, clause_start)]
+    found = _aspect_of_words(before, ing_here)
+    if found is not None:
+        return found
+    if _PAST_FORM.search(text, start, end):
+        return Aspect.COMPLETED
+    if ing_here:
+        return Aspect.PROGRESSIVE
+    return Aspect.BARE
+
+
+def _aspect_of_words(words: list[str], ing_here: bool) -> Aspect | None:
+    if "being" in words:
+        return Aspect.PROGRESSIVE
+    present = any(w in _AUX_PRESENT or w.endswith(_CONTRACTED_PROGRESSIVE) for w in words)
+    if ing_here and (present or any(w in _AUX_PROGRESSIVE for w in words)):
+        return Aspect.PROGRESSIVE
+    if any(w in _AUX_COMPLETED or w.endswith(_CONTRACTED_COMPLETED) for w in words):
+        return Aspect.COMPLETED
+    if present:
+        return Aspect.PROGRESSIVE
+    return None
+
+
+def _negation(book: CompiledRulebook, text: str, start: int, segments: Segments) -> Span | None:
+    """The denial standing just before ``start`` in its clause ("no", "not", "isn't"...)."""
+    clause_start = segments.clause_start(start)
+    window = words_before(text, start, book.negation_window, clause_start)
+    if not window:
+        return None
+    window_start = window[0].start()
+    last = None
+    for m in book.negation.finditer(text, window_start, start):
+        last = m
+    if last is None:
+        return None
+    return Span(last.start(), last.end(), text[last.start() : last.end()])
+
+
+def read(book: CompiledRulebook, text: str) -> Reading:
+    """Find every matter, override, time cue and vulnerability marker in ``text``.
+
+    ``text`` must already be normalised (see :func:`controlroom.domain.triage.text.normalise`);
+    spans refer to it and so to the original.
+    """
+    segments = segment(text)
+    reading = Reading(text=text)
+    for tense, cue in book.time_cues:
+        for m in cue.pattern.finditer(text):
+            span = Span(m.start(), m.end(), m.group())
+            reading.times.append(TimeHit(tense, cue.rule.id, span, segments.sentence_of(m.start())))
+    for item in book.overrides:
+        for m in item.pattern.finditer(text):
+            if _negation(book, text, m.start(), segments) is None:
+                reading.overrides.append((item.rule, Span(m.start(), m.end(), m.group())))
+    for vulnerability in book.vulnerabilities:
+        for m in vulnerability.pattern.finditer(text):
+            if _negation(book, text, m.start(), segments) is None:
+                span = Span(m.start(), m.end(), m.group())
+                reading.vulnerabilities.append((vulnerability.rule, span))
+    for matter in book.matters:
+        for m in matter.pattern.finditer(text):
+            reading.matters.append(
+                MatterFinding(
+                    rule=matter.rule,
+                    span=Span(m.start(), m.end(), m.group()),
+                    sentence=segments.sentence_of(m.start()),
+                    aspect=_aspect(text, m.start(), m.end(), segments),
+                    negated_by=_negation(book, text, m.start(), segments),
+                )
+            )
+    _suppress(reading)
+    for finding in reading.matters:
+        if finding.active and finding.rule.emergency is not None:
+            finding.time = _time_for(finding, reading.times)
+            finding.escalated = _escalates(finding)
+    _apply_overrides(reading, segments)
+    return reading
+
+
+def _suppress(reading: Reading) -> None:
+    """Let more specific matters displace the general ones they name, in the same sentence."""
+    for finding in reading.matters:
+        if finding.negated_by is not None or not finding.rule.suppresses:
+            continue
+        targets = finding.rule.suppresses
+        for other in reading.matters:
+            if other is finding or other.sentence != finding.sentence:
+                continue
+            if other.suppressed_by is not None:
+                continue
+            if "*" in targets and (other.rule.suppresses or _always_emergency(other.rule)):
+                # A blanket suppression (e.g. "on TV") never cancels a specific rule or an
+                # inherent emergency such as "unconscious": safety first.
+                continue
+            if "*" in targets or other.rule.id in targets:
+                other.suppressed_by = finding
+
+
+_IMMEDIATE = (Tense.NOW, Tense.RECENT)
+_NOT_NOW = (Tense.PAST, Tense.HABITUAL)
+
+
+def _always_emergency(rule: MatterRule) -> bool:
+    return rule.emergency is not None and rule.emergency.when is When.ALWAYS
+
+
+def _time_for(finding: MatterFinding, times: list[TimeHit]) -> TimeHit | None:
+    """The time cue that governs a matter: its own sentence first, then the whole text.
+
+    In the matter's sentence a cue of now or just-happened wins over one of the past; across the
+    text, a past or habitual cue counts only when nothing anywhere says it is happening now.
+    """
+    own = [hit for hit in times if hit.sentence == finding.sentence]
+    for group in (own, times):
+        for wanted in (_IMMEDIATE, _NOT_NOW):
+            hits = [hit for hit in group if hit.tense in wanted]
+            if hits:
+                return hits[0]
+    reported = [hit for hit in own if hit.tense is Tense.REPORTED]
+    return reported[0] if reported else None
+
+
+def _escalates(finding: MatterFinding) -> bool:
+    """Whether the matter, placed in time as found, meets its emergency condition."""
+    assert finding.rule.emergency is not None
+    when = finding.rule.emergency.when
+    tense = finding.time.tense if finding.time else None
+    if tense in _IMMEDIATE:
+        return True
+    if tense in _NOT_NOW:  # past or habitual, and nothing says now
+        return False
+    if when is When.ALWAYS:
+        return True
+    if when is When.PRESENT:
+        if finding.aspect in (Aspect.PROGRESSIVE, Aspect.EXISTENTIAL):
+            return True
+        # A bare mention ("drink driver on the A5") counts as now, unless told as a report.
+        return finding.aspect is Aspect.BARE and tense is not Tense.REPORTED
+    return False
+
+
+def _apply_overrides(reading: Reading, segments: Segments) -> None:
+    """Cancel escalations that explicit words rule out ("nobody is hurt", "they've gone")."""
+    for rule, span in reading.overrides:
+        sentence = segments.sentence_of(span.start)
+        for finding in reading.matters:
+            if not finding.escalated or finding.rule.emergency is None:
+                continue
+            if rule.scope == "sentence" and finding.sentence != sentence:
+                continue
+            if "*" in rule.cancels or finding.rule.emergency.group in rule.cancels:
+                finding.escalated = False
+                finding.cancelled_by = (rule, span)
