@@ -29,7 +29,7 @@ def _run(*args: str | Path) -> int:
 
 def ensure_installed(extra: str | None) -> None:
     """Create .venv and install the project (with ``extra``) unless already up to date."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit(f"controlroom needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         print("creating .venv ...", flush=True)

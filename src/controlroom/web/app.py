@@ -8,6 +8,7 @@ from controlroom import __version__
 from controlroom.bootstrap import policy_for
 from controlroom.config import Settings, load_settings
 from controlroom.domain.policy import Policy
+from controlroom.web.api import install_api
 from controlroom.web.errors import install_error_handlers
 
 
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None, *, policy: Policy | None = None
     app.state.settings = settings
     app.state.policy = policy or policy_for(settings)
     install_error_handlers(app)
+    install_api(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness check")
     def healthz() -> dict[str, str]:

@@ -30,11 +30,13 @@ def status_for(error: DomainError) -> int:
     """The HTTP status for a domain error: the most specific class listed wins."""
     for cls in type(error).__mro__:
         if cls in STATUS_FOR_ERROR:
-            return STATUS_FOR_ERROR[cls]  # type: ignore[index]
+            return STATUS_FOR_ERROR[cls]
     return 400
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
+def _location(loc: tuple[int | str, ...], kind: str) -> str:
+    if kind == "json_invalid":  # the location is a character position in the body
+        return "body"
     parts = [str(part) for part in loc if part not in ("body", "query", "path")]
     return ".".join(parts) or "body"
 
@@ -49,7 +51,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"field": _location(tuple(err.get("loc", ()))), "message": str(err.get("msg", ""))}
+            {
+                "field": _location(tuple(err.get("loc", ())), str(err.get("type", ""))),
+                "message": str(err.get("msg", "")),
+            }
             for err in exc.errors()
         ]
         first = problems[0] if problems else {"field": "body", "message": "invalid request"}

@@ -1,0 +1,202 @@
+"""``controlroom eval``: measure triage against labelled examples."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import click
+from click.exceptions import Exit
+
+from controlroom.adapters.eval_tsv import read_eval_tsv
+from controlroom.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_BAD_POLICY,
+    EXIT_FOUND_PROBLEMS,
+    Printer,
+    fail,
+    load_policy_or_exit,
+)
+from controlroom.domain.errors import InvalidInput, PolicyError
+from controlroom.domain.evaluation import (
+    ROUTE_ORDER,
+    Example,
+    Label,
+    Outcome,
+    Ratio,
+    Scores,
+    TargetCheck,
+    score,
+)
+from controlroom.domain.policy import Policy
+from controlroom.domain.triage import Channel, parse_channel
+from controlroom.services.triage import triage_text
+
+PROGRESS_EVERY = 1000
+CHANNELS = ", ".join(channel.value for channel in Channel)
+
+FIGURES: dict[str, tuple[str, str]] = {
+    # name -> (title, what the counts are)
+    "emergency_recall": ("Emergency recall", "emergency rows routed emergency"),
+    "false_emergencies": ("False emergencies", "non-emergency rows routed emergency"),
+    "police_matter_accuracy": ("Police matter? accuracy", "non-emergency rows routed correctly"),
+}
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Measure triage against labelled examples."""
+
+
+@eval_group.command("triage", short_help="Score triage against a labelled TSV file.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--misses", is_flag=True, help="List every wrongly routed row.")
+@click.option("--targets", is_flag=True, help="Exit 1 when a figure misses its target.")
+@click.option(
+    "--channel",
+    default=Channel.NINE_NINE_NINE.value,
+    show_default=True,
+    metavar="CHANNEL",
+    help=f"The channel every row is taken to have come by: {CHANNELS}.",
+)
+@click.option(
+    "--policy",
+    "policy_ref",
+    metavar="NAME_OR_PATH",
+    default=None,
+    help="A shipped policy's name or a policy file [default: CONTROLROOM_POLICY].",
+)
+def eval_triage(
+    file: Path, as_json: bool, misses: bool, targets: bool, channel: str, policy_ref: str | None
+) -> None:
+    """Triage every row of FILE (TSV: text, label, agency, source_url, kind) and score it.
+
+    Prints counts by label, emergency recall, false emergencies, "police matter?" accuracy
+    and the confusion table. Targets: recall 100%, false emergencies at most 3%, police
+    matter accuracy at least 95%; with --targets the exit code is 1 when one is missed.
+    """
+    try:
+        chosen = parse_channel(channel)
+    except InvalidInput as exc:
+        fail(exc, EXIT_BAD_INPUT)
+    try:
+        examples = read_eval_tsv(file)
+    except InvalidInput as exc:
+        fail(_located(exc.message, exc.hint), EXIT_BAD_INPUT)
+    if not examples:
+        fail(f"error: {file}: no rows to evaluate — add rows under the header", EXIT_BAD_INPUT)
+    policy = load_policy_or_exit(policy_ref)
+    scores = score(_outcomes(examples, policy, chosen, str(file)))
+
+    if as_json:
+        data = {"file": str(file), "policy": policy.force.policy_reference, "channel": chosen.value}
+        data.update(scores.as_dict())
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        out = Printer(sys.stdout)
+        print_scores(scores, out, source=str(file), policy=policy, channel=chosen)
+        if misses:
+            print_misses(scores, out)
+    if targets and not scores.meets():
+        raise Exit(EXIT_FOUND_PROBLEMS)
+
+
+def _outcomes(
+    examples: list[Example], policy: Policy, channel: Channel, source: str
+) -> Iterator[Outcome]:
+    for example in _with_progress(examples):
+        try:
+            decision = triage_text(example.text, channel, policy)
+        except PolicyError as exc:
+            fail(exc, EXIT_BAD_POLICY)
+        except InvalidInput as exc:
+            where = f"{source}, line {example.line}, column 'text'"
+            fail(_located(f"{where}: {exc.message}", exc.hint), EXIT_BAD_INPUT)
+        yield Outcome(example, decision.route)
+
+
+def _located(message: str, hint: str | None) -> str:
+    """An error whose message already says where (file, line, column), as one line."""
+    return f"error: {message}" + (f" — {hint}" if hint else "")
+
+
+def _with_progress(examples: list[Example]) -> Iterable[Example]:
+    """The examples; on a terminal, with a progress line on stderr every 1,000 rows."""
+    stderr = sys.stderr
+    isatty = getattr(stderr, "isatty", None)
+    if len(examples) < PROGRESS_EVERY or not (isatty and isatty()):
+        yield from examples
+        return
+    total = len(examples)
+    for done, example in enumerate(examples, start=1):
+        yield example
+        if done % PROGRESS_EVERY == 0 or done == total:
+            click.echo(f"\rtriaged {done:,} of {total:,} rows", file=stderr, nl=done == total)
+
+
+def _percent(ratio: Ratio) -> str:
+    value = ratio.value
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _target_text(check: TargetCheck) -> str:
+    sign = "≥" if check.higher_is_better else "≤"
+    target = f"{100 * float(check.target):g}%"
+    return f"target {sign} {target}" if check.target != 1 else "target 100%"
+
+
+def print_scores(
+    scores: Scores, out: Printer, *, source: str, policy: Policy, channel: Channel
+) -> None:
+    """Print the figures with their counts and the confusion table."""
+    out.line(
+        f"{scores.total:,} rows from {source}, triaged under {policy.force.policy_reference} "
+        f"as {channel.value} contacts"
+    )
+    out.line()
+    out.line(out.style("Rows by label", bold=True))
+    for label in Label:
+        out.line(f"  {label.value:<22}{scores.counts[label]:>6,}")
+    out.line(f"  {'total':<22}{scores.total:>6,}")
+    out.line()
+    out.line(out.style("Figures", bold=True))
+    for check in scores.checks():
+        title, what = FIGURES[check.name]
+        ratio = check.ratio
+        mark = out.style("met", fg="green") if check.met else out.style("MISSED", fg="red")
+        counts = f"{ratio.hits:,} of {ratio.total:,} {what}"
+        out.line(
+            f"  {title:<25}{_percent(ratio):>7}  {counts:<52} {_target_text(check):<14} {mark}"
+        )
+    out.line(
+        f"  {'All rows correct':<25}{_percent(scores.overall):>7}  "
+        f"{scores.overall.hits:,} of {scores.overall.total:,} rows"
+    )
+    out.line()
+    out.line(out.style("Confusion table (rows: label, columns: route)", bold=True))
+    widths = [max(len(route.value), 6) for route in ROUTE_ORDER]
+    head = "".join(f"  {route.value:>{w}}" for route, w in zip(ROUTE_ORDER, widths, strict=True))
+    out.line(f"  {'':<22}{head}  {'total':>6}")
+    for label in Label:
+        row = scores.confusion[label]
+        cells = "".join(
+            f"  {row[route]:>{w},}" for route, w in zip(ROUTE_ORDER, widths, strict=True)
+        )
+        out.line(f"  {label.value:<22}{cells}  {scores.counts[label]:>6,}")
+
+
+def print_misses(scores: Scores, out: Printer) -> None:
+    """List every wrongly routed row: line, label, route and text."""
+    out.line()
+    out.line(out.style(f"Misses ({len(scores.misses):,})", bold=True))
+    if not scores.misses:
+        out.line("  none")
+    for miss in scores.misses:
+        example = miss.example
+        out.line(
+            f"  line {example.line:<5} {example.label.value} → "
+            f"{out.style(miss.route.value, fg='red')}: {example.text}"
+        )

@@ -1,0 +1,151 @@
+"""The JSON API under ``/api``: its routers and the guard on request bodies.
+
+Bodies sent to ``/api/...`` are read before any route parses them, so an oversized body is
+refused with 413 without being held in memory whole, and a body that is not UTF-8 is refused
+with 400 in the API's error shape. The limit follows the policy's ``limits.max_text_chars``:
+6 bytes a character (the longest JSON escape, ``\\uXXXX``) plus 16 KiB; a batch may be
+:data:`BATCH_BODY_FACTOR` times that.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from controlroom.domain.policy import Policy
+from controlroom.web.api.triage import router as triage_router
+
+API_PREFIX = "/api/"
+BODY_BYTES_PER_CHAR = 6
+BODY_OVERHEAD_BYTES = 16 * 1024
+BATCH_BODY_FACTOR = 8
+#: paths whose bodies carry many texts, and how many single bodies they may weigh
+BODY_FACTORS: Mapping[str, int] = {"/api/triage/batch": BATCH_BODY_FACTOR}
+_METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+def install_api(app: FastAPI) -> None:
+    """Add the API's routes and its request-body guard to ``app``."""
+    app.include_router(triage_router)
+    app.add_middleware(BodyGuard)
+
+
+def body_limit(policy: Policy, path: str) -> int:
+    """The largest request body, in bytes, accepted at ``path`` under ``policy``."""
+    single = BODY_BYTES_PER_CHAR * policy.limits.max_text_chars + BODY_OVERHEAD_BYTES
+    return single * BODY_FACTORS.get(path.rstrip("/"), 1)
+
+
+class BodyGuard:
+    """ASGI middleware: 413 for an API body over :func:`body_limit`, 400 for one not UTF-8."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _METHODS_WITH_BODY
+            or not scope["path"].startswith(API_PREFIX)
+        ):
+            await self.app(scope, receive, send)
+            return
+        policy: Policy = scope["app"].state.policy
+        limit = body_limit(policy, scope["path"])
+        batch = BODY_FACTORS.get(scope["path"].rstrip("/"), 1) > 1
+        headers = Headers(scope=scope)
+        declared = _content_length(headers)
+        if declared is not None and declared > limit:
+            await _too_large(send, limit, policy, declared, batch=batch)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _too_large(send, limit, policy, None, batch=batch)
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body", False))
+        body = b"".join(chunks)
+        if _is_json(headers):
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                await _send_error(
+                    send,
+                    400,
+                    code="invalid_input",
+                    message=(
+                        f"the body is not valid UTF-8 "
+                        f"(byte 0x{body[exc.start]:02X} at byte {exc.start + 1})"
+                    ),
+                    hint="send JSON encoded as UTF-8",
+                )
+                return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _content_length(headers: Headers) -> int | None:
+    try:
+        return int(headers.get("content-length", ""))
+    except ValueError:
+        return None
+
+
+def _is_json(headers: Headers) -> bool:
+    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+async def _too_large(
+    send: Send, limit: int, policy: Policy, size: int | None, *, batch: bool
+) -> None:
+    told = f"{size:,} bytes" if size is not None else "larger than that"
+    await _send_error(
+        send,
+        413,
+        code="body_too_large",
+        message=f"the request body is {told}; the limit here is {limit:,} bytes",
+        hint=f"a text may be at most {policy.limits.max_text_chars:,} characters"
+        + ("; send fewer contacts per batch" if batch else ""),
+    )
+
+
+async def _send_error(send: Send, status: int, *, code: str, message: str, hint: str) -> None:
+    payload = {"error": {"code": code, "message": message, "field": "body", "hint": hint}}
+    body = json.dumps(payload).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode("ascii")),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
