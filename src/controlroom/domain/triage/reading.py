@@ -4,11 +4,13 @@ them out. The decision is made from these findings in :mod:`engine`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from controlroom.domain.policy import MatterRule, OverrideRule, Tense, VulnerabilityRule, When
-from controlroom.domain.triage.compiled import CompiledRulebook
+from controlroom.domain.triage.compiled import Compiled, CompiledRulebook
 from controlroom.domain.triage.decision import Span
 from controlroom.domain.triage.text import Segments, segment, words_before
 
@@ -143,28 +145,40 @@ def read(book: CompiledRulebook, text: str) -> Reading:
     """
     segments = segment(text)
     reading = Reading(text=text)
+    lowered = text.lower()
+    fast = len(lowered) == len(text)
+    candidates = book.candidates(lowered) if fast else set()
+
+    def hits(item: Compiled[Any]) -> Iterator[Span]:
+        if fast:
+            spans = item.finditer(lowered, candidates)
+        else:
+            spans = [m.span() for m in item.folding.finditer(text)]
+        for start, end in spans:
+            yield Span(start, end, text[start:end])
+
     for tense, cue in book.time_cues:
-        for m in cue.pattern.finditer(text):
-            span = Span(m.start(), m.end(), m.group())
-            reading.times.append(TimeHit(tense, cue.rule.id, span, segments.sentence_of(m.start())))
-    for item in book.overrides:
-        for m in item.pattern.finditer(text):
-            if _negation(book, text, m.start(), segments) is None:
-                reading.overrides.append((item.rule, Span(m.start(), m.end(), m.group())))
+        for span in hits(cue):
+            reading.times.append(
+                TimeHit(tense, cue.rule.id, span, segments.sentence_of(span.start))
+            )
+    for override in book.overrides:
+        for span in hits(override):
+            if _negation(book, text, span.start, segments) is None:
+                reading.overrides.append((override.rule, span))
     for vulnerability in book.vulnerabilities:
-        for m in vulnerability.pattern.finditer(text):
-            if _negation(book, text, m.start(), segments) is None:
-                span = Span(m.start(), m.end(), m.group())
+        for span in hits(vulnerability):
+            if _negation(book, text, span.start, segments) is None:
                 reading.vulnerabilities.append((vulnerability.rule, span))
     for matter in book.matters:
-        for m in matter.pattern.finditer(text):
+        for span in hits(matter):
             reading.matters.append(
                 MatterFinding(
                     rule=matter.rule,
-                    span=Span(m.start(), m.end(), m.group()),
-                    sentence=segments.sentence_of(m.start()),
-                    aspect=_aspect(text, m.start(), m.end(), segments),
-                    negated_by=_negation(book, text, m.start(), segments),
+                    span=span,
+                    sentence=segments.sentence_of(span.start),
+                    aspect=_aspect(text, span.start, span.end, segments),
+                    negated_by=_negation(book, text, span.start, segments),
                 )
             )
     _suppress(reading)
