@@ -29,8 +29,9 @@ from controlroom.domain.policy import (
 
 try:  # the standard library's own pattern parser; absent or changed -> no prefilter
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
-    from re._constants import BRANCH, LITERAL, SUBPATTERN  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the Python version
+
+    BRANCH, LITERAL, SUBPATTERN = _sre_parse.BRANCH, _sre_parse.LITERAL, _sre_parse.SUBPATTERN
+except (ImportError, AttributeError):  # pragma: no cover - depends on the Python version
     _sre_parse = None
 
 RuleT = TypeVar("RuleT")
@@ -229,7 +230,12 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
     )
     vulnerabilities = tuple(compile_rule(r, r.patterns, keys) for r in rulebook.vulnerabilities)
     index: dict[str, list[int]] = {}
-    every = [*matters, *overrides, *(cue for _, cue in time_cues), *vulnerabilities]
+    every: list[Compiled[Any]] = [
+        *matters,
+        *overrides,
+        *(cue for _, cue in time_cues),
+        *vulnerabilities,
+    ]
     for item in every:
         for part in item.parts:
             for piece in part.needs or ():

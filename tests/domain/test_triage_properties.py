@@ -1,0 +1,133 @@
+"""Properties triage must keep for any text, checked with generated inputs."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from controlroom.adapters.policy_file import load_policy
+from controlroom.domain.errors import InvalidInput
+from controlroom.domain.policy import Policy
+from controlroom.domain.triage import Decision, ReasonKind, make_contact_text, triage
+
+FRAGMENTS = [
+    "someone is breaking into my car",
+    "my bike was stolen",
+    "there's a fight outside the pub",
+    "a man has a knife",
+    "my neighbour is playing loud music",
+    "I want a lift home",
+    "there's a pothole in the road",
+    "my dad has collapsed",
+    "kids keep throwing stones at my window",
+    "I can smell gas",
+    "a car has crashed into a wall",
+    "my purse was taken from my bag",
+    "what time does the chemist open",
+    "I've been scammed online",
+    "my husband hit me",
+    "yesterday",
+    "last week",
+    "it keeps happening",
+    "I want to report",
+    "nobody is hurt",
+    "they've gone",
+    "my elderly mum",
+    "the kids are scared",
+]
+NEGATED = [
+    ("There is no knife involved.", "no"),
+    ("Nobody is hurt.", "Nobody"),
+    ("He doesn't have a weapon.", "n't"),
+    ("I'm not reporting a burglary.", "not"),
+    ("There was never a fight.", "never"),
+    ("They've gone and nobody is hurt.", "nobody"),
+    ("It's not an emergency.", "not"),
+    ("No one was injured in the crash.", "No one"),
+]
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@cache
+def _policy() -> Policy:
+    return load_policy("dcp-p-042")
+
+
+def _decide(text: str, channel: str = "999") -> Decision:
+    policy = _policy()
+    return triage(make_contact_text(text, channel, max_chars=policy.limits.max_text_chars), policy)
+
+
+texts = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map(
+    lambda parts: ". ".join(part[0].upper() + part[1:] for part in parts) + "."
+)
+
+
+@SETTINGS
+@given(texts)
+def test_adding_right_now_never_lowers_the_route(text: str) -> None:
+    before = _decide(text)
+    after = _decide(text + " It is happening right now.")
+    assert after.route.rank >= before.route.rank
+
+
+@SETTINGS
+@given(texts, st.sampled_from(NEGATED))
+def test_an_explicit_negation_is_always_cited(text: str, negated: tuple[str, str]) -> None:
+    sentence, word = negated
+    full = f"{text} {sentence}"
+    offset = len(text) + 1
+    decision = _decide(full)
+    cited = [
+        reason
+        for reason in decision.reasons
+        if reason.kind in (ReasonKind.NEGATION, ReasonKind.OVERRIDE)
+        and reason.evidence is not None
+        and reason.evidence.start >= offset
+    ]
+    assert cited, f"no negation or override cited for {sentence!r}"
+    assert any(word.lower() in reason.evidence.text.lower() for reason in cited if reason.evidence)
+
+
+@SETTINGS
+@given(texts, st.sampled_from(["999", "101", "live_chat", "online_report", "bsl_999"]))
+def test_every_decision_is_explained_with_exact_evidence(text: str, channel: str) -> None:
+    policy = _policy()
+    decision = _decide(text, channel)
+    assert decision.reasons
+    assert decision.grade in policy.grades
+    assert decision.agency is None or decision.agency in policy.agencies
+    for reason in decision.reasons:
+        assert reason.paragraph in policy.paragraphs
+        if reason.evidence is not None:
+            assert text[reason.evidence.start : reason.evidence.end] == reason.evidence.text
+
+
+@SETTINGS
+@given(texts)
+def test_the_same_text_always_gets_the_same_decision(text: str) -> None:
+    assert _decide(text) == _decide(text)
+
+
+@SETTINGS
+@given(texts)
+def test_an_emergency_route_always_rests_on_an_escalation(text: str) -> None:
+    decision = _decide(text)
+    escalations = [r for r in decision.reasons if r.kind is ReasonKind.ESCALATION]
+    assert (decision.route.value == "emergency") == bool(escalations)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=400))
+def test_any_text_is_either_triaged_or_refused_clearly(text: str) -> None:
+    try:
+        decision = _decide(text)
+    except InvalidInput as error:
+        assert error.field == "text"
+        assert error.message
+        return
+    for reason in decision.reasons:
+        if reason.evidence is not None:
+            assert text[reason.evidence.start : reason.evidence.end] == reason.evidence.text
