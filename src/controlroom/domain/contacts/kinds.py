@@ -1,0 +1,64 @@
+"""The vocabularies actions use: what an action does, advice, transfer destinations, responses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionKind(StrEnum):
+    """What an action does; the keys of every transition table."""
+
+    OFFER = "offer"  # a new contact arrives (not applied: see Contact.offer)
+    ANSWER = "answer"
+    ASSESS = "assess"
+    LOG_INCIDENT = "log_incident"
+    ADVISE = "advise"
+    WARN = "warn"
+    TERMINATE = "terminate"
+    RECORD_CONSIDERATIONS = "record_considerations"
+    FLAG_VULNERABILITY = "flag_vulnerability"
+    OVERRIDE_VULNERABILITY = "override_vulnerability"
+    REFER = "refer"
+    TRANSFER = "transfer"
+    HANG_UP = "hang_up"
+    RECONNECT = "reconnect"
+    CLOSE = "close"
+    CLOSE_ACCIDENTAL = "close_accidental"
+    CLOSE_NO_RESPONSE = "close_no_response"
+    PROMPT = "prompt"
+    RECORD_RESPONSE = "record_response"
+    INFER_EMERGENCY = "infer_emergency"
+    ADD_NOTE = "add_note"
+    UPDATE_NARRATIVE = "update_narrative"
+    UPDATE_CALLER = "update_caller"
+    ADD_LOCATION = "add_location"
+
+
+class AdviceKind(StrEnum):
+    """Where a caller is told to go instead (4.12.4: 101 or the local station)."""
+
+    CALL_101 = "101"
+    REPORT_ONLINE = "online"
+    LOCAL_STATION = "local_station"
+    AGENCY = "agency"  # another organisation, named by its id in the policy's agencies
+
+
+class TransferDestination(StrEnum):
+    """Where a call can be passed on. Passing a 999 call to 101 is always refused (4.12.4)."""
+
+    POLICE_101 = "101"
+    OTHER_FORCE = "other_force"
+    AMBULANCE = "ambulance"
+    FIRE = "fire"
+    COASTGUARD = "coastguard"
+
+
+class SilentResponse(StrEnum):
+    """What a handler heard on a silent call."""
+
+    COUGH = "cough"
+    TAP = "tap"
+    KEYPRESS = "keypress"
+    SPEECH = "speech"
+    BACKGROUND_NOISE = "background_noise"
+    NOTHING = "nothing"
