@@ -122,6 +122,15 @@ def _aspect_of_words(words: list[str], ing_here: bool) -> Aspect | None:
     return None
 
 
+_DENIAL = {"not", "never", "longer", "nothing"}
+
+
+def _denied_now(text: str, start: int, segments: Segments) -> bool:
+    """True when the two words before a cue of now deny it ("no longer", "isn't", "not")."""
+    before = words_before(text, start, 2, segments.clause_start(start))
+    return any(m.group().lower() in _DENIAL or m.group().lower().endswith("n't") for m in before)
+
+
 def _negation(book: CompiledRulebook, text: str, start: int, segments: Segments) -> Span | None:
     """The denial standing just before ``start`` in its clause ("no", "not", "isn't"...)."""
     clause_start = segments.clause_start(start)
@@ -157,11 +166,14 @@ def read(book: CompiledRulebook, text: str) -> Reading:
         for start, end in spans:
             yield Span(start, end, text[start:end])
 
-    for tense, cue in book.time_cues:
+    for cue_tense, cue in book.time_cues:
         for span in hits(cue):
-            reading.times.append(
-                TimeHit(tense, cue.rule.id, span, segments.sentence_of(span.start))
-            )
+            tense, cue_id = cue_tense, cue.rule.id
+            if tense in _IMMEDIATE and _denied_now(text, span.start, segments):
+                # "no longer in progress", "not happening right now": placed in the past.
+                tense, cue_id = Tense.PAST, f"{cue_id}-denied"
+            sentence = segments.sentence_of(span.start)
+            reading.times.append(TimeHit(tense, cue_id, span, sentence))
     for override in book.overrides:
         for span in hits(override):
             if _negation(book, text, span.start, segments) is None:
