@@ -96,9 +96,14 @@ def _aspect(text: str, start: int, end: int, segments: Segments) -> Aspect:
     if found is not None:
         return found
     clause_start = segments.clause_start(start)
+    before = [m.group().lower() for m in words_before(text, start, 3, clause_start)]
+    if "being" in before:  # "is being robbed"
+        return Aspect.PROGRESSIVE
+    if not ing_here and _PAST_FORM.search(text, start, end):
+        # "the car outside is stolen", "a stolen car": the act is over, whatever tense follows.
+        return Aspect.COMPLETED
     if _EXISTENTIAL.search(text, clause_start, start):
         return Aspect.EXISTENTIAL
-    before = [m.group().lower() for m in words_before(text, start, 3, clause_start)]
     found = _aspect_of_words(before, ing_here)
     if found is not None:
         return found
