@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `controlroom serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `controlroom serve` uses.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    what3words_api_key: str | None = Field(
+        default=None,
+        description="The force's what3words API key; without it what3words addresses are only "
+        "recognised, not converted.",
+    )
+    what3words_api_url: str = Field(
+        default="https://api.what3words.com/v3",
+        description="Base URL of the what3words API (v3).",
+    )
 
 
 def load_settings() -> Settings:

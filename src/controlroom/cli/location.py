@@ -1,4 +1,5 @@
-"""``controlroom location``: recognise a typed location, or parse one AML message, as JSON.
+"""``controlroom location``: recognise a typed location, parse one AML message, or convert a
+what3words address, as JSON.
 
 Success prints JSON on stdout and exits 0. Input that is invalid or not recognised prints
 ``{"error": {...}}`` on stderr and exits 2.
@@ -11,9 +12,10 @@ import sys
 from typing import Any, NoReturn
 
 import click
+from pydantic import ValidationError
 
 from controlroom.adapters.location_text import recognise_location
-from controlroom.cli.output import EXIT_BAD_INPUT, error_object
+from controlroom.cli.output import EXIT_BAD_INPUT, error_object, fail
 from controlroom.domain.errors import DomainError
 from controlroom.domain.location import parse_aml
 
@@ -44,7 +46,7 @@ def _near(value: str | None) -> tuple[float, float] | None:
 
 @click.group()
 def location() -> None:
-    """Caller locations: recognise typed text, parse AML messages."""
+    """Caller locations: recognise typed text, parse AML messages, convert what3words."""
 
 
 @location.command("parse")
@@ -79,3 +81,35 @@ def aml_command(message: str, hmac_key: str | None) -> None:
     except DomainError as error:
         _fail(error)
     _emit({"format": fix.source.value, "fix": fix.as_dict()})
+
+
+@location.command("w3w")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--near", metavar="LAT,LON", help="Where to look first for suggestions.")
+def what3words_command(words: tuple[str, ...], near: str | None) -> None:
+    """Convert a what3words address (``///filled.count.soap`` or ``filled count soap``).
+
+    Needs CONTROLROOM_WHAT3WORDS_API_KEY and the network. An unknown address prints its
+    suggestions with the error.
+    """
+    from controlroom.adapters.what3words_client import What3WordsService, What3WordsUnknown
+    from controlroom.config import load_settings
+
+    point = _near(near)
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        fail(f"error: settings: {exc.errors()[0]['msg'] if exc.errors() else exc}")
+    service = What3WordsService.from_settings(settings)
+    try:
+        result = service.convert(" ".join(words), focus=point)
+    except What3WordsUnknown as error:
+        payload = {
+            "error": error_object(error),
+            "suggestions": [item.as_dict() for item in error.suggestions],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False), err=True)
+        raise click.exceptions.Exit(EXIT_BAD_INPUT) from None
+    except DomainError as error:
+        _fail(error)
+    _emit(result.as_dict())
