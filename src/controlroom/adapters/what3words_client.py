@@ -19,7 +19,7 @@ import requests
 from what3words import Coordinates, Geocoder  # type: ignore[import-untyped]
 from what3words.version import __version__ as _package_version  # type: ignore[import-untyped]
 
-from controlroom.domain.errors import DomainError, InvalidInput
+from controlroom.domain.errors import DomainError, InvalidInput, ServiceUnavailable
 from controlroom.domain.location import LocationFix, LocationSource
 
 DEFAULT_API_URL = "https://api.what3words.com/v3"
@@ -37,7 +37,7 @@ _FORMAT_HINT = "three words separated by dots or spaces, e.g. ///filled.count.so
 _ASK_AGAIN = "try again or ask for another description of the location"
 
 
-class What3WordsUnavailable(DomainError):
+class What3WordsUnavailable(ServiceUnavailable):
     """what3words cannot be used now: no API key, no network, or the key was refused."""
 
     code = "what3words_unavailable"

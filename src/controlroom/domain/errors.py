@@ -43,6 +43,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class ServiceUnavailable(DomainError):
+    """An outside service the request needs (e.g. what3words) is not configured or not reachable."""
+
+    code = "service_unavailable"
+
+
 class PolicyViolation(DomainError):
     """An action the force's policy forbids. Always names the paragraph."""
 

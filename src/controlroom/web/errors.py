@@ -14,6 +14,7 @@ from controlroom.domain.errors import (
     NotFound,
     PolicyError,
     PolicyViolation,
+    ServiceUnavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ STATUS_FOR_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     PolicyViolation: 409,
     PolicyError: 500,
+    ServiceUnavailable: 503,
 }
 
 
