@@ -19,6 +19,10 @@ COMMANDS: dict[str, str] = {
     "triage": "controlroom.cli.triage:triage_command",
     "eval": "controlroom.cli.evaluate:eval_group",
     "location": "controlroom.cli.location:location",
+    "db": "controlroom.cli.db:db",
+    "audit": "controlroom.cli.audit:audit",
+    "users": "controlroom.cli.accounts:users",
+    "tokens": "controlroom.cli.accounts:tokens",
 }
 
 

@@ -1,0 +1,119 @@
+"""The audit log on SQLAlchemy Core: the chain in ``audit_log``, its last entry in
+``audit_head``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from controlroom.adapters.db.tables import audit_head, audit_log
+from controlroom.domain.audit import AuditEntry, AuditTag, ChainHead, ChainReport, verify_chain
+from controlroom.domain.contacts import Actor
+from controlroom.domain.contacts.values import Role
+
+
+def _entry(row: Row[Any]) -> AuditEntry:
+    return AuditEntry(
+        row.seq,
+        row.actor,
+        row.role,
+        row.tag,
+        row.subject,
+        row.at,
+        row.details,
+        row.prev_hash,
+        row.hash,
+    )
+
+
+class SqlAuditLog:
+    """The audit chain in ``audit_log``, its last entry recorded in ``audit_head``.
+
+    ``append`` locks the head row (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the
+    ``BEGIN IMMEDIATE`` write transaction already excludes other writers), so concurrent units
+    of work append one after another and the chain never forks.
+    """
+
+    def __init__(self, connection: Connection, *, snapshot: bool = False) -> None:
+        self._connection = connection
+        self._snapshot = snapshot
+
+    def _head(self, *, lock: bool = False, share: bool = False) -> ChainHead:
+        query = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+        if lock or share:
+            query = query.with_for_update(read=share and not lock)
+        row = self._connection.execute(query).one()
+        return ChainHead(row.seq, row.hash)
+
+    def append(
+        self,
+        actor: Actor,
+        tag: AuditTag | str,
+        subject: str,
+        details: Mapping[str, Any],
+        at: datetime,
+    ) -> AuditEntry:
+        """Write the next entry and move the head on, in the current transaction."""
+        head = self._head(lock=True)
+        entry = AuditEntry.create(
+            seq=head.seq + 1,
+            actor=actor.id,
+            role=Role(actor.role).value,
+            tag=str(tag),
+            subject=subject,
+            at=at,
+            details=details,
+            prev_hash=head.hash,
+        )
+        self._connection.execute(
+            insert(audit_log).values(
+                seq=entry.seq,
+                actor=entry.actor,
+                role=entry.role,
+                tag=entry.tag,
+                subject=entry.subject,
+                at=entry.at,
+                details=dict(entry.details),
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
+        )
+        self._connection.execute(
+            update(audit_head).where(audit_head.c.id == 1).values(seq=entry.seq, hash=entry.hash)
+        )
+        return entry
+
+    def head(self) -> ChainHead:
+        """The last entry written, as recorded."""
+        return self._head()
+
+    def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
+        """Entries after ``after_seq`` in seq order, fetched in batches."""
+        query = (
+            select(audit_log)
+            .where(audit_log.c.seq > after_seq)
+            .order_by(audit_log.c.seq)
+            .execution_options(yield_per=1000)
+        )
+        for row in self._connection.execute(query):
+            yield _entry(row)
+
+    def tail(self, n: int = 20, *, subject: str | None = None) -> list[AuditEntry]:
+        """The last ``n`` entries (about ``subject``), oldest first."""
+        query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(max(n, 0))
+        if subject is not None:
+            query = query.where(audit_log.c.subject == subject)
+        return [_entry(row) for row in reversed(self._connection.execute(query).all())]
+
+    def verify(self) -> ChainReport:
+        """Check the chain against the head.
+
+        On PostgreSQL outside a read-only (snapshot) unit of work, appenders are held off
+        while it reads, so rows committed meanwhile cannot look like tampering.
+        """
+        share = not self._snapshot and self._connection.dialect.name == "postgresql"
+        head = self._head(share=share)
+        return verify_chain(self.entries(), head)

@@ -1,0 +1,85 @@
+"""Engines from database URLs: SQLite tuned for a control room's writes, or PostgreSQL.
+
+SQLite files get WAL journalling (readers never wait for the writer), ``synchronous=NORMAL``,
+foreign keys on and a busy timeout; the file's directory is created if missing. Transactions
+are begun by us rather than by the driver: ``BEGIN IMMEDIATE`` for a unit of work that may
+write (so writers queue for the lock at the start instead of failing half-way), ``BEGIN
+DEFERRED`` for a read-only one. PostgreSQL URLs use psycopg 3; ``postgresql://`` and
+``postgres://`` are accepted and rewritten to ``postgresql+psycopg://``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+#: How long a SQLite connection waits for a lock before giving up, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Execution option naming how a SQLite transaction begins: "IMMEDIATE" or "DEFERRED".
+SQLITE_BEGIN = "controlroom_sqlite_begin"
+
+
+def normalise_url(url: str | URL) -> URL:
+    """``url`` parsed, with PostgreSQL URLs pointed at the psycopg 3 driver."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """True for a SQLite URL."""
+    return normalise_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine_for(url: str | URL, **options: Any) -> Engine:
+    """An engine for ``url`` (SQLite or PostgreSQL), configured as this module describes."""
+    parsed = normalise_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed, **options)
+    if backend == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, **options)
+    raise ValueError(f"unsupported database {backend!r}: use a sqlite:// or postgresql:// URL")
+
+
+def _sqlite_engine(url: URL, **options: Any) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if not in_memory and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+        if mode not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
+            raise ValueError(f"unknown SQLite transaction mode {mode!r}")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def read_only_options(engine: Engine) -> dict[str, Any]:
+    """Execution options for a connection that only reads, with a consistent snapshot."""
+    if engine.dialect.name == "sqlite":
+        return {SQLITE_BEGIN: "DEFERRED"}
+    if engine.dialect.name == "postgresql":
+        return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    return {}

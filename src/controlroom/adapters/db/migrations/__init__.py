@@ -1,0 +1,1 @@
+"""Alembic migrations of the controlroom schema (run them with ``controlroom db upgrade``)."""

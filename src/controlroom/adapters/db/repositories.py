@@ -1,0 +1,223 @@
+"""Contacts and processed telephony events on SQLAlchemy Core, over the unit of work's
+connection (the audit log is in ``audit_log.py``, accounts in ``accounts.py``).
+
+Contacts are saved with optimistic concurrency: each row has a ``version``; saving a contact
+read at version *n* succeeds only while the row is still at *n*. ``get_for_update`` also locks
+the row on PostgreSQL (SQLite serialises writers anyway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from controlroom.adapters.db.records_json import record_from_json, record_to_json
+from controlroom.adapters.db.tables import contacts, telephony_events
+from controlroom.domain.access import Conflict
+from controlroom.domain.contacts import Contact, ContactRecord, ProcedureName, State
+from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
+from controlroom.domain.errors import InvalidInput
+from controlroom.domain.triage.decision import Channel
+
+MAX_PAGE = 500
+
+
+def _columns(record: ContactRecord) -> dict[str, Any]:
+    times = record.timestamps
+    return {
+        "channel": record.channel.value,
+        "state": record.state.value,
+        "procedure": record.procedure.value,
+        "caller_number": record.caller.number,
+        "landline": record.landline,
+        "offered_at": times.offered,
+        "answered_at": times.answered,
+        "ended_at": times.ended,
+        "updated_at": record.history[-1].at if record.history else times.offered,
+        "record": record_to_json(record),
+    }
+
+
+class SqlContactRepository:
+    """Contacts in the ``contacts`` table."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._seen: dict[str, int] = {}
+
+    def _load(self, query: Select[Any]) -> Contact | None:
+        row = self._connection.execute(query).first()
+        return None if row is None else self._contact(row)
+
+    def _contact(self, row: Row[Any]) -> Contact:
+        self._seen[row.id] = row.version
+        return Contact(record_from_json(row.record))
+
+    def get(self, contact_id: str) -> Contact | None:
+        """The contact, or ``None``."""
+        return self._load(select(contacts).where(contacts.c.id == contact_id))
+
+    def get_for_update(self, contact_id: str) -> Contact | None:
+        """The contact, its row locked until the transaction ends."""
+        return self._load(select(contacts).where(contacts.c.id == contact_id).with_for_update())
+
+    def add(self, contact: Contact) -> None:
+        """Insert a new contact at version 1."""
+        values = {"id": contact.id, "version": 1, **_columns(contact.record)}
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(insert(contacts).values(values))
+        except IntegrityError:
+            raise Conflict(f"contact {contact.id} already exists", field="contact_id") from None
+        self._seen[contact.id] = 1
+
+    def save(self, contact: Contact) -> None:
+        """Update a contact read in this unit of work, if nobody saved it since."""
+        seen = self._seen.get(contact.id)
+        if seen is None:
+            raise InvalidInput(f"contact {contact.id} was not read in this unit of work")
+        result = self._connection.execute(
+            update(contacts)
+            .where(contacts.c.id == contact.id, contacts.c.version == seen)
+            .values(version=seen + 1, **_columns(contact.record))
+        )
+        if result.rowcount != 1:
+            raise Conflict(
+                f"contact {contact.id} was changed by somebody else", hint="reload it and retry"
+            )
+        self._seen[contact.id] = seen + 1
+
+    @staticmethod
+    def _filtered(query: Select[Any], filters: Mapping[str, Any]) -> Select[Any]:
+        c = contacts.c
+        for name, column in (
+            ("channel", c.channel),
+            ("state", c.state),
+            ("procedure", c.procedure),
+            ("caller_number", c.caller_number),
+        ):
+            value = filters.get(name)
+            if value is not None:
+                query = query.where(column == str(value))
+        if filters.get("offered_from") is not None:
+            query = query.where(c.offered_at >= filters["offered_from"])
+        if filters.get("offered_to") is not None:
+            query = query.where(c.offered_at < filters["offered_to"])
+        return query
+
+    def list(
+        self,
+        *,
+        channel: Channel | None = None,
+        state: State | None = None,
+        procedure: ProcedureName | None = None,
+        caller_number: str | None = None,
+        offered_from: datetime | None = None,
+        offered_to: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Contact]:
+        """Matching contacts, newest offered first."""
+        if not 1 <= limit <= MAX_PAGE or offset < 0:
+            raise InvalidInput(f"limit must be 1-{MAX_PAGE} and offset 0 or more", field="limit")
+        filters = {
+            "channel": channel,
+            "state": state,
+            "procedure": procedure,
+            "caller_number": caller_number,
+            "offered_from": offered_from,
+            "offered_to": offered_to,
+        }
+        query = self._filtered(select(contacts), filters)
+        query = query.order_by(contacts.c.offered_at.desc(), contacts.c.id.desc())
+        rows = self._connection.execute(query.limit(limit).offset(offset))
+        return [self._contact(row) for row in rows]
+
+    def count(
+        self,
+        *,
+        channel: Channel | None = None,
+        state: State | None = None,
+        procedure: ProcedureName | None = None,
+        caller_number: str | None = None,
+        offered_from: datetime | None = None,
+        offered_to: datetime | None = None,
+    ) -> int:
+        """How many contacts match."""
+        filters = {
+            "channel": channel,
+            "state": state,
+            "procedure": procedure,
+            "caller_number": caller_number,
+            "offered_from": offered_from,
+            "offered_to": offered_to,
+        }
+        query = self._filtered(select(func.count()).select_from(contacts), filters)
+        return int(self._connection.execute(query).scalar_one())
+
+    def find_reconnectable(self, number: str, at: datetime) -> Contact | None:
+        """The hung-up landline contact from ``number`` that may rejoin at ``at``, locked."""
+        c = contacts.c
+        query = (
+            select(contacts)
+            .where(
+                c.caller_number == number,
+                c.state == State.HUNG_UP.value,
+                c.ended_at >= at - LANDLINE_RECONNECT_WINDOW,
+                c.ended_at <= at,
+            )
+            .order_by(c.ended_at.desc())
+            .with_for_update()
+        )
+        for row in self._connection.execute(query).all():
+            contact = self._contact(row)
+            if contact.accepts_reconnect(number, at):
+                return contact
+        return None
+
+
+class SqlProcessedEvents:
+    """Answers to telephony events in ``telephony_events``."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def get(self, event_id: str) -> tuple[int, dict[str, Any]] | None:
+        """The status and body first answered for ``event_id``."""
+        query = select(telephony_events.c.status_code, telephony_events.c.response).where(
+            telephony_events.c.event_id == event_id
+        )
+        row = self._connection.execute(query).first()
+        return None if row is None else (row.status_code, dict(row.response))
+
+    def add(
+        self,
+        event_id: str,
+        *,
+        event_type: str,
+        received_at: datetime,
+        status_code: int,
+        response: Mapping[str, Any],
+    ) -> bool:
+        """Record the answer; ``False`` when the id is already recorded."""
+        values = {
+            "event_id": event_id,
+            "type": event_type,
+            "received_at": received_at,
+            "status_code": status_code,
+            "response": dict(response),
+        }
+        dialect = self._connection.dialect.name
+        module = postgresql if dialect == "postgresql" else sqlite
+        statement = (
+            module.insert(telephony_events)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(telephony_events.c.event_id)
+        )
+        return self._connection.execute(statement).first() is not None

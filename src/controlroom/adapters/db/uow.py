@@ -1,0 +1,111 @@
+"""The SQL unit of work: one connection and one transaction for every repository.
+
+Used as ``with uow: ...; uow.commit()``. Events collected with :meth:`SqlUnitOfWork.collect`
+are published only after the commit succeeds; a publisher that fails is logged and the change
+stays committed. Leaving the block without committing rolls back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+from sqlalchemy import Connection, Engine
+
+from controlroom.adapters.db.accounts import SqlTokenRepository, SqlUserRepository
+from controlroom.adapters.db.audit_log import SqlAuditLog
+from controlroom.adapters.db.engine import read_only_options
+from controlroom.adapters.db.repositories import SqlContactRepository, SqlProcessedEvents
+
+log = logging.getLogger(__name__)
+
+
+class Publisher(Protocol):
+    """Anything with ``publish(events)``."""
+
+    def publish(self, events: Sequence[object]) -> None:
+        """Publish ``events`` in order."""
+
+
+class NullPublisher:
+    """Publishes nowhere."""
+
+    def publish(self, events: Sequence[object]) -> None:
+        """Do nothing."""
+
+
+class SqlUnitOfWork:
+    """A transaction on ``engine``; ``read_only`` units read a consistent snapshot and take no
+    write lock (on SQLite, ``BEGIN DEFERRED``; on PostgreSQL, ``REPEATABLE READ READ ONLY``)."""
+
+    contacts: SqlContactRepository
+    audit: SqlAuditLog
+    users: SqlUserRepository
+    tokens: SqlTokenRepository
+    processed_events: SqlProcessedEvents
+
+    def __init__(
+        self, engine: Engine, publisher: Publisher | None = None, *, read_only: bool = False
+    ) -> None:
+        self.engine = engine
+        self.publisher = publisher or NullPublisher()
+        self.read_only = read_only
+        self._connection: Connection | None = None
+        self._pending: list[object] = []
+
+    @property
+    def connection(self) -> Connection:
+        """The connection of the current ``with`` block."""
+        if self._connection is None:
+            raise RuntimeError("the unit of work is used outside its 'with' block")
+        return self._connection
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("the unit of work is already in use")
+        connection = self.engine.connect()
+        if self.read_only:
+            connection = connection.execution_options(**read_only_options(self.engine))
+        self._connection = connection
+        self._pending = []
+        self.contacts = SqlContactRepository(connection)
+        self.audit = SqlAuditLog(connection, snapshot=self.read_only)
+        self.users = SqlUserRepository(connection)
+        self.tokens = SqlTokenRepository(connection)
+        self.processed_events = SqlProcessedEvents(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        self._pending = []
+        if connection is not None:
+            try:
+                connection.rollback()
+            finally:
+                connection.close()
+
+    def collect(self, events: Sequence[object]) -> None:
+        """Queue ``events`` to publish after the commit."""
+        self._pending.extend(events)
+
+    def commit(self) -> None:
+        """Commit the transaction, then publish what was collected."""
+        self.connection.commit()
+        pending, self._pending = self._pending, []
+        if pending:
+            try:
+                self.publisher.publish(pending)
+            except Exception:
+                log.exception("publishing %d events after commit failed", len(pending))
+
+    def rollback(self) -> None:
+        """Undo the transaction so far and drop the collected events."""
+        self.connection.rollback()
+        self._pending = []

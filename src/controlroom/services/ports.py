@@ -1,0 +1,226 @@
+"""The ports the use cases depend on. Adapters implement them structurally (no import of
+this module is needed): ``adapters/db`` for the database, ``services/uow_fake`` in memory.
+
+A use case opens one unit of work per change::
+
+    with uow:
+        contact = uow.contacts.get_for_update(contact_id)
+        events = contact.apply(action, actor=actor, now=now, policy=policy)
+        uow.contacts.save(contact)
+        uow.audit.append(actor, contact_tag(action.kind), f"contact:{contact.id}", {...}, now)
+        uow.collect(events)
+        uow.commit()  # the change and its audit row together; then the events are published
+
+Leaving the ``with`` block without :meth:`UnitOfWork.commit` rolls everything back and
+publishes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from controlroom.domain.access import ApiToken, UserAccount
+from controlroom.domain.audit import AuditEntry, AuditTag, ChainHead, ChainReport
+from controlroom.domain.contacts import Actor, Contact, ProcedureName, State
+from controlroom.domain.triage.decision import Channel
+
+#: What a processed telephony event answered: HTTP status and JSON body.
+StoredResponse = tuple[int, dict[str, Any]]
+
+
+class ContactRepository(Protocol):
+    """Contacts, stored whole. Saving checks the version read (optimistic concurrency)."""
+
+    def get(self, contact_id: str) -> Contact | None:
+        """The contact, or ``None``."""
+
+    def get_for_update(self, contact_id: str) -> Contact | None:
+        """The contact, locked against other writers until the unit of work ends."""
+
+    def add(self, contact: Contact) -> None:
+        """Store a new contact; :class:`~controlroom.domain.access.Conflict` if the id exists."""
+
+    def save(self, contact: Contact) -> None:
+        """Store a changed contact read in this unit of work; ``Conflict`` when somebody else
+        saved it since it was read."""
+
+    def list(
+        self,
+        *,
+        channel: Channel | None = None,
+        state: State | None = None,
+        procedure: ProcedureName | None = None,
+        caller_number: str | None = None,
+        offered_from: datetime | None = None,
+        offered_to: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Contact]:
+        """Contacts matching every filter given, newest offered first; ``offered_from`` is
+        inclusive and ``offered_to`` exclusive; at most ``limit`` after skipping ``offset``."""
+
+    def count(
+        self,
+        *,
+        channel: Channel | None = None,
+        state: State | None = None,
+        procedure: ProcedureName | None = None,
+        caller_number: str | None = None,
+        offered_from: datetime | None = None,
+        offered_to: datetime | None = None,
+    ) -> int:
+        """How many contacts :meth:`list` would page through."""
+
+    def find_reconnectable(self, number: str, at: datetime) -> Contact | None:
+        """The landline contact from ``number`` that hung up no more than 45 s before ``at``
+        and may rejoin (see ``Contact.accepts_reconnect``), locked for update; or ``None``."""
+
+
+class AuditLog(Protocol):
+    """The append-only, hash-chained audit log."""
+
+    def append(
+        self,
+        actor: Actor,
+        tag: AuditTag | str,
+        subject: str,
+        details: Mapping[str, Any],
+        at: datetime,
+    ) -> AuditEntry:
+        """Add the next entry, chained to the last one. Safe with concurrent writers: it
+        waits for any other unit of work appending until that one ends."""
+
+    def head(self) -> ChainHead:
+        """The last entry written, as recorded."""
+
+    def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
+        """Every entry after ``after_seq``, in seq order (streamed)."""
+
+    def tail(self, n: int = 20, *, subject: str | None = None) -> list[AuditEntry]:
+        """The last ``n`` entries (about ``subject`` only, when given), oldest first."""
+
+    def verify(self) -> ChainReport:
+        """Check the whole chain against its head (``domain.audit.verify_chain``)."""
+
+
+class UserRepository(Protocol):
+    """User accounts."""
+
+    def get(self, user_id: str) -> UserAccount | None:
+        """The account with this id, or ``None``."""
+
+    def get_by_name(self, name: str) -> UserAccount | None:
+        """The account with this name, or ``None``."""
+
+    def add(self, user: UserAccount) -> None:
+        """Store a new account; ``Conflict`` if the name is taken."""
+
+    def save(self, user: UserAccount) -> None:
+        """Store a changed account."""
+
+    def list(self) -> list[UserAccount]:
+        """Every account, by name."""
+
+
+class TokenRepository(Protocol):
+    """API tokens (their secrets' hashes only)."""
+
+    def get(self, token_id: str) -> ApiToken | None:
+        """The token with this id, or ``None``."""
+
+    def add(self, token: ApiToken) -> None:
+        """Store a new token."""
+
+    def save(self, token: ApiToken) -> None:
+        """Store a changed token (revoked, or used)."""
+
+    def list(self, *, include_revoked: bool = True) -> list[ApiToken]:
+        """Tokens, oldest first."""
+
+
+class ProcessedEvents(Protocol):
+    """Telephony events already handled, so a repeated delivery gets the same answer."""
+
+    def get(self, event_id: str) -> StoredResponse | None:
+        """The status and body first answered for ``event_id``, or ``None``."""
+
+    def add(
+        self,
+        event_id: str,
+        *,
+        event_type: str,
+        received_at: datetime,
+        status_code: int,
+        response: Mapping[str, Any],
+    ) -> bool:
+        """Record the answer; ``False`` (and nothing stored) if the id was already recorded,
+        in which case the caller should roll back and answer with :meth:`get`."""
+
+
+class EventPublisher(Protocol):
+    """Where domain events go once their transaction has committed."""
+
+    def publish(self, events: Sequence[object]) -> None:
+        """Publish ``events`` in order."""
+
+
+class SecretHasher(Protocol):
+    """Password hashing (a slow, salted hash; the format is the implementation's)."""
+
+    def hash(self, secret: str) -> str:
+        """A hash of ``secret`` to store."""
+
+    def verify(self, hashed: str, secret: str) -> bool:
+        """True when ``secret`` matches ``hashed``."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository, and the events to publish after it commits.
+
+    The repositories are usable inside ``with uow:`` only. A unit of work may be entered
+    again after it has ended; each ``with`` is a new transaction.
+    """
+
+    @property
+    def contacts(self) -> ContactRepository:
+        """Contacts."""
+
+    @property
+    def audit(self) -> AuditLog:
+        """The audit log."""
+
+    @property
+    def users(self) -> UserRepository:
+        """User accounts."""
+
+    @property
+    def tokens(self) -> TokenRepository:
+        """API tokens."""
+
+    @property
+    def processed_events(self) -> ProcessedEvents:
+        """Telephony events already answered."""
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed, and end the transaction."""
+
+    def collect(self, events: Sequence[object]) -> None:
+        """Queue ``events`` to publish after :meth:`commit`."""
+
+    def commit(self) -> None:
+        """Commit, then publish the collected events (a failure to publish is logged; the
+        change stays committed)."""
+
+    def rollback(self) -> None:
+        """Undo everything since the transaction began, and drop the collected events."""
