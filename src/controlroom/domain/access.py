@@ -14,6 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from controlroom.domain.contacts.values import Actor, Role
+from controlroom.domain.errors import Conflict as Conflict  # re-exported for callers
 from controlroom.domain.errors import DomainError, InvalidInput
 
 
@@ -27,13 +28,6 @@ class Unauthenticated(DomainError):
     """No credentials, or credentials that are unknown, revoked or malformed."""
 
     code = "unauthenticated"
-
-
-class Conflict(DomainError):
-    """A write that clashes with what is stored: a duplicate name, or a record changed since
-    it was read (optimistic concurrency)."""
-
-    code = "conflict"
 
 
 class Permission(StrEnum):

@@ -43,6 +43,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Conflict(DomainError):
+    """A write that clashes with what is stored: a duplicate name, a duplicate event id with a
+    different body, or a record changed since it was read (optimistic concurrency)."""
+
+    code = "conflict"
+
+
 class ServiceUnavailable(DomainError):
     """An outside service the request needs (e.g. what3words) is not configured or not reachable."""
 

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 
 from controlroom.domain.access import (
     ApiToken,
-    Conflict,
     Permission,
     Principal,
     Unauthenticated,
@@ -29,7 +28,7 @@ from controlroom.domain.access import (
 from controlroom.domain.audit import AuditTag
 from controlroom.domain.contacts import Actor, Role
 from controlroom.domain.contacts.values import require_utc
-from controlroom.domain.errors import InvalidInput, NotFound
+from controlroom.domain.errors import Conflict, InvalidInput, NotFound
 from controlroom.services.ports import SecretHasher, UnitOfWork
 
 TOKEN_PREFIX = "cr"

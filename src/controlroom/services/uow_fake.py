@@ -13,7 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from controlroom.domain.access import ApiToken, Conflict, UserAccount
+from controlroom.domain.access import ApiToken, UserAccount
 from controlroom.domain.audit import (
     AuditEntry,
     AuditTag,
@@ -23,6 +23,7 @@ from controlroom.domain.audit import (
 )
 from controlroom.domain.contacts import Actor, Contact, ContactRecord, ProcedureName, State
 from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
+from controlroom.domain.errors import Conflict
 from controlroom.domain.triage.decision import Channel
 from controlroom.services.ports import (
     EventPublisher,

@@ -8,7 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from controlroom.domain.access import AccessDenied, Unauthenticated
 from controlroom.domain.errors import (
+    Conflict,
     DomainError,
     InvalidInput,
     NotFound,
@@ -25,6 +27,9 @@ STATUS_FOR_ERROR: dict[type[DomainError], int] = {
     PolicyViolation: 409,
     PolicyError: 500,
     ServiceUnavailable: 503,
+    Unauthenticated: 401,
+    AccessDenied: 403,
+    Conflict: 409,
 }
 
 
@@ -48,7 +53,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"error": exc.as_dict()}, status_code=status_for(exc))
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse({"error": exc.as_dict()}, status_code=status_for(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

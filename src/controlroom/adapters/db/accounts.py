@@ -8,8 +8,9 @@ from sqlalchemy import Connection, Row, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from controlroom.adapters.db.tables import api_tokens, users
-from controlroom.domain.access import ApiToken, Conflict, UserAccount
+from controlroom.domain.access import ApiToken, UserAccount
 from controlroom.domain.contacts.values import Role
+from controlroom.domain.errors import Conflict
 
 
 def _user(row: Row[Any]) -> UserAccount:

@@ -18,10 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from controlroom.adapters.db.records_json import record_from_json, record_to_json
 from controlroom.adapters.db.tables import contacts, telephony_events
-from controlroom.domain.access import Conflict
 from controlroom.domain.contacts import Contact, ContactRecord, ProcedureName, State
 from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
-from controlroom.domain.errors import InvalidInput
+from controlroom.domain.errors import Conflict, InvalidInput
 from controlroom.domain.triage.decision import Channel
 
 MAX_PAGE = 500
