@@ -1,20 +1,23 @@
 """A rulebook compiled for fast matching, built once per rulebook.
 
-Each rule becomes one expression. Two things keep triage fast without changing what matches:
+Two things keep triage fast without changing what matches:
 
-* text is matched lower-cased (a one-for-one change for almost all text) against expressions
-  compiled from lower-cased patterns, which the regular-expression engine scans much faster
-  than case-insensitive ones; text whose lower-casing changes its length falls back to
-  case-insensitive expressions, so offsets always stay exact;
-* each expression carries the literal words that any match must contain (found by parsing the
-  pattern); a rule none of whose words appear in the text is skipped without scanning.
+* text is matched lower-cased (one character for one character, see :mod:`text`) against
+  expressions compiled from lower-cased patterns, which the regular-expression engine scans much
+  faster than case-insensitive ones; the rare text whose lower-casing changes its length falls
+  back to case-insensitive expressions over the whole text, so offsets always stay exact;
+* every pattern is anchored on the words a match must begin a word with (:mod:`anchors`); an
+  index of anchors, looked up once per word of the text, says which patterns can match and in
+  which sentences, and only those are run — so the work grows with the text, not with the
+  rulebook times the text.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -26,13 +29,7 @@ from controlroom.domain.policy import (
     TimeCue,
     VulnerabilityRule,
 )
-
-try:  # the standard library's own pattern parser; absent or changed -> no prefilter
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-
-    BRANCH, LITERAL, SUBPATTERN = _sre_parse.BRANCH, _sre_parse.LITERAL, _sre_parse.SUBPATTERN
-except (ImportError, AttributeError):  # pragma: no cover - depends on the Python version
-    _sre_parse = None
+from controlroom.domain.triage.anchors import MIN_ANCHOR, anchors_of, text_words, words_of
 
 RuleT = TypeVar("RuleT")
 
@@ -41,7 +38,10 @@ RuleT = TypeVar("RuleT")
 _UNCERTAIN_AFTER = (
     r"(?!\s+(?:sure|certain|know|knowing|tell|if|whether|stop|stopped|stopping|only|longer))"
 )
-_MIN_LITERAL = 2  # characters; a shorter requirement filters nothing
+
+#: For each rule that can match (by ident): for each of its parts that can (by key), the
+#: sentences (by index) where one of the part's anchors begins a word.
+Triggered = Mapping[int, dict[int, set[int]]]
 
 
 def _lower_pattern(pattern: str) -> str:
@@ -54,84 +54,44 @@ def _lower_pattern(pattern: str) -> str:
     return "".join(out)
 
 
-def _joined(patterns: tuple[str, ...]) -> str:
+def _joined(patterns: tuple[str, ...], *, lead: bool = True) -> str:
+    """One expression for ``patterns`` as whole words. Without ``lead`` the start of a word is
+    left for the caller to check: a leading look-behind stops the engine skipping ahead to a
+    literal, which makes every scan several times slower."""
     joined = "|".join(f"(?:{pattern})" for pattern in patterns)
-    return rf"(?<![\w'])(?:{joined})(?![\w])"
+    return rf"{_LEAD if lead else ''}(?:{joined})(?![\w])"
 
 
-def _required_words(pattern: str) -> tuple[str, ...] | None:
-    """Literal strings at least one of which every match of ``pattern`` must contain."""
-    if _sre_parse is None:
-        return None
-    try:
-        parsed = _sre_parse.parse(pattern)
-    except (re.error, RecursionError):
-        return None
-    found = _requirement(list(parsed))
-    if found is None or min(len(word) for word in found) < _MIN_LITERAL:
-        return None
-    return found
+_LEAD = r"(?<![\w'])"
 
 
-def _strength(words: tuple[str, ...]) -> tuple[int, int]:
-    """How selective a requirement is: its shortest word first, then fewer alternatives."""
-    return (min(len(word.strip()) for word in words), -len(words))
-
-
-def _requirement(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
-    """The most selective any-of requirement found in a parsed sequence, or None."""
-    candidates: list[tuple[str, ...]] = []
-    run = ""
-    for op, arg in items:
-        if op is LITERAL:
-            run += chr(arg)
-            continue
-        if run:
-            candidates.append((run,))
-            run = ""
-        inner: tuple[str, ...] | None = None
-        if op is SUBPATTERN and arg[-1] is not None:
-            inner = _requirement(list(arg[-1]))
-        elif op is BRANCH:
-            branches = [_requirement(list(branch)) for branch in arg[1]]
-            if all(branch is not None for branch in branches):
-                inner = tuple(word for branch in branches if branch for word in branch)
-        if inner:
-            candidates.append(inner)
-    if run:
-        candidates.append((run,))
-    candidates = [words for words in candidates if words and all(words)]
-    return max(candidates, key=_strength) if candidates else None
-
-
-def grams(text: str) -> frozenset[str]:
-    """Every run of three and of four characters in ``text``."""
-    size = len(text)
-    return frozenset(text[i : i + 3] for i in range(size - 2)) | frozenset(
-        text[i : i + 4] for i in range(size - 3)
-    )
-
-
-def _grams_of(words: tuple[str, ...]) -> frozenset[str] | None:
-    """One piece of each word (four letters where it can, no spaces if it can), or None."""
-    if any(len(word) < 3 for word in words):
-        return None
-    chosen = set()
-    for word in words:
-        width = 4 if len(word) >= 4 else 3
-        pieces = [word[i : i + width] for i in range(len(word) - width + 1)]
-        solid = [piece for piece in pieces if " " not in piece] or pieces
-        chosen.add(solid[len(solid) // 2])
-    return frozenset(chosen)
+def _scan(
+    pattern: re.Pattern[str], lowered: str, start: int, end: int, found: list[tuple[int, int]]
+) -> None:
+    """Add to ``found`` every match in ``lowered[start:end]`` that begins a word."""
+    search = pattern.search
+    pos = start
+    while True:
+        m = search(lowered, pos, end)
+        if m is None:
+            return
+        first, last = m.span()
+        if first:
+            before = lowered[first - 1]
+            if before.isalnum() or before == "'" or before == "_":
+                pos = first + 1  # inside a word: look again just after where this one began
+                continue
+        found.append((first, last))
+        pos = last if last > first else last + 1
 
 
 @dataclass(frozen=True)
 class Part:
-    """Some of a rule's patterns, compiled, with the pieces a match needs (None: no filter)."""
+    """One pattern (or several with no anchor), compiled, and the anchors it needs."""
 
     key: int  # unique within a compiled rulebook
     pattern: re.Pattern[str]
-    needs: frozenset[str] | None
+    anchors: tuple[str, ...] | None  # None: run on the whole text
 
 
 @dataclass(frozen=True)
@@ -139,23 +99,34 @@ class Compiled(Generic[RuleT]):
     """A rule and its expressions: per pattern for lower-cased text, whole for the rest."""
 
     rule: RuleT
-    parts: tuple[Part, ...]  # lower-cased patterns, for lower-cased text
+    parts: tuple[Part, ...]
     folding: re.Pattern[str]  # case-insensitive, for text whose lower-casing changes length
-    filtered_keys: frozenset[int] = frozenset()
-    always_scanned: bool = False  # some part has no filter
+    always_scanned: bool  # some part has no anchor
+    anchored: Mapping[int, Part]  # key -> part, for the parts with anchors
+    unanchored: tuple[Part, ...]
 
-    def finditer(self, lowered: str, candidates: set[int]) -> list[tuple[int, int]]:
+    ident: int = -1  # unique to this rule within its compiled rulebook: its first part's key
+
+    def spans(
+        self, lowered: str, parts: Mapping[int, set[int]] | None, sentences: tuple[int, ...]
+    ) -> list[tuple[int, int]]:
         """Non-overlapping (start, end) of every match in ``lowered``, leftmost-longest.
 
-        ``candidates`` holds the keys of the parts whose needed pieces are in the text.
+        ``parts`` says which anchored parts can match and in which sentences (whose starts
+        are ``sentences``); every other anchored part is skipped without scanning.
         """
-        if not self.always_scanned and self.filtered_keys.isdisjoint(candidates):
-            return []
         found: list[tuple[int, int]] = []
-        for part in self.parts:
-            if part.needs is not None and part.key not in candidates:
-                continue
-            found.extend(m.span() for m in part.pattern.finditer(lowered))
+        size = len(lowered)
+        for part in self.unanchored:
+            _scan(part.pattern, lowered, 0, size, found)
+        if parts:
+            last = len(sentences) - 1
+            anchored = self.anchored
+            for key, where in parts.items():
+                pattern = anchored[key].pattern
+                for index in where:
+                    end = sentences[index + 1] if index < last else size
+                    _scan(pattern, lowered, sentences[index], end, found)
         if len(found) < 2:
             return found
         found.sort(key=lambda span: (span[0], -span[1]))
@@ -173,22 +144,23 @@ def compile_rule(
     keys = keys if keys is not None else itertools.count()
     lowered = tuple(_lower_pattern(pattern) for pattern in patterns)
     parts: list[Part] = []
-    unfiltered: list[str] = []
+    unanchored: list[str] = []
     for pattern in lowered:
-        words = _required_words(pattern)
-        needs = _grams_of(words) if words else None
-        if needs is None:
-            unfiltered.append(pattern)
+        anchors = anchors_of(pattern)
+        if anchors is None:
+            unanchored.append(pattern)
         else:
-            parts.append(Part(next(keys), re.compile(_joined((pattern,))), needs))
-    if unfiltered:
-        parts.append(Part(next(keys), re.compile(_joined(tuple(unfiltered))), None))
+            parts.append(Part(next(keys), re.compile(_joined((pattern,), lead=False)), anchors))
+    if unanchored:
+        parts.append(Part(next(keys), re.compile(_joined(tuple(unanchored), lead=False)), None))
     return Compiled(
         rule=rule,
         parts=tuple(parts),
         folding=re.compile(_joined(patterns), re.IGNORECASE),
-        filtered_keys=frozenset(part.key for part in parts if part.needs is not None),
-        always_scanned=any(part.needs is None for part in parts),
+        always_scanned=any(part.anchors is None for part in parts),
+        anchored={part.key: part for part in parts if part.anchors is not None},
+        unanchored=tuple(part for part in parts if part.anchors is None),
+        ident=parts[0].key,
     )
 
 
@@ -203,16 +175,38 @@ class CompiledRulebook:
     vulnerabilities: tuple[Compiled[VulnerabilityRule], ...]
     negation: re.Pattern[str]
     negation_window: int
-    index: Mapping[str, tuple[int, ...]]  # text piece -> keys of the parts that need it
+    # first letters of an anchor -> (anchor, (rule ident, part key) of each part that needs it)
+    by_start: Mapping[str, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]]
+    always: frozenset[int]  # idents of rules with a part that has no anchor
 
-    def candidates(self, lowered: str) -> set[int]:
-        """Keys of every part whose needed pieces occur in ``lowered``."""
-        index = self.index
-        found: set[int] = set()
-        for piece in grams(lowered):
-            keys = index.get(piece)
-            if keys:
-                found.update(keys)
+    def active(self, triggered: Triggered) -> set[int]:
+        """Idents of the rules that can match, given the parts triggered."""
+        return set(triggered) | self.always
+
+    def triggered(self, lowered: str, sentences: tuple[int, ...]) -> Triggered:
+        """For each part an anchor of which begins a word of ``lowered``: those sentences."""
+        by_start = self.by_start
+        found: dict[int, dict[int, set[int]]] = {}
+        if len(sentences) == 1:  # most contacts: one sentence, so only which words matter
+            occurrences: Iterable[tuple[str, int]] = ((word, 0) for word in set(words_of(lowered)))
+        else:
+            occurrences = {
+                (m.group(), bisect_right(sentences, m.start()) - 1) for m in text_words(lowered)
+            }
+        for text, sentence in occurrences:
+            entries = by_start.get(text[:MIN_ANCHOR])
+            if entries is None:
+                continue
+            for anchor, owners in entries:
+                if text.startswith(anchor):
+                    for ident, key in owners:
+                        rule = found.get(ident)
+                        if rule is None:
+                            found[ident] = {key: {sentence}}
+                        elif key in rule:
+                            rule[key].add(sentence)
+                        else:
+                            rule[key] = {sentence}
         return found
 
 
@@ -229,7 +223,7 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
         (cue.tense, compile_rule(cue, cue.patterns, keys)) for cue in rulebook.time_cues
     )
     vulnerabilities = tuple(compile_rule(r, r.patterns, keys) for r in rulebook.vulnerabilities)
-    index: dict[str, list[int]] = {}
+    index: dict[str, list[tuple[int, int]]] = {}
     every: list[Compiled[Any]] = [
         *matters,
         *overrides,
@@ -238,8 +232,8 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
     ]
     for item in every:
         for part in item.parts:
-            for piece in part.needs or ():
-                index.setdefault(piece, []).append(part.key)
+            for anchor in part.anchors or ():
+                index.setdefault(anchor, []).append((item.ident, part.key))
     return CompiledRulebook(
         rulebook=rulebook,
         matters=matters,
@@ -248,8 +242,18 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
         vulnerabilities=vulnerabilities,
         negation=negation,
         negation_window=rulebook.negation_window,
-        index={piece: tuple(keys) for piece, keys in index.items()},
+        by_start=_by_start(index),
+        always=frozenset(item.ident for item in every if item.always_scanned),
     )
+
+
+def _by_start(
+    index: Mapping[str, list[tuple[int, int]]],
+) -> dict[str, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]]:
+    grouped: dict[str, list[tuple[str, tuple[tuple[int, int], ...]]]] = {}
+    for anchor, keys in sorted(index.items()):
+        grouped.setdefault(anchor[:MIN_ANCHOR], []).append((anchor, tuple(keys)))
+    return {start: tuple(entries) for start, entries in grouped.items()}
 
 
 _CACHE: dict[int, CompiledRulebook] = {}

@@ -4,15 +4,17 @@ them out. The decision is made from these findings in :mod:`engine`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from controlroom.domain.policy import MatterRule, OverrideRule, Tense, VulnerabilityRule, When
 from controlroom.domain.triage.compiled import Compiled, CompiledRulebook
 from controlroom.domain.triage.decision import Span
 from controlroom.domain.triage.text import Segments, segment, words_before
+
+T = TypeVar("T")
 
 
 class Aspect(StrEnum):
@@ -161,17 +163,24 @@ def read(book: CompiledRulebook, text: str) -> Reading:
     reading = Reading(text=text)
     lowered = text.lower()
     fast = len(lowered) == len(text)
-    candidates = book.candidates(lowered) if fast else set()
+    sentences = segments.sentence_starts
+    triggered = book.triggered(lowered, sentences) if fast else {}
+    active = book.active(triggered) if fast else set()
 
     def hits(item: Compiled[Any]) -> Iterator[Span]:
         if fast:
-            spans = item.finditer(lowered, candidates)
+            spans = item.spans(lowered, triggered.get(item.ident), sentences)
         else:
             spans = [m.span() for m in item.folding.finditer(text)]
         for start, end in spans:
             yield Span(start, end, text[start:end])
 
+    def scanned(items: Iterable[Compiled[T]]) -> Iterator[Compiled[T]]:
+        return (item for item in items if not fast or item.ident in active)
+
     for cue_tense, cue in book.time_cues:
+        if fast and cue.ident not in active:
+            continue
         for span in hits(cue):
             tense, cue_id = cue_tense, cue.rule.id
             if tense in _IMMEDIATE and _denied_now(text, span.start, segments):
@@ -179,15 +188,15 @@ def read(book: CompiledRulebook, text: str) -> Reading:
                 tense, cue_id = Tense.PAST, f"{cue_id}-denied"
             sentence = segments.sentence_of(span.start)
             reading.times.append(TimeHit(tense, cue_id, span, sentence))
-    for override in book.overrides:
+    for override in scanned(book.overrides):
         for span in hits(override):
             if _negation(book, text, span.start, segments) is None:
                 reading.overrides.append((override.rule, span))
-    for vulnerability in book.vulnerabilities:
+    for vulnerability in scanned(book.vulnerabilities):
         for span in hits(vulnerability):
             if _negation(book, text, span.start, segments) is None:
                 reading.vulnerabilities.append((vulnerability.rule, span))
-    for matter in book.matters:
+    for matter in scanned(book.matters):
         for span in hits(matter):
             reading.matters.append(
                 MatterFinding(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 
 # Typographic variants people (and phones) type, mapped one-for-one to plain ASCII.
 _ONE_FOR_ONE = str.maketrans(
@@ -28,6 +27,7 @@ _ONE_FOR_ONE = str.maketrans(
         "\u2009": " ",
         "\u202f": " ",
         "\t": " ",
+        "\u0130": "I",  # dotted capital I lower-cases to two characters; plain I does not
     }
 )
 
@@ -45,13 +45,30 @@ def normalise(text: str) -> str:
     return text.translate(_ONE_FOR_ONE)
 
 
-@dataclass(frozen=True)
 class Segments:
-    """Sentence and clause boundaries of a text, for scoping cues and negations."""
+    """Sentence and clause boundaries of a text, for scoping cues and negations.
 
-    sentence_starts: tuple[int, ...]
-    clause_starts: tuple[int, ...]
-    length: int
+    Sentences are found at once; clauses only when first asked for, since most texts need them
+    only around the few words a rule matched.
+    """
+
+    __slots__ = ("_clause_starts", "length", "sentence_starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.length = len(text)
+        starts = [0]
+        starts.extend(m.end() for m in _SENTENCE_END.finditer(text) if m.end() < self.length)
+        self.sentence_starts: tuple[int, ...] = tuple(starts)
+        self._clause_starts: tuple[int, ...] | None = None
+
+    @property
+    def clause_starts(self) -> tuple[int, ...]:
+        """Where each clause begins (every sentence start is a clause start too)."""
+        if self._clause_starts is None:
+            ends = {m.end() for m in _CLAUSE_END.finditer(self.text) if m.end() < self.length}
+            self._clause_starts = tuple(sorted(set(self.sentence_starts) | ends))
+        return self._clause_starts
 
     def sentence_of(self, offset: int) -> int:
         """Index of the sentence containing ``offset``."""
@@ -68,12 +85,7 @@ class Segments:
 
 def segment(text: str) -> Segments:
     """Split ``text`` (already normalised) into sentences and clauses."""
-    sentence_starts = [0]
-    sentence_starts.extend(m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text))
-    clause_starts = sorted(
-        set(sentence_starts) | {m.end() for m in _CLAUSE_END.finditer(text) if m.end() < len(text)}
-    )
-    return Segments(tuple(sentence_starts), tuple(clause_starts), len(text))
+    return Segments(text)
 
 
 def words_before(text: str, start: int, limit: int, floor: int) -> list[re.Match[str]]:

@@ -1,0 +1,137 @@
+"""Finding, in a regular expression, the words any match must begin a word with.
+
+Triage has hundreds of patterns and most texts match few of them. Rather than scan a text with
+every pattern, each pattern is *anchored* on words it cannot match without: for
+``stol(?:e|en)`` the word must start with ``stole``; for ``(?:is|are) on fire`` a word must
+start with ``fire``; for ``(?:kill|murder) (?:me|him)``, with ``kill`` or ``murder``. The text's
+words are looked up in an index of anchors, and a pattern is run only on the sentences where one
+of its anchors begins a word. The standard library's own parser reads the patterns; a pattern it
+cannot analyse is simply run everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+try:  # the standard library's pattern parser; absent or changed -> no anchors
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+
+    AT, BRANCH, IN = _sre_parse.AT, _sre_parse.BRANCH, _sre_parse.IN
+    ASSERTS = (_sre_parse.ASSERT, _sre_parse.ASSERT_NOT)
+    LITERAL, SUBPATTERN = _sre_parse.LITERAL, _sre_parse.SUBPATTERN
+    REPEATS = (_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT)
+except (ImportError, AttributeError):  # pragma: no cover - depends on the Python version
+    _sre_parse = None
+
+MIN_ANCHOR = 3  # characters; shorter words begin too many words to filter anything
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def is_word_char(char: str) -> bool:
+    """ASCII letters and digits: what the text index calls a word."""
+    return char.isascii() and char.isalnum()
+
+
+def text_words(lowered: str) -> list[re.Match[str]]:
+    """The words of a lower-cased text, as the anchor index sees them."""
+    return list(_WORD.finditer(lowered))
+
+
+def words_of(lowered: str) -> list[str]:
+    """The words of a lower-cased text, without their positions."""
+    return _WORD.findall(lowered)
+
+
+def anchors_of(pattern: str) -> tuple[str, ...] | None:
+    """Words at least one of which begins a word in every match of ``pattern``; or None."""
+    if _sre_parse is None:
+        return None
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except (re.error, RecursionError):
+        return None
+    return _requirement(list(parsed), at_word_start=True)
+
+
+def _strength(words: tuple[str, ...]) -> tuple[int, int]:
+    """How selective a requirement is: its shortest word first, then fewer alternatives."""
+    return (min(len(word) for word in words), -len(words))
+
+
+def _run_anchor(run: str, starts_word: bool) -> tuple[str, ...] | None:
+    """The longest word in a literal run that is known to begin a word in the text."""
+    best = ""
+    for m in _WORD.finditer(run):
+        begins = (m.start() == 0 and starts_word) or (
+            m.start() > 0 and not is_word_char(run[m.start() - 1])
+        )
+        if begins and len(m.group()) > len(best):
+            best = m.group()
+    return (best,) if len(best) >= MIN_ANCHOR else None
+
+
+def _requirement(items: list[tuple[Any, Any]], *, at_word_start: bool) -> tuple[str, ...] | None:
+    """The most selective any-of set of anchors for a parsed sequence, or None."""
+    candidates: list[tuple[str, ...]] = []
+    run, run_starts_word = "", False
+    word_start = at_word_start  # does the current position begin a word?
+    for op, arg in items:
+        if op is LITERAL:
+            if not run:
+                run_starts_word = word_start
+            char = chr(arg)
+            run += char
+            word_start = not is_word_char(char)
+            continue
+        if run:
+            found = _run_anchor(run, run_starts_word)
+            if found:
+                candidates.append(found)
+            run = ""
+        if op is AT or op in ASSERTS:  # \b, look-arounds: the position does not move
+            continue
+        inner: tuple[str, ...] | None = None
+        if op is SUBPATTERN and arg[-1] is not None:
+            inner = _requirement(list(arg[-1]), at_word_start=word_start)
+            word_start = _ends_non_word(list(arg[-1]))
+        elif op is BRANCH:
+            branches = [_requirement(list(b), at_word_start=word_start) for b in arg[1]]
+            if all(branch is not None for branch in branches):
+                inner = tuple(word for branch in branches if branch for word in branch)
+            word_start = all(_ends_non_word(list(b)) for b in arg[1])
+        elif op in REPEATS:
+            low, _, body = arg
+            if low >= 1:
+                inner = _requirement(list(body), at_word_start=word_start)
+                word_start = _ends_non_word(list(body))
+            else:  # optional: a word starts after it only if it does whether or not it is there
+                word_start = word_start and _ends_non_word(list(body))
+        else:
+            word_start = False
+        if inner:
+            candidates.append(inner)
+    if run:
+        found = _run_anchor(run, run_starts_word)
+        if found:
+            candidates.append(found)
+    return max(candidates, key=_strength) if candidates else None
+
+
+def _ends_non_word(items: list[tuple[Any, Any]]) -> bool:
+    """True when every way through ``items`` ends on a character that is not a word character."""
+    if not items:
+        return False
+    op, arg = items[-1]
+    if op is LITERAL:
+        return not is_word_char(chr(arg))
+    if op is SUBPATTERN and arg[-1] is not None:
+        return _ends_non_word(list(arg[-1]))
+    if op is BRANCH:
+        return all(_ends_non_word(list(branch)) for branch in arg[1])
+    if op in REPEATS:
+        low, _, body = arg
+        return low >= 1 and _ends_non_word(list(body))
+    if op is IN:
+        return all(kind is LITERAL and not is_word_char(chr(value)) for kind, value in arg)
+    return False
