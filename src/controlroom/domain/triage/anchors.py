@@ -38,9 +38,9 @@ def text_words(lowered: str) -> list[re.Match[str]]:
     return list(_WORD.finditer(lowered))
 
 
-def words_of(lowered: str) -> list[str]:
-    """The words of a lower-cased text, without their positions."""
-    return _WORD.findall(lowered)
+def words_of(lowered: str, start: int = 0, end: int | None = None) -> list[str]:
+    """The words of a lower-cased text (or of ``lowered[start:end]``), without positions."""
+    return _WORD.findall(lowered, start, len(lowered) if end is None else end)
 
 
 def anchors_of(pattern: str) -> tuple[str, ...] | None:

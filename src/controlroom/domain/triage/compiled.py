@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -29,7 +28,7 @@ from controlroom.domain.policy import (
     TimeCue,
     VulnerabilityRule,
 )
-from controlroom.domain.triage.anchors import MIN_ANCHOR, anchors_of, text_words, words_of
+from controlroom.domain.triage.anchors import MIN_ANCHOR, anchors_of, words_of
 
 RuleT = TypeVar("RuleT")
 
@@ -187,12 +186,12 @@ class CompiledRulebook:
         """For each part an anchor of which begins a word of ``lowered``: those sentences."""
         by_start = self.by_start
         found: dict[int, dict[int, set[int]]] = {}
-        if len(sentences) == 1:  # most contacts: one sentence, so only which words matter
-            occurrences: Iterable[tuple[str, int]] = ((word, 0) for word in set(words_of(lowered)))
-        else:
-            occurrences = {
-                (m.group(), bisect_right(sentences, m.start()) - 1) for m in text_words(lowered)
-            }
+        bounds = (*sentences, len(lowered))
+        occurrences = [
+            (word, sentence)
+            for sentence in range(len(sentences))
+            for word in set(words_of(lowered, bounds[sentence], bounds[sentence + 1]))
+        ]
         for text, sentence in occurrences:
             entries = by_start.get(text[:MIN_ANCHOR])
             if entries is None:
