@@ -54,9 +54,24 @@ def anchors_of(pattern: str) -> tuple[str, ...] | None:
     return _requirement(list(parsed), at_word_start=True)
 
 
-def _strength(words: tuple[str, ...]) -> tuple[int, int]:
-    """How selective a requirement is: its shortest word first, then fewer alternatives."""
-    return (min(len(word) for word in words), -len(words))
+# Words so common in what people say that an anchor on them filters little.
+_COMMON = frozenset(
+    """about after again all also and any are back because been before being but call can come
+    could did does doing done down each even from get gets getting give given going gone good got
+    had has have having her here him his home house how into its just know like look made make
+    many more most much must near need never new next not now off old one only other our out over
+    own please police put really right said same say says see seen she should since some someone
+    something still street such take tell than that the their them then there these they thing
+    think this those through time told too under until very want was way well went were what when
+    where which while who will with would yes you your""".split()  # noqa: SIM905 - a word list
+)
+
+
+def _strength(words: tuple[str, ...]) -> tuple[int, int, int]:
+    """How selective a requirement is: no very common word first, then its shortest word, then
+    fewer alternatives."""
+    common = sum(1 for word in words if word in _COMMON)
+    return (-common, min(len(word) for word in words), -len(words))
 
 
 def _run_anchor(run: str, starts_word: bool) -> tuple[str, ...] | None:
