@@ -43,6 +43,23 @@ class Settings(BaseSettings):
         default="https://api.what3words.com/v3",
         description="Base URL of the what3words API (v3).",
     )
+    demo: bool = Field(
+        default=True,
+        description="Seed demo users, tokens and contacts when the database is empty, for "
+        "trying the service locally. Set to false for any real deployment.",
+    )
+    aml_pending_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="How long an AML SMS that arrives before its call waits for the call.",
+    )
+    aml_late_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=1440,
+        description="How long after a call ends an AML SMS still attaches to its contact.",
+    )
 
 
 def load_settings() -> Settings:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from controlroom.config import Settings
 from controlroom.domain.policy import Policy
 from controlroom.web.api import BATCH_BODY_FACTOR, body_limit
 from controlroom.web.schemas import BatchResponse, DecisionOut
+from tests.web.conftest import bearer
 
 BURGLARY = "Someone is breaking into my house right now, he has a knife"
 MUSIC = "My neighbour is playing loud music"
@@ -292,14 +295,17 @@ def test_oversized_batch_is_413(client: TestClient, policy: Policy) -> None:
     assert_error(post(client, {"contacts": contacts}, "/api/triage/batch"), 413, "body_too_large")
 
 
-def test_body_limit_uses_the_apps_policy(policy: Policy) -> None:
+def test_body_limit_uses_the_apps_policy(
+    policy: Policy, settings: Settings, token_for: Callable[[str], str]
+) -> None:
     from dataclasses import replace
 
     from controlroom.domain.policy import Limits
     from controlroom.web.app import create_app
 
     small = replace(policy, limits=Limits(max_text_chars=100))
-    with TestClient(create_app(policy=small)) as small_client:
+    headers = bearer(token_for("call_handler"))
+    with TestClient(create_app(settings, policy=small), headers=headers) as small_client:
         response = post(small_client, {"text": "a" * 20_000})
         assert_error(response, 413, "body_too_large")
         response = post(small_client, {"text": "a" * 101})
@@ -344,3 +350,28 @@ def test_docs_page_is_served(client: TestClient) -> None:
 def test_healthz_unaffected_by_the_body_guard(app: FastAPI) -> None:
     with TestClient(app) as plain:
         assert plain.get("/healthz").json()["status"] == "ok"
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/triage", "/api/triage/batch"])
+@pytest.mark.parametrize("authorization", [None, "Bearer nonsense", "Basic dXNlcjpwYXNz"])
+def test_triage_without_a_valid_token_is_401(
+    anonymous: TestClient, path: str, authorization: str | None
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    body = {"text": MUSIC} if path == "/api/triage" else {"contacts": [{"text": MUSIC}]}
+    response = anonymous.post(path, json=body, headers=headers)
+    assert_error(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_triage_for_a_role_without_the_permission_is_403(
+    anonymous: TestClient, token_for: Callable[[str], str]
+) -> None:
+    response = anonymous.post(
+        "/api/triage", json={"text": MUSIC}, headers=bearer(token_for("auditor"))
+    )
+    error = assert_error(response, 403, "forbidden")
+    assert "auditor" in error["message"] and "triage:run" in error["message"]

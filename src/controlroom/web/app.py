@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+import sys
+
 from fastapi import FastAPI
 
-from controlroom import __version__
-from controlroom.bootstrap import policy_for
+from controlroom import __version__, bootstrap
 from controlroom.config import Settings, load_settings
 from controlroom.domain.policy import Policy
+from controlroom.services.contacts import UowFactory
+from controlroom.services.demo import seed_demo
 from controlroom.web.api import install_api
 from controlroom.web.errors import install_error_handlers
 
 
-def create_app(settings: Settings | None = None, *, policy: Policy | None = None) -> FastAPI:
-    """Build the application. The policy is loaded now, so a broken policy stops start-up."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    policy: Policy | None = None,
+    uow_factory: UowFactory | None = None,
+) -> FastAPI:
+    """Build the application. The policy is loaded and the database migrated now, so a broken
+    policy or an unreachable database stops start-up. With ``settings.demo`` an empty database
+    gets the demo data, and its credentials are printed once on stderr."""
     settings = settings or load_settings()
     app = FastAPI(
         title="controlroom",
         version=__version__,
-        description="Contact handling and call triage for police control rooms.",
+        description="Contact handling and call triage for police control rooms. Every endpoint "
+        "but /healthz needs an API token: `Authorization: Bearer <token>`.",
     )
     app.state.settings = settings
-    app.state.policy = policy or policy_for(settings)
+    app.state.policy = policy or bootstrap.policy_for(settings)
+    app.state.uow_factory = uow_factory or bootstrap.uow_factory(settings)
+    if settings.demo:
+        seed = seed_demo(app.state.uow_factory, app.state.policy, bootstrap.password_hasher())
+        if seed is not None:
+            print(seed.banner(), file=sys.stderr, flush=True)
     install_error_handlers(app)
     install_api(app)
 

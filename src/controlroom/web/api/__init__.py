@@ -4,7 +4,8 @@ Bodies sent to ``/api/...`` are read before any route parses them, so an oversiz
 refused with 413 without being held in memory whole, and a body that is not UTF-8 is refused
 with 400 in the API's error shape. The limit follows the policy's ``limits.max_text_chars``:
 6 bytes a character (the longest JSON escape, ``\\uXXXX``) plus 16 KiB; a batch may be
-:data:`BATCH_BODY_FACTOR` times that.
+:data:`BATCH_BODY_FACTOR` times that. Telephony events have a fixed limit of their own
+(:data:`FIXED_BODY_LIMITS`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from controlroom.domain.policy import Policy
+from controlroom.web.api.contacts import audit_router
+from controlroom.web.api.contacts import router as contacts_router
+from controlroom.web.api.telephony import router as telephony_router
 from controlroom.web.api.triage import router as triage_router
 
 API_PREFIX = "/api/"
@@ -25,17 +29,23 @@ BODY_OVERHEAD_BYTES = 16 * 1024
 BATCH_BODY_FACTOR = 8
 #: paths whose bodies carry many texts, and how many single bodies they may weigh
 BODY_FACTORS: Mapping[str, int] = {"/api/triage/batch": BATCH_BODY_FACTOR}
+#: paths with a limit of their own, in bytes, whatever the policy
+FIXED_BODY_LIMITS: Mapping[str, int] = {"/api/telephony/events": 64 * 1024}
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
 def install_api(app: FastAPI) -> None:
     """Add the API's routes and its request-body guard to ``app``."""
-    app.include_router(triage_router)
+    for router in (triage_router, contacts_router, telephony_router, audit_router):
+        app.include_router(router)
     app.add_middleware(BodyGuard)
 
 
 def body_limit(policy: Policy, path: str) -> int:
     """The largest request body, in bytes, accepted at ``path`` under ``policy``."""
+    fixed = FIXED_BODY_LIMITS.get(path.rstrip("/"))
+    if fixed is not None:
+        return fixed
     single = BODY_BYTES_PER_CHAR * policy.limits.max_text_chars + BODY_OVERHEAD_BYTES
     return single * BODY_FACTORS.get(path.rstrip("/"), 1)
 
@@ -57,10 +67,11 @@ class BodyGuard:
         policy: Policy = scope["app"].state.policy
         limit = body_limit(policy, scope["path"])
         batch = BODY_FACTORS.get(scope["path"].rstrip("/"), 1) > 1
+        fixed = scope["path"].rstrip("/") in FIXED_BODY_LIMITS
         headers = Headers(scope=scope)
         declared = _content_length(headers)
         if declared is not None and declared > limit:
-            await _too_large(send, limit, policy, declared, batch=batch)
+            await _too_large(send, limit, policy, declared, batch=batch, fixed=fixed)
             return
         chunks: list[bytes] = []
         size = 0
@@ -72,7 +83,7 @@ class BodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _too_large(send, limit, policy, None, batch=batch)
+                await _too_large(send, limit, policy, None, batch=batch, fixed=fixed)
                 return
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
@@ -121,16 +132,20 @@ def _is_json(headers: Headers) -> bool:
 
 
 async def _too_large(
-    send: Send, limit: int, policy: Policy, size: int | None, *, batch: bool
+    send: Send, limit: int, policy: Policy, size: int | None, *, batch: bool, fixed: bool = False
 ) -> None:
     told = f"{size:,} bytes" if size is not None else "larger than that"
+    hint = f"a text may be at most {policy.limits.max_text_chars:,} characters"
+    if batch:
+        hint += "; send fewer contacts per batch"
+    if fixed:
+        hint = "send one event per request"
     await _send_error(
         send,
         413,
         code="body_too_large",
         message=f"the request body is {told}; the limit here is {limit:,} bytes",
-        hint=f"a text may be at most {policy.limits.max_text_chars:,} characters"
-        + ("; send fewer contacts per batch" if batch else ""),
+        hint=hint,
     )
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import TypeAdapter, ValidationError
 
+from controlroom.domain.access import Permission
 from controlroom.domain.errors import DomainError
 from controlroom.domain.policy import Policy
 from controlroom.services.triage import triage_text
+from controlroom.web.auth import require
 from controlroom.web.schemas import (
     BatchRequest,
     BatchResponse,
@@ -19,10 +21,14 @@ from controlroom.web.schemas import (
     TriageRequest,
 )
 
-router = APIRouter(prefix="/api/triage", tags=["triage"])
+router = APIRouter(
+    prefix="/api/triage", tags=["triage"], dependencies=[Depends(require(Permission.TRIAGE_RUN))]
+)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Empty text, unknown channel, bad characters."},
+    401: {"model": ErrorResponse, "description": "No token, or a token that is not valid."},
+    403: {"model": ErrorResponse, "description": "The token's role may not run triage."},
     413: {"model": ErrorResponse, "description": "The request body is over the size limit."},
     422: {"model": ErrorResponse, "description": "Malformed JSON or a field of the wrong type."},
 }

@@ -1,0 +1,73 @@
+"""``POST /api/telephony/events``: one telephony event, answered once it is committed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request, Response
+
+from controlroom.domain.access import Permission, Principal
+from controlroom.domain.policy import Policy
+from controlroom.services.location_matching import MatchWindows
+from controlroom.services.telephony import ingest_event
+from controlroom.web.api.contacts import AUTH, error_doc
+from controlroom.web.auth import require, uow_factory
+from controlroom.web.schemas_telephony import TelephonyAnswer, TelephonyEventIn
+
+router = APIRouter(prefix="/api/telephony", tags=["telephony"])
+
+Integration = Annotated[Principal, Depends(require(Permission.TELEPHONY_INGEST))]
+
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    201: {"model": TelephonyAnswer, "description": "A contact was created."},
+    202: {"model": TelephonyAnswer, "description": "An AML message is waiting for its call."},
+    **AUTH,
+    400: error_doc(
+        "A value refused: a bad AML message, a call id or number not valid, an agent "
+        "who is not a handler, a time in the future."
+    ),
+    404: error_doc("call.dtmf or call.reconnected for a call never offered (send it again later)."),
+    409: error_doc(
+        "The event id was used for a different event; or the procedure refuses the "
+        "move (e.g. a reconnect after 45 s), naming the paragraph."
+    ),
+    413: error_doc("The body is over 64 KiB."),
+    422: error_doc("Malformed JSON, an unknown event type, a missing or wrong-typed field."),
+}
+
+
+def _windows(request: Request) -> MatchWindows:
+    settings = request.app.state.settings
+    return MatchWindows(
+        pending=timedelta(seconds=settings.aml_pending_seconds),
+        late=timedelta(minutes=settings.aml_late_minutes),
+    )
+
+
+@router.post(
+    "/events",
+    response_model=TelephonyAnswer,
+    summary="Send one telephony event",
+    responses=ANSWERS,
+)
+def post_event(
+    event: Annotated[TelephonyEventIn, Body()],
+    request: Request,
+    response: Response,
+    principal: Integration,
+) -> dict[str, Any]:
+    """Idempotent: the same event again (same id, same content) changes nothing and gets the
+    same answer. See docs/telephony.md for every event type, the ordering rules and AML
+    matching."""
+    policy: Policy = request.app.state.policy
+    status, body = ingest_event(
+        uow_factory(request),
+        principal,
+        event.to_event(),
+        datetime.now(UTC),
+        policy,
+        windows=_windows(request),
+    )
+    response.status_code = status
+    return body

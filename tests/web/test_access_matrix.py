@@ -1,0 +1,164 @@
+"""Every endpoint × every role, from the one permission table (``ROLE_PERMISSIONS``).
+
+The routes are read from the application itself, so an endpoint added without an entry in
+:data:`ENDPOINTS` fails :func:`test_every_route_is_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from controlroom.domain.access import ROLE_PERMISSIONS, Permission, Principal
+from controlroom.domain.contacts import Caller, Role
+from controlroom.domain.triage import Channel
+from controlroom.services.contacts import offer_contact
+from controlroom.web.auth import Require
+from tests.web.conftest import bearer
+
+P = Permission
+#: Routes anyone may call: the health check and the API's own documentation.
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+}
+#: Every other route and the permission it needs.
+ENDPOINTS: dict[tuple[str, str], Permission] = {
+    ("POST", "/api/triage"): P.TRIAGE_RUN,
+    ("POST", "/api/triage/batch"): P.TRIAGE_RUN,
+    ("GET", "/api/contacts"): P.CONTACT_READ,
+    ("POST", "/api/contacts"): P.CONTACT_ACT,
+    ("GET", "/api/contacts/{contact_id}"): P.CONTACT_READ,
+    ("POST", "/api/contacts/{contact_id}/actions"): P.CONTACT_ACT,
+    ("GET", "/api/contacts/{contact_id}/location.geojson"): P.CONTACT_READ,
+    ("POST", "/api/telephony/events"): P.TELEPHONY_INGEST,
+    ("GET", "/api/audit"): P.AUDIT_READ,
+}
+ROLES = [role.value for role in Role]
+NO_TOKEN, BAD_TOKEN = "(no token)", "(bad token)"
+
+
+def _routes(app: FastAPI) -> dict[tuple[str, str], Any]:
+    """Every (method, path) the application answers, with the route object behind it."""
+    try:  # FastAPI versions that keep included routers whole list them through this
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI lists every route in app.routes
+        contexts: list[Any] = list(app.routes)
+    else:
+        contexts = list(iter_route_contexts(app.routes))
+    found: dict[tuple[str, str], Any] = {}
+    for context in contexts:
+        original = getattr(context, "original_route", context)
+        for method in (context.methods or {"GET"}) - {"HEAD", "OPTIONS"}:
+            found[(method, str(context.path))] = original
+    return found
+
+
+def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
+    routes = set(_routes(app))
+    assert routes - PUBLIC == set(ENDPOINTS), "add new endpoints to ENDPOINTS with a permission"
+    assert routes >= PUBLIC
+
+
+def _declared(dependencies: list[Any]) -> set[Permission]:
+    found: set[Permission] = set()
+    for dependant in dependencies:
+        if isinstance(dependant.call, Require):
+            found.add(dependant.call.permission)
+        found |= _declared(dependant.dependencies)
+    return found
+
+
+def test_each_route_requires_the_permission_of_the_matrix(app: FastAPI) -> None:
+    for (method, path), route in _routes(app).items():
+        if (method, path) in PUBLIC:
+            assert not isinstance(route, APIRoute) or not _declared(route.dependant.dependencies)
+            continue
+        assert isinstance(route, APIRoute), path
+        assert _declared(route.dependant.dependencies) == {ENDPOINTS[(method, path)]}, path
+
+
+def test_public_routes_need_no_token(anonymous: TestClient) -> None:
+    assert anonymous.get("/healthz").status_code == 200
+    assert anonymous.get("/openapi.json").status_code == 200
+    assert anonymous.get("/docs").status_code == 200
+
+
+def _request(
+    method: str, path: str, contact_id: str, serial: int
+) -> tuple[str, str, dict[str, Any]]:
+    """A request to ``path`` that a role holding the permission gets a 2xx for."""
+    url = path.replace("{contact_id}", contact_id)
+    now = datetime.now(UTC) - timedelta(seconds=5)
+    bodies: dict[str, Any] = {
+        "/api/triage": {"text": "My neighbour is playing loud music"},
+        "/api/triage/batch": {"contacts": [{"text": "My bike was stolen"}]},
+        "/api/contacts": {"channel": "online_report", "narrative": "My bike was stolen"},
+        "/api/contacts/{contact_id}/actions": {"action": "add_note", "text": "checked"},
+        "/api/telephony/events": {
+            "id": f"ev-{serial}",
+            "type": "call.offered",
+            "occurred_at": now.isoformat(),
+            "call_id": f"PBX-{serial}",
+            "channel": "999",
+            "caller": {"number": "+447700900123"},
+        },
+    }
+    kwargs: dict[str, Any] = {"json": bodies[path]} if method == "POST" else {}
+    if method == "POST" and path == "/api/contacts":
+        kwargs["json"] = bodies["/api/contacts"] | {"caller": {"name": "A Person"}}
+    return method, url, kwargs
+
+
+@pytest.mark.parametrize("who", [*ROLES, NO_TOKEN, BAD_TOKEN])
+@pytest.mark.parametrize(("method", "path"), sorted(ENDPOINTS))
+def test_each_role_gets_exactly_what_its_permissions_allow(
+    app: FastAPI,
+    anonymous: TestClient,
+    token_for: Callable[[str], str],
+    policy: Any,
+    method: str,
+    path: str,
+    who: str,
+) -> None:
+    contact = offer_contact(
+        app.state.uow_factory,
+        Principal("setup", Role.CALL_HANDLER),
+        channel=Channel.NINE_NINE_NINE,
+        caller=Caller(number="+447700900999"),
+        narrative="",
+        now=datetime.now(UTC) - timedelta(minutes=1),
+        policy=policy,
+    )
+    if who == NO_TOKEN:
+        headers: dict[str, str] = {}
+    elif who == BAD_TOKEN:
+        headers = bearer("cr_0123456789abcdef_" + "x" * 43)
+    else:
+        headers = bearer(token_for(who))
+    method, url, kwargs = _request(method, path, contact.contact.id, next(_SERIAL))
+    response = anonymous.request(method, url, headers=headers, **kwargs)
+    permission = ENDPOINTS[(method, path)]
+    if who in (NO_TOKEN, BAD_TOKEN):
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == "Bearer"
+    elif permission in ROLE_PERMISSIONS[Role(who)]:
+        assert 200 <= response.status_code < 300, response.text
+    else:
+        assert response.status_code == 403, response.text
+        error = response.json()["error"]
+        assert error["code"] == "forbidden"
+        assert who in error["message"] and permission.value in error["message"]
+
+
+_SERIAL = itertools.count(1)
