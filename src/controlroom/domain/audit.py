@@ -59,6 +59,8 @@ class AuditTag(StrEnum):
     TELEPHONY_RECONNECTED = "contact:telephony:reconnected"
     TELEPHONY_LOCATION = "contact:telephony:location_added"
     TELEPHONY_FLAGGED = "contact:telephony:vulnerability_flagged"
+    TELEPHONY_DTMF = "contact:telephony:dtmf"
+    TELEPHONY_SMS_RECEIVED = "contact:telephony:sms_received"
     # Accounts and credentials.
     USER_CREATE = "user:account:create"
     USER_DISABLE = "user:account:disable"

@@ -47,7 +47,7 @@ from controlroom.services.triage import triage_text
 MAX_PAGE = 200
 MAX_AUDIT_ENTRIES = 1000
 #: Audit tags of what telephony reported without changing the contact (shown with it).
-TELEPHONY_FACTS = ("contact:telephony:dtmf", "contact:telephony:sms_received")
+TELEPHONY_FACTS = (AuditTag.TELEPHONY_DTMF.value, AuditTag.TELEPHONY_SMS_RECEIVED.value)
 _FLOATS = ("lat", "lon", "accuracy_m", "altitude_m", "vertical_accuracy_m")
 _TIMES = ("positioned_at", "call_started_at")
 _LISTS = ("languages", "flags")

@@ -35,7 +35,7 @@ from enum import StrEnum
 from typing import Any
 
 from controlroom.domain.access import Principal
-from controlroom.domain.audit import canonical_json
+from controlroom.domain.audit import AuditTag, canonical_json
 from controlroom.domain.contacts import AddLocation, Caller, Contact, LocationEvidence
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.location import LocationFix, LocationSource, looks_like_aml, parse_aml
@@ -51,7 +51,7 @@ ATTACHED_PREFIX = "aml-attached#"
 MAX_PENDING_PER_MINUTE = 50
 #: Contacts looked at when matching one message.
 CANDIDATES = 20
-SMS_TAG = "contact:telephony:sms_received"
+SMS_TAG = AuditTag.TELEPHONY_SMS_RECEIVED
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from controlroom.domain.access import Permission, Principal, access_check
-from controlroom.domain.audit import canonical_json
+from controlroom.domain.audit import AuditTag, canonical_json
 from controlroom.domain.contacts import (
     Action,
     Actor,
@@ -59,7 +59,7 @@ CALL_PREFIX = "call#"
 #: An event's time may be at most this far ahead of the server's clock.
 CLOCK_TOLERANCE = timedelta(minutes=5)
 #: Tags of what telephony reports about a contact without changing it.
-DTMF_TAG = "contact:telephony:dtmf"
+DTMF_TAG = AuditTag.TELEPHONY_DTMF
 _EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}")
 _CALL_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _ATTEMPTS = 3
