@@ -148,6 +148,8 @@ class PolicyModel(_Strict):
     scripts: dict[str, ScriptModel]
     routes: RoutesModel
     agencies: list[AgencyModel] = Field(default_factory=list)
+    # Read and checked by controlroom.adapters.nuisance_config; passed over here.
+    nuisance: dict[str, Any] | None = None
 
     @field_validator("format")
     @classmethod

@@ -1,0 +1,113 @@
+"""Nuisance and hoax callers (DCP-P-042 §4.12.6), up to a PECS temporary-disconnection request.
+
+- :mod:`.history`: each earlier call in brief (:class:`CallSummary`) and what they add up to
+  (:func:`summarise` -> :class:`CallerHistory`, with the handler's one-line summary);
+- :mod:`.rules`: detection as data (:class:`NuisanceRules`) and :func:`detect`, which flags a
+  faulty device, a vulnerable person or deliberate misuse, each with its evidence;
+- :mod:`.config`: the force's escalation ladder (:class:`Ladder`) and configuration;
+- :mod:`.ladder`: the :class:`NuisanceCase` aggregate that moves up the ladder, with approvals
+  and the vulnerable-person safeguard;
+- :mod:`.from_contacts`: a stored contact as a :class:`CallSummary`.
+"""
+
+from controlroom.domain.nuisance.case import (
+    Approve,
+    Assess,
+    CaseAction,
+    CaseEntry,
+    CaseEvent,
+    CaseRecord,
+    CaseState,
+    Close,
+    DocumentIssued,
+    GenerateDocument,
+    LinkedIdentifier,
+    LinkIdentifier,
+    NuisanceTag,
+    OverrideVulnerability,
+    Pending,
+    Propose,
+    Record,
+    Reject,
+    Reopen,
+    SafeguardOverride,
+    StepTaken,
+)
+from controlroom.domain.nuisance.config import (
+    DEFAULT_LADDER,
+    Approval,
+    DocumentKind,
+    Ladder,
+    LadderStep,
+    NuisanceConfig,
+)
+from controlroom.domain.nuisance.from_contacts import call_summary
+from controlroom.domain.nuisance.history import (
+    WINDOWS,
+    CallerHistory,
+    CallSummary,
+    OutcomeKind,
+    WindowCounts,
+    summarise,
+)
+from controlroom.domain.nuisance.identifiers import Identifier, IdentifierKind
+from controlroom.domain.nuisance.ladder import MOVES, ROLES, NuisanceCase, provider_note
+from controlroom.domain.nuisance.rules import (
+    Confidence,
+    NuisanceFlag,
+    NuisanceKind,
+    NuisanceRules,
+    Response,
+    detect,
+    recommended_response,
+)
+
+__all__ = [
+    "DEFAULT_LADDER",
+    "MOVES",
+    "ROLES",
+    "WINDOWS",
+    "Approval",
+    "Approve",
+    "Assess",
+    "CallSummary",
+    "CallerHistory",
+    "CaseAction",
+    "CaseEntry",
+    "CaseEvent",
+    "CaseRecord",
+    "CaseState",
+    "Close",
+    "Confidence",
+    "DocumentIssued",
+    "DocumentKind",
+    "GenerateDocument",
+    "Identifier",
+    "IdentifierKind",
+    "Ladder",
+    "LadderStep",
+    "LinkIdentifier",
+    "LinkedIdentifier",
+    "NuisanceCase",
+    "NuisanceConfig",
+    "NuisanceFlag",
+    "NuisanceKind",
+    "NuisanceRules",
+    "NuisanceTag",
+    "OutcomeKind",
+    "OverrideVulnerability",
+    "Pending",
+    "Propose",
+    "Record",
+    "Reject",
+    "Reopen",
+    "Response",
+    "SafeguardOverride",
+    "StepTaken",
+    "WindowCounts",
+    "call_summary",
+    "detect",
+    "provider_note",
+    "recommended_response",
+    "summarise",
+]

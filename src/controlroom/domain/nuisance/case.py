@@ -1,0 +1,382 @@
+"""What a nuisance case holds and what can be done to it: states, actions, records and events.
+
+The aggregate that moves a case is :class:`~controlroom.domain.nuisance.ladder.NuisanceCase`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from controlroom.domain.contacts.values import Actor, require_text
+from controlroom.domain.errors import InvalidInput
+from controlroom.domain.nuisance.config import DocumentKind
+from controlroom.domain.nuisance.identifiers import Identifier, IdentifierKind
+from controlroom.domain.nuisance.rules import NuisanceFlag, NuisanceKind
+
+
+class CaseState(StrEnum):
+    """Where a case stands on the ladder."""
+
+    OPEN = "open"  # no step waiting
+    PROPOSED = "proposed"  # a step waits for a supervisor's approval
+    APPROVED = "approved"  # an approved step waits to be carried out and recorded
+    CLOSED = "closed"
+
+
+class CaseAction(StrEnum):
+    """What an action does to a case; the keys of the transition table."""
+
+    OPEN = "open"
+    ASSESS = "assess"
+    PROPOSE = "propose"
+    APPROVE = "approve"
+    REJECT = "reject"
+    RECORD = "record"
+    OVERRIDE_VULNERABILITY = "override_vulnerability"
+    LINK_IDENTIFIER = "link_identifier"
+    GENERATE_DOCUMENT = "generate_document"
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+
+class NuisanceTag(StrEnum):
+    """Audit tags of nuisance cases, as ``subject:object:action``."""
+
+    CASE_OPEN = "nuisance:case:open"
+    CASE_ASSESS = "nuisance:case:assess"
+    CASE_PROPOSE = "nuisance:case:propose"
+    CASE_APPROVE = "nuisance:case:approve"
+    CASE_REJECT = "nuisance:case:reject"
+    CASE_RECORD = "nuisance:case:record"
+    CASE_OVERRIDE = "nuisance:case:override_vulnerability"
+    CASE_LINK = "nuisance:case:link_identifier"
+    CASE_CLOSE = "nuisance:case:close"
+    CASE_REOPEN = "nuisance:case:reopen"
+    DOCUMENT_GENERATE = "nuisance:document:generate"
+
+
+TAGS: Mapping[CaseAction, NuisanceTag] = {
+    CaseAction.OPEN: NuisanceTag.CASE_OPEN,
+    CaseAction.ASSESS: NuisanceTag.CASE_ASSESS,
+    CaseAction.PROPOSE: NuisanceTag.CASE_PROPOSE,
+    CaseAction.APPROVE: NuisanceTag.CASE_APPROVE,
+    CaseAction.REJECT: NuisanceTag.CASE_REJECT,
+    CaseAction.RECORD: NuisanceTag.CASE_RECORD,
+    CaseAction.OVERRIDE_VULNERABILITY: NuisanceTag.CASE_OVERRIDE,
+    CaseAction.LINK_IDENTIFIER: NuisanceTag.CASE_LINK,
+    CaseAction.GENERATE_DOCUMENT: NuisanceTag.DOCUMENT_GENERATE,
+    CaseAction.CLOSE: NuisanceTag.CASE_CLOSE,
+    CaseAction.REOPEN: NuisanceTag.CASE_REOPEN,
+}
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+def _reason(value: str, field: str = "reason") -> None:
+    require_text(value, field)
+
+
+@dataclass(frozen=True)
+class Assess:
+    """Record what detection found (or a handler judged): the kinds, with the evidence."""
+
+    kind: ClassVar[CaseAction] = CaseAction.ASSESS
+    kinds: frozenset[NuisanceKind]
+    evidence: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        kinds = frozenset(self.kinds)
+        if not kinds or any(not isinstance(k, NuisanceKind) for k in kinds):
+            raise InvalidInput("an assessment names at least one nuisance kind", field="kinds")
+        object.__setattr__(self, "kinds", kinds)
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+        for line in self.evidence:
+            require_text(line, "evidence")
+
+    @classmethod
+    def from_flags(cls, flags: Iterable[NuisanceFlag]) -> Assess:
+        """The assessment for detection's flags, every sentence of evidence kept."""
+        flags = list(flags)
+        evidence = tuple(f"{f.kind.value}: {line}" for f in flags for line in f.evidence)
+        return cls(frozenset(f.kind for f in flags), evidence)
+
+
+@dataclass(frozen=True)
+class Propose:
+    """Propose the next step of the ladder for a supervisor's approval."""
+
+    kind: ClassVar[CaseAction] = CaseAction.PROPOSE
+    step: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        require_text(self.step, "step")
+        _reason(self.reason)
+
+
+@dataclass(frozen=True)
+class Approve:
+    """A supervisor approves the proposed step."""
+
+    kind: ClassVar[CaseAction] = CaseAction.APPROVE
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        require_text(self.note, "note", required=False)
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A supervisor rejects the proposed (or withdraws the approved) step, saying why."""
+
+    kind: ClassVar[CaseAction] = CaseAction.REJECT
+    reason: str
+
+    def __post_init__(self) -> None:
+        _reason(self.reason)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A step was carried out: the letter sent, the request made, the file passed on."""
+
+    kind: ClassVar[CaseAction] = CaseAction.RECORD
+    step: str
+    note: str
+
+    def __post_init__(self) -> None:
+        require_text(self.step, "step")
+        _reason(self.note, "note")
+
+
+@dataclass(frozen=True)
+class OverrideVulnerability:
+    """A supervisor allows a disconnecting step despite a vulnerable-person flag."""
+
+    kind: ClassVar[CaseAction] = CaseAction.OVERRIDE_VULNERABILITY
+    reason: str
+
+    def __post_init__(self) -> None:
+        _reason(self.reason)
+
+
+@dataclass(frozen=True)
+class LinkIdentifier:
+    """The caller now uses another number or handset: link it, keeping the case's history."""
+
+    kind: ClassVar[CaseAction] = CaseAction.LINK_IDENTIFIER
+    identifier: Identifier
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.identifier, Identifier):
+            raise InvalidInput("identifier must be an Identifier", field="identifier")
+        _reason(self.reason)
+
+
+@dataclass(frozen=True)
+class GenerateDocument:
+    """A document was produced for the case, under a reference."""
+
+    kind: ClassVar[CaseAction] = CaseAction.GENERATE_DOCUMENT
+    document: DocumentKind
+    reference: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.document, DocumentKind):
+            raise InvalidInput(f"unknown document {self.document!r}", field="document")
+        require_text(self.reference, "reference")
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close the case, saying why."""
+
+    kind: ClassVar[CaseAction] = CaseAction.CLOSE
+    reason: str
+
+    def __post_init__(self) -> None:
+        _reason(self.reason)
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """Reopen a closed case, saying why; the steps taken before still count."""
+
+    kind: ClassVar[CaseAction] = CaseAction.REOPEN
+    reason: str
+
+    def __post_init__(self) -> None:
+        _reason(self.reason)
+
+
+CaseCommand = (
+    Assess
+    | Propose
+    | Approve
+    | Reject
+    | Record
+    | OverrideVulnerability
+    | LinkIdentifier
+    | GenerateDocument
+    | Close
+    | Reopen
+)
+COMMAND_TYPES = (
+    Assess,
+    Propose,
+    Approve,
+    Reject,
+    Record,
+    OverrideVulnerability,
+    LinkIdentifier,
+    GenerateDocument,
+    Close,
+    Reopen,
+)
+
+
+# --- records -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkedIdentifier:
+    """A number or IMEI the case is kept under, since when, by whom and why."""
+
+    identifier: Identifier
+    actor: Actor
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The step waiting for approval (``approved_by`` unset) or to be carried out."""
+
+    step: str
+    proposed_by: Actor
+    proposed_at: datetime
+    reason: str
+    approved_by: Actor | None = None
+    approved_at: datetime | None = None
+    approval_note: str = ""
+
+
+@dataclass(frozen=True)
+class StepTaken:
+    """A step carried out, with its proposal and approval when it needed one."""
+
+    step: str
+    recorded_by: Actor
+    at: datetime
+    note: str
+    proposed_by: Actor | None = None
+    proposed_at: datetime | None = None
+    approved_by: Actor | None = None
+    approved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SafeguardOverride:
+    """A supervisor's explicit decision to allow disconnection despite vulnerability."""
+
+    reason: str
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentIssued:
+    """A document produced for the case."""
+
+    document: DocumentKind
+    reference: str
+    step: str | None
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CaseEntry:
+    """One applied action: who, when, from which state to which, and what it recorded."""
+
+    seq: int
+    action: CaseAction
+    actor: Actor
+    at: datetime
+    from_state: CaseState | None
+    to_state: CaseState
+    details: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """Everything a case holds, as one immutable value: what a repository stores."""
+
+    id: str
+    identifiers: tuple[LinkedIdentifier, ...]
+    state: CaseState
+    opened_at: datetime
+    kinds: frozenset[NuisanceKind] = frozenset()
+    vulnerable_at: datetime | None = None  # when a vulnerable-person flag was last recorded
+    pending: Pending | None = None
+    steps: tuple[StepTaken, ...] = ()
+    overrides: tuple[SafeguardOverride, ...] = ()
+    documents: tuple[DocumentIssued, ...] = ()
+    history: tuple[CaseEntry, ...] = ()
+
+    @property
+    def number(self) -> str | None:
+        """The latest number linked to the case, if any."""
+        numbers = [i.identifier.value for i in self.identifiers if i.identifier.kind is _NUMBER]
+        return numbers[-1] if numbers else None
+
+    @property
+    def imei(self) -> str | None:
+        """The latest IMEI linked to the case, if any."""
+        imeis = [i.identifier.value for i in self.identifiers if i.identifier.kind is _IMEI]
+        return imeis[-1] if imeis else None
+
+    @property
+    def vulnerability_unresolved(self) -> bool:
+        """True while a vulnerable-person flag stands with no supervisor override after it."""
+        if self.vulnerable_at is None:
+            return False
+        return not any(override.at >= self.vulnerable_at for override in self.overrides)
+
+
+_NUMBER = IdentifierKind.NUMBER
+_IMEI = IdentifierKind.IMEI
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseEvent:
+    """What an applied action tells the audit log: the tag, the subject and the details."""
+
+    case_id: str
+    seq: int
+    action: CaseAction
+    tag: NuisanceTag
+    actor: Actor
+    at: datetime
+    from_state: CaseState | None
+    to_state: CaseState
+    details: Mapping[str, str]
+
+    @property
+    def subject(self) -> str:
+        """The audit subject: ``nuisance_case:<id>``."""
+        return f"nuisance_case:{self.case_id}"
+
+    def audit_details(self) -> dict[str, str]:
+        """The details as the audit row stores them, with the move."""
+        out = dict(self.details)
+        out["from_state"] = self.from_state.value if self.from_state else ""
+        out["to_state"] = self.to_state.value
+        out["seq"] = str(self.seq)
+        return out
