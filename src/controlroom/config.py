@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         description="Seed demo users, tokens and contacts when the database is empty, for "
         "trying the service locally. Set to false for any real deployment.",
     )
+    aml_hmac_key: str | None = Field(
+        default=None,
+        description="Key for the HMAC-SHA1 of AML messages sent over HTTPS; unset: not checked.",
+    )
     aml_pending_seconds: int = Field(
         default=60,
         ge=1,

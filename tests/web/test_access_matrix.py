@@ -42,6 +42,7 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/contacts/{contact_id}/actions"): P.CONTACT_ACT,
     ("GET", "/api/contacts/{contact_id}/location.geojson"): P.CONTACT_READ,
     ("POST", "/api/telephony/events"): P.TELEPHONY_INGEST,
+    ("POST", "/api/location/aml"): P.TELEPHONY_INGEST,
     ("GET", "/api/audit"): P.AUDIT_READ,
 }
 ROLES = [role.value for role in Role]
@@ -94,6 +95,18 @@ def test_public_routes_need_no_token(anonymous: TestClient) -> None:
     assert anonymous.get("/docs").status_code == 200
 
 
+_FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def _aml_body(serial: int, at: datetime) -> bytes:
+    millis = int(at.timestamp() * 1000)
+    return (
+        f"v=1&emergency_number=999&source=sms&time={millis}&location_latitude=50.3{serial % 10}"
+        f"&location_longitude=-4.14&location_time={millis}&location_accuracy=12"
+        f"&location_source=gps&device_number=%2B4477009{serial:05d}"
+    ).encode()
+
+
 def _request(
     method: str, path: str, contact_id: str, serial: int
 ) -> tuple[str, str, dict[str, Any]]:
@@ -114,6 +127,8 @@ def _request(
             "caller": {"number": "+447700900123"},
         },
     }
+    if path == "/api/location/aml":
+        return method, url, {"content": _aml_body(serial, now), "headers": _FORM}
     kwargs: dict[str, Any] = {"json": bodies[path]} if method == "POST" else {}
     if method == "POST" and path == "/api/contacts":
         kwargs["json"] = bodies["/api/contacts"] | {"caller": {"name": "A Person"}}
@@ -147,6 +162,7 @@ def test_each_role_gets_exactly_what_its_permissions_allow(
     else:
         headers = bearer(token_for(who))
     method, url, kwargs = _request(method, path, contact.contact.id, next(_SERIAL))
+    headers |= kwargs.pop("headers", {})
     response = anonymous.request(method, url, headers=headers, **kwargs)
     permission = ENDPOINTS[(method, path)]
     if who in (NO_TOKEN, BAD_TOKEN):

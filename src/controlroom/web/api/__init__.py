@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from controlroom.domain.policy import Policy
 from controlroom.web.api.contacts import audit_router
 from controlroom.web.api.contacts import router as contacts_router
+from controlroom.web.api.location import router as location_router
 from controlroom.web.api.telephony import router as telephony_router
 from controlroom.web.api.triage import router as triage_router
 
@@ -30,13 +31,17 @@ BATCH_BODY_FACTOR = 8
 #: paths whose bodies carry many texts, and how many single bodies they may weigh
 BODY_FACTORS: Mapping[str, int] = {"/api/triage/batch": BATCH_BODY_FACTOR}
 #: paths with a limit of their own, in bytes, whatever the policy
-FIXED_BODY_LIMITS: Mapping[str, int] = {"/api/telephony/events": 64 * 1024}
+FIXED_BODY_LIMITS: Mapping[str, int] = {
+    "/api/telephony/events": 64 * 1024,
+    "/api/location/aml": 8 * 1024,
+}
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
 def install_api(app: FastAPI) -> None:
     """Add the API's routes and its request-body guard to ``app``."""
-    for router in (triage_router, contacts_router, telephony_router, audit_router):
+    routers = (triage_router, contacts_router, telephony_router, location_router, audit_router)
+    for router in routers:
         app.include_router(router)
     app.add_middleware(BodyGuard)
 

@@ -37,7 +37,8 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _windows(request: Request) -> MatchWindows:
+def windows_for(request: Request) -> MatchWindows:
+    """The AML matching windows from the application's settings."""
     settings = request.app.state.settings
     return MatchWindows(
         pending=timedelta(seconds=settings.aml_pending_seconds),
@@ -67,7 +68,7 @@ def post_event(
         event.to_event(),
         datetime.now(UTC),
         policy,
-        windows=_windows(request),
+        windows=windows_for(request),
     )
     response.status_code = status
     return body
