@@ -141,3 +141,16 @@ def test_list_shows_the_shipped_policies(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "dcp-p-042" in out and "example-shire" in out
     assert "Devon & Cornwall Police" in out
     assert "* dcp-p-042" in out
+
+
+def test_check_also_reports_a_broken_nuisance_section(tmp_path: Path) -> None:
+    source = shipped_policies()["dcp-p-042"]
+    text = source.read_text().replace(
+        'rulebook = "rulebooks/uk-english.toml"',
+        f'rulebook = "{source.parent / "rulebooks" / "uk-english.toml"}"',
+    )
+    broken = tmp_path / "force.toml"
+    broken.write_text(text.replace("faulty_min_calls = 5", 'faulty_min_calls = "five"'))
+    result = CliRunner().invoke(main, ["policy", "check", str(broken)])
+    assert result.exit_code == 3
+    assert "nuisance.rules.faulty_min_calls" in result.output

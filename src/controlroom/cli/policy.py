@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 
+from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.policy_file import (
     PolicyFileError,
     load_policy,
@@ -19,6 +20,7 @@ from controlroom.adapters.policy_file import (
 from controlroom.cli.output import EXIT_BAD_INPUT, EXIT_BAD_POLICY, Printer
 from controlroom.config import load_settings
 from controlroom.domain.errors import PolicyError
+from controlroom.domain.nuisance import NuisanceConfig
 from controlroom.domain.policy import Policy
 
 
@@ -37,6 +39,7 @@ def check(file: str) -> None:
     stderr and exits 3 when it is not.
     """
     loaded = _load_or_exit(file)
+    nuisance = _nuisance_or_exit(file, loaded)
     out = Printer(sys.stdout)
     rules = loaded.rulebook
     out.line(out.style(f"{file}: OK", fg="green", bold=True))
@@ -55,6 +58,7 @@ def check(file: str) -> None:
         f"{len(rules.overrides)} overrides, {len(rules.time_cues)} time cues, "
         f"{len(rules.vulnerabilities)} vulnerability rules"
     )
+    out.line(f"nuisance:   ladder of {len(nuisance.ladder.steps)} steps")
 
 
 @policy.command()
@@ -159,6 +163,16 @@ def _load_or_exit(reference: str) -> Policy:
         _fail([str(problem) for problem in exc.problems], EXIT_BAD_POLICY)
     except PolicyError as exc:
         _fail([f"{reference}: {exc.message}"], EXIT_BAD_POLICY)
+
+
+def _nuisance_or_exit(reference: str, loaded: Policy) -> NuisanceConfig:
+    """The policy's nuisance configuration, or each problem on stderr and exit 3."""
+    try:
+        return load_nuisance_config(
+            Path(reference) if reference.endswith(".toml") else reference, loaded
+        )
+    except PolicyFileError as exc:
+        _fail([str(problem) for problem in exc.problems], EXIT_BAD_POLICY)
 
 
 def _fail(lines: list[str], code: int) -> NoReturn:
