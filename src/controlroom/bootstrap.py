@@ -1,8 +1,10 @@
 """The composition root: builds the policy, the database and the units of work the
-interfaces use."""
+interfaces use, and the nuisance configuration and document renderer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Protocol
 
@@ -11,9 +13,20 @@ from sqlalchemy import Engine
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
+from controlroom.adapters.documents import build_document_data, render_html, render_pdf
+from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.policy_file import load_policy
 from controlroom.adapters.secrets import Argon2Hasher
 from controlroom.config import Settings
+from controlroom.domain.contacts import Actor
+from controlroom.domain.nuisance import (
+    CallerHistory,
+    CaseRecord,
+    DocumentKind,
+    Ladder,
+    NuisanceConfig,
+    NuisanceFlag,
+)
 from controlroom.domain.policy import Policy
 
 
@@ -74,3 +87,58 @@ def uow_factory(
 def password_hasher() -> Argon2Hasher:
     """The password hasher (argon2id)."""
     return Argon2Hasher()
+
+
+_nuisance: dict[str, NuisanceConfig] = {}
+
+
+def nuisance_for(settings: Settings, policy: Policy) -> NuisanceConfig:
+    """The force's nuisance configuration (the policy file's ``[nuisance]`` table), checked
+    against ``policy`` and loaded once per process."""
+    if settings.policy not in _nuisance:
+        _nuisance[settings.policy] = load_nuisance_config(settings.policy, policy)
+    return _nuisance[settings.policy]
+
+
+class TemplateDocuments:
+    """The ``DocumentRenderer`` port over ``adapters.documents``, with the force's templates."""
+
+    def __init__(self, templates: str | None) -> None:
+        self.templates = templates
+
+    def render(
+        self,
+        kind: DocumentKind,
+        fmt: str,
+        case: CaseRecord,
+        history: CallerHistory,
+        *,
+        policy: Policy,
+        ladder: Ladder,
+        generated_at: datetime,
+        reference: str,
+        prepared_by: Actor,
+        flags: Sequence[NuisanceFlag] = (),
+        caller_name: str = "",
+    ) -> bytes:
+        """The document as PDF, or as HTML in UTF-8."""
+        data = build_document_data(
+            kind,
+            case,
+            history,
+            policy,
+            ladder,
+            generated_at=generated_at,
+            reference=reference,
+            prepared_by=prepared_by,
+            flags=flags,
+            caller_name=caller_name,
+        )
+        if fmt == "pdf":
+            return render_pdf(data, self.templates)
+        return render_html(data, self.templates).encode("utf-8")
+
+
+def document_renderer(config: NuisanceConfig) -> TemplateDocuments:
+    """The renderer for the force's nuisance documents."""
+    return TemplateDocuments(config.templates)

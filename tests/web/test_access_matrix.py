@@ -20,17 +20,27 @@ from controlroom.domain.access import ROLE_PERMISSIONS, Permission, Principal
 from controlroom.domain.contacts import Caller, Role
 from controlroom.domain.triage import Channel
 from controlroom.services.contacts import offer_contact
+from controlroom.services.nuisance import do_open_case
 from controlroom.web.auth import Require
 from tests.web.conftest import bearer
 
 P = Permission
-#: Routes anyone may call: the health check and the API's own documentation.
+#: Routes anyone may call: the health check, the API's own documentation, and Open311 (its
+#: submissions authenticate with the spec's ``api_key`` in the form, not a bearer token).
 PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
+    ("GET", "/open311/v2/services.{fmt}"),
+    ("GET", "/open311/v2/services/{service_code}.{fmt}"),
+    ("POST", "/open311/v2/requests.{fmt}"),
+    ("GET", "/open311/v2/requests.{fmt}"),
+    ("GET", "/open311/v2/requests/{service_request_id}.{fmt}"),
+    ("GET", "/open311/v2/tokens/{token}.{fmt}"),
+    ("GET", "/open311/v2/{path:path}"),
+    ("POST", "/open311/v2/{path:path}"),
 }
 #: Every other route and the permission it needs.
 ENDPOINTS: dict[tuple[str, str], Permission] = {
@@ -44,6 +54,16 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/telephony/events"): P.TELEPHONY_INGEST,
     ("POST", "/api/location/aml"): P.TELEPHONY_INGEST,
     ("GET", "/api/audit"): P.AUDIT_READ,
+    ("GET", "/api/callers/{identifier}/history"): P.CONTACT_READ,
+    ("GET", "/api/callers/{identifier}/timeline"): P.CONTACT_READ,
+    ("GET", "/api/nuisance/flagged"): P.REPORTS_READ,
+    ("GET", "/api/nuisance/cases"): P.REPORTS_READ,
+    ("POST", "/api/nuisance/cases"): P.CONTACT_ACT,
+    ("GET", "/api/nuisance/cases/{case_id}"): P.CONTACT_READ,
+    ("POST", "/api/nuisance/cases/{case_id}/actions"): P.CONTACT_ACT,
+    ("GET", "/api/nuisance/cases/{case_id}/documents/{kind}.pdf"): P.CONTACT_ACT,
+    ("GET", "/api/nuisance/cases/{case_id}/documents/{kind}.html"): P.CONTACT_ACT,
+    ("POST", "/api/nuisance/calls/{contact_id}/markers"): P.CONTACT_ACT,
 }
 ROLES = [role.value for role in Role]
 NO_TOKEN, BAD_TOKEN = "(no token)", "(bad token)"
@@ -93,6 +113,22 @@ def test_public_routes_need_no_token(anonymous: TestClient) -> None:
     assert anonymous.get("/healthz").status_code == 200
     assert anonymous.get("/openapi.json").status_code == 200
     assert anonymous.get("/docs").status_code == 200
+    assert anonymous.get("/open311/v2/services.json").status_code == 200
+
+
+@pytest.mark.parametrize("api_key", ["", "cr_0123456789abcdef_" + "x" * 43, "not-a-key"])
+def test_open311_submissions_without_a_valid_api_key_are_403_in_the_spec_format(
+    anonymous: TestClient, token_for: Callable[[str], str], api_key: str
+) -> None:
+    form = {"service_code": "crime", "lat": "50.37", "long": "-4.14", "description": "x"}
+    form |= {"api_key": api_key} if api_key else {}
+    response = anonymous.post("/open311/v2/requests.json", data=form)
+    assert response.status_code == 403
+    assert response.json() == [{"code": 403, "description": response.json()[0]["description"]}]
+    assert "api_key" in response.json()[0]["description"]
+    call_handler = token_for("call_handler")  # a valid token whose role may not submit
+    response = anonymous.post("/open311/v2/requests.json", data=form | {"api_key": call_handler})
+    assert response.status_code == 403 and response.json()[0]["code"] == 403
 
 
 _FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -108,10 +144,11 @@ def _aml_body(serial: int, at: datetime) -> bytes:
 
 
 def _request(
-    method: str, path: str, contact_id: str, serial: int
+    method: str, path: str, contact_id: str, serial: int, case_id: str = ""
 ) -> tuple[str, str, dict[str, Any]]:
     """A request to ``path`` that a role holding the permission gets a 2xx for."""
-    url = path.replace("{contact_id}", contact_id)
+    url = path.replace("{contact_id}", contact_id).replace("{case_id}", case_id)
+    url = url.replace("{identifier}", "+447700900999").replace("{kind}", "safeguarding_referral")
     now = datetime.now(UTC) - timedelta(seconds=5)
     bodies: dict[str, Any] = {
         "/api/triage": {"text": "My neighbour is playing loud music"},
@@ -126,6 +163,13 @@ def _request(
             "channel": "999",
             "caller": {"number": "+447700900123"},
         },
+        "/api/nuisance/cases": {"number": "+447700900123", "reason": "repeated silent calls"},
+        "/api/nuisance/cases/{case_id}/actions": {
+            "action": "record",
+            "step": "advice",
+            "note": "advised on the call",
+        },
+        "/api/nuisance/calls/{contact_id}/markers": {"hoax": True, "reason": "no such crash"},
     }
     if path == "/api/location/aml":
         return method, url, {"content": _aml_body(serial, now), "headers": _FORM}
@@ -161,7 +205,20 @@ def test_each_role_gets_exactly_what_its_permissions_allow(
         headers = bearer("cr_0123456789abcdef_" + "x" * 43)
     else:
         headers = bearer(token_for(who))
-    method, url, kwargs = _request(method, path, contact.contact.id, next(_SERIAL))
+    case_id = ""
+    if "{case_id}" in path:
+        setup = Principal("setup", Role.CALL_HANDLER)
+        case_id = do_open_case(
+            app.state.uow_factory,
+            setup,
+            number="+447700900999",
+            imei=None,
+            reason="repeated calls",
+            now=datetime.now(UTC) - timedelta(seconds=30),
+            policy=policy,
+            config=app.state.nuisance,
+        ).case.id
+    method, url, kwargs = _request(method, path, contact.contact.id, next(_SERIAL), case_id)
     headers |= kwargs.pop("headers", {})
     response = anonymous.request(method, url, headers=headers, **kwargs)
     permission = ENDPOINTS[(method, path)]

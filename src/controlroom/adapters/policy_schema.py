@@ -150,6 +150,8 @@ class PolicyModel(_Strict):
     agencies: list[AgencyModel] = Field(default_factory=list)
     # Read and checked by controlroom.adapters.nuisance_config; passed over here.
     nuisance: dict[str, Any] | None = None
+    # Read and checked by controlroom.adapters.reporting_config; passed over here.
+    online_reporting: dict[str, Any] | None = None
 
     @field_validator("format")
     @classmethod

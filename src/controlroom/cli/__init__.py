@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "audit": "controlroom.cli.audit:audit",
     "users": "controlroom.cli.accounts:users",
     "tokens": "controlroom.cli.accounts:tokens",
+    "replay": "controlroom.cli.replay:replay",
 }
 
 

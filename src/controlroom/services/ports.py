@@ -24,7 +24,18 @@ from typing import Any, Protocol, Self
 
 from controlroom.domain.access import ApiToken, UserAccount
 from controlroom.domain.audit import AuditEntry, AuditTag, ChainHead, ChainReport
-from controlroom.domain.contacts import Actor, Contact, ProcedureName, State
+from controlroom.domain.contacts import Actor, Contact, ContactRecord, ProcedureName, State
+from controlroom.domain.nuisance import (
+    CallerHistory,
+    CallSummary,
+    CaseRecord,
+    DocumentKind,
+    Identifier,
+    Ladder,
+    NuisanceCase,
+    NuisanceFlag,
+)
+from controlroom.domain.policy import Policy
 from controlroom.domain.triage.decision import Channel
 
 #: What a processed telephony event answered: HTTP status and JSON body.
@@ -77,6 +88,84 @@ class ContactRepository(Protocol):
     def find_reconnectable(self, number: str, at: datetime) -> Contact | None:
         """The landline contact from ``number`` that hung up no more than 45 s before ``at``
         and may rejoin (see ``Contact.accepts_reconnect``), locked for update; or ``None``."""
+
+
+class CallHistoryRepository(Protocol):
+    """Every contact in brief (a ``CallSummary``), for caller history. The contact repository
+    writes a contact's summary whenever it adds or saves the contact."""
+
+    def summaries(
+        self,
+        *,
+        number: str | None = None,
+        imei: str | None = None,
+        since: datetime,
+        until: datetime | None = None,
+    ) -> list[CallSummary]:
+        """The calls from ``number`` or ``imei`` (merged when both are given) offered from
+        ``since`` to ``until`` (inclusive; no end when ``None``), oldest first."""
+
+    def upsert(self, record: ContactRecord) -> None:
+        """Write the contact's summary, keeping the handler's abusive and hoax markers."""
+
+    def mark(
+        self, contact_id: str, *, abusive: bool | None = None, hoax: bool | None = None
+    ) -> bool:
+        """Set the handler's markers (``None`` leaves one as it is); ``False`` if no such call."""
+
+    def get(self, contact_id: str) -> CallSummary | None:
+        """One call in brief, or ``None``."""
+
+    def active(self, since: datetime, *, limit: int) -> list[tuple[Identifier, int]]:
+        """Numbers (and IMEIs of calls with no number) with two or more calls since ``since``,
+        or a call marked, warned, terminated or flagged vulnerable; busiest first, at most
+        ``limit`` of each kind, with their call counts."""
+
+
+class NuisanceCaseRepository(Protocol):
+    """Nuisance cases, stored whole; each number or IMEI is linked to one case only."""
+
+    def get(self, case_id: str) -> NuisanceCase | None:
+        """The case, or ``None``."""
+
+    def get_for_update(self, case_id: str) -> NuisanceCase | None:
+        """The case, locked against other writers until the unit of work ends."""
+
+    def by_identifier(self, identifier: Identifier) -> NuisanceCase | None:
+        """The case ``identifier`` is linked to, or ``None``."""
+
+    def list(self, *, include_closed: bool = False, limit: int = 1000) -> list[NuisanceCase]:
+        """Cases, oldest opened first; closed ones only when ``include_closed``."""
+
+    def add(self, case: NuisanceCase) -> None:
+        """Store a new case; ``Conflict`` if its id, or one of its identifiers, is taken."""
+
+    def save(self, case: NuisanceCase) -> None:
+        """Store a changed case read in this unit of work; ``Conflict`` when somebody else
+        saved it since, or a newly linked identifier belongs to another case."""
+
+
+class DocumentRenderer(Protocol):
+    """Produces a nuisance document (HTML or PDF) from a case and its caller history."""
+
+    def render(
+        self,
+        kind: DocumentKind,
+        fmt: str,
+        case: CaseRecord,
+        history: CallerHistory,
+        *,
+        policy: Policy,
+        ladder: Ladder,
+        generated_at: datetime,
+        reference: str,
+        prepared_by: Actor,
+        flags: Sequence[NuisanceFlag] = (),
+        caller_name: str = "",
+    ) -> bytes:
+        """The document as bytes, ``fmt`` being ``html`` (UTF-8) or ``pdf``. Refuses a document
+        whose step still needs approval (``InvalidInput``) or a disconnection request the
+        vulnerable-person safeguard blocks (``PolicyViolation``)."""
 
 
 class AuditLog(Protocol):
@@ -203,6 +292,14 @@ class UnitOfWork(Protocol):
     @property
     def processed_events(self) -> ProcessedEvents:
         """Telephony events already answered."""
+
+    @property
+    def calls(self) -> CallHistoryRepository:
+        """Every contact in brief, for caller history."""
+
+    @property
+    def nuisance_cases(self) -> NuisanceCaseRepository:
+        """Nuisance cases."""
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -1,4 +1,5 @@
-"""In-memory implementations of every port, for unit tests of the use cases.
+"""In-memory implementations of every port, for unit tests of the use cases (caller history
+and nuisance cases in ``uow_fake_nuisance``).
 
 :class:`FakeUnitOfWork` keeps its data across units of work (like a database) and restores it
 on rollback; :attr:`FakeUnitOfWork.published` lists what was published after each commit.
@@ -6,6 +7,7 @@ on rollback; :attr:`FakeUnitOfWork.published` lists what was published after eac
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,12 +26,18 @@ from controlroom.domain.audit import (
 from controlroom.domain.contacts import Actor, Contact, ContactRecord, ProcedureName, State
 from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
 from controlroom.domain.errors import Conflict
+from controlroom.domain.nuisance import CallSummary, CaseRecord
 from controlroom.domain.triage.decision import Channel
 from controlroom.services.ports import (
     EventPublisher,
     SecretHasher,
     StoredResponse,
     UnitOfWork,
+)
+from controlroom.services.uow_fake_nuisance import (
+    FakeCallHistory,
+    FakeNuisanceCases,
+    upsert_summary,
 )
 
 
@@ -43,17 +51,14 @@ class FakeStore:
     users: dict[str, UserAccount] = field(default_factory=dict)
     tokens: dict[str, ApiToken] = field(default_factory=dict)
     processed: dict[str, StoredResponse] = field(default_factory=dict)
+    calls: dict[str, CallSummary] = field(default_factory=dict)
+    cases: dict[str, tuple[int, CaseRecord]] = field(default_factory=dict)
+    identifiers: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def copy(self) -> FakeStore:
         """A snapshot (the values are immutable, so copying the containers is enough)."""
-        return FakeStore(
-            dict(self.contacts),
-            list(self.audit),
-            self.head,
-            dict(self.users),
-            dict(self.tokens),
-            dict(self.processed),
-        )
+        fields = self.__dataclass_fields__
+        return FakeStore(**{name: copy.copy(getattr(self, name)) for name in fields})
 
 
 class FakeContactRepository:
@@ -81,6 +86,7 @@ class FakeContactRepository:
             raise Conflict(f"contact {contact.id} already exists", field="contact_id")
         self._store.contacts[contact.id] = (1, contact.record)
         self._seen[contact.id] = 1
+        upsert_summary(self._store, contact.record)
 
     def save(self, contact: Contact) -> None:
         """Store a changed contact, checking its version."""
@@ -92,6 +98,7 @@ class FakeContactRepository:
             )
         self._store.contacts[contact.id] = (seen + 1, contact.record)
         self._seen[contact.id] = seen + 1
+        upsert_summary(self._store, contact.record)
 
     def _matching(self, **filters: Any) -> list[ContactRecord]:
         def keep(record: ContactRecord) -> bool:
@@ -340,6 +347,8 @@ class FakeUnitOfWork:
     users: FakeUserRepository
     tokens: FakeTokenRepository
     processed_events: FakeProcessedEvents
+    calls: FakeCallHistory
+    nuisance_cases: FakeNuisanceCases
 
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store or FakeStore()
@@ -360,6 +369,8 @@ class FakeUnitOfWork:
         self.users = FakeUserRepository(self.store)
         self.tokens = FakeTokenRepository(self.store)
         self.processed_events = FakeProcessedEvents(self.store)
+        self.calls = FakeCallHistory(self.store)
+        self.nuisance_cases = FakeNuisanceCases(self.store)
 
     def __enter__(self) -> Self:
         self._snapshot = self.store.copy()
@@ -391,7 +402,7 @@ class FakeUnitOfWork:
         """Restore the snapshot and forget the pending events."""
         if self._snapshot is not None:
             snapshot = self._snapshot.copy()
-            for name in ("contacts", "audit", "head", "users", "tokens", "processed"):
+            for name in FakeStore.__dataclass_fields__:
                 setattr(self.store, name, getattr(snapshot, name))
         self._pending = []
 

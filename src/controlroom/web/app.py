@@ -8,11 +8,13 @@ from fastapi import FastAPI
 
 from controlroom import __version__, bootstrap
 from controlroom.config import Settings, load_settings
+from controlroom.domain.nuisance import NuisanceConfig
 from controlroom.domain.policy import Policy
 from controlroom.services.contacts import UowFactory
 from controlroom.services.demo import seed_demo
 from controlroom.web.api import install_api
 from controlroom.web.errors import install_error_handlers
+from controlroom.web.open311 import install_open311
 
 
 def create_app(
@@ -20,6 +22,7 @@ def create_app(
     *,
     policy: Policy | None = None,
     uow_factory: UowFactory | None = None,
+    nuisance: NuisanceConfig | None = None,
 ) -> FastAPI:
     """Build the application. The policy is loaded and the database migrated now, so a broken
     policy or an unreachable database stops start-up. With ``settings.demo`` an empty database
@@ -34,12 +37,15 @@ def create_app(
     app.state.settings = settings
     app.state.policy = policy or bootstrap.policy_for(settings)
     app.state.uow_factory = uow_factory or bootstrap.uow_factory(settings)
+    app.state.nuisance = nuisance or bootstrap.nuisance_for(settings, app.state.policy)
+    app.state.documents = bootstrap.document_renderer(app.state.nuisance)
     if settings.demo:
         seed = seed_demo(app.state.uow_factory, app.state.policy, bootstrap.password_hasher())
         if seed is not None:
             print(seed.banner(), file=sys.stderr, flush=True)
     install_error_handlers(app)
     install_api(app)
+    install_open311(app, settings)
 
     @app.get("/healthz", tags=["health"], summary="Liveness check")
     def healthz() -> dict[str, str]:

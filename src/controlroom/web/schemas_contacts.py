@@ -24,6 +24,7 @@ from controlroom.domain.location import LocationFix, LocationSource
 from controlroom.domain.policy import VulnerabilityFlag
 from controlroom.domain.triage import Channel
 from controlroom.services.location_matching import evidence_for_fix, evidence_for_unlocated
+from controlroom.web.schemas_nuisance import CallerHistoryOut
 
 _DOMAIN_ACTIONS = {cls.kind.value: cls for cls in ACTION_TYPES}
 Text = Annotated[str, Field(description="Free text; no control characters but tab and newline.")]
@@ -343,6 +344,11 @@ class ContactOut(BaseModel):
     prompts: list[dict[str, str]] = Field(
         default=[],
         description="After an action: script lines to read (script_id, paragraph, text).",
+    )
+    caller_history: CallerHistoryOut | None = Field(
+        default=None,
+        description="GET only: what the caller's number (and handset, from AML) did before "
+        "this contact, with nuisance flags and cases (docs/nuisance.md).",
     )
 
 

@@ -3,7 +3,8 @@ connection (the audit log is in ``audit_log.py``, accounts in ``accounts.py``).
 
 Contacts are saved with optimistic concurrency: each row has a ``version``; saving a contact
 read at version *n* succeeds only while the row is still at *n*. ``get_for_update`` also locks
-the row on PostgreSQL (SQLite serialises writers anyway).
+the row on PostgreSQL (SQLite serialises writers anyway). Adding or saving a contact also
+writes its ``contact_calls`` row (caller history, ``nuisance.py``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, Row, Select, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from controlroom.adapters.db.nuisance import upsert_call
 from controlroom.adapters.db.records_json import record_from_json, record_to_json
 from controlroom.adapters.db.tables import contacts, telephony_events
 from controlroom.domain.contacts import Contact, ContactRecord, ProcedureName, State
@@ -74,6 +76,7 @@ class SqlContactRepository:
         except IntegrityError:
             raise Conflict(f"contact {contact.id} already exists", field="contact_id") from None
         self._seen[contact.id] = 1
+        upsert_call(self._connection, contact.record)
 
     def save(self, contact: Contact) -> None:
         """Update a contact read in this unit of work, if nobody saved it since."""
@@ -90,6 +93,7 @@ class SqlContactRepository:
                 f"contact {contact.id} was changed by somebody else", hint="reload it and retry"
             )
         self._seen[contact.id] = seen + 1
+        upsert_call(self._connection, contact.record)
 
     @staticmethod
     def _filtered(query: Select[Any], filters: Mapping[str, Any]) -> Select[Any]:

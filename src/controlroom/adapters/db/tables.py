@@ -2,7 +2,9 @@
 it; :func:`~controlroom.adapters.db.migrate.check_drift` keeps the two in step.
 
 Times are stored in UTC (:class:`UTCDateTime`). A contact is stored whole as JSON
-(``records_json``), with the columns lists and look-ups filter on beside it.
+(``records_json``), with the columns lists and look-ups filter on beside it. ``contact_calls``
+keeps each contact in brief for caller history, its times as whole microseconds since
+1970-01-01 UTC so the look-up on call arrival reads plain integers.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -21,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
 )
@@ -147,4 +151,85 @@ telephony_events = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("response", JSON, nullable=False),
+)
+
+#: One row per contact, in brief, for caller history (docs/nuisance.md): written whenever the
+#: contact is saved, in the same transaction. Times are microseconds since 1970-01-01 UTC;
+#: ``vulnerability`` is a comma list of flags ("" for none). ``abusive`` and ``hoax`` are the
+#: handler's markers and survive the contact being saved again. No foreign key to ``contacts``:
+#: the row is derived from the contact and rebuilt with it. The index on ``offered_at`` alone
+#: (for the supervisors' view of busy numbers) is a BRIN index on PostgreSQL: small, suited to
+#: rows arriving in time order, and never preferred to ``(number, offered_at)`` for a look-up.
+contact_calls = Table(
+    "contact_calls",
+    metadata,
+    Column("contact_id", String(128), primary_key=True),
+    Column("number", String(16), nullable=True),
+    Column("imei", String(16), nullable=True),
+    Column("channel", String(32), nullable=False),
+    Column("offered_at", BigInteger, nullable=False),
+    Column("answered_at", BigInteger, nullable=True),
+    Column("ended_at", BigInteger, nullable=True),
+    Column("outcome", String(32), nullable=False),
+    Column("silent", Boolean, nullable=False),
+    Column("dtmf_55", Boolean, nullable=False),
+    Column("speech", Boolean, nullable=False),
+    Column("warned", Boolean, nullable=False),
+    Column("terminated", Boolean, nullable=False),
+    Column("incident", Boolean, nullable=False),
+    Column("vulnerability", String(255), nullable=False),
+    Column("route", String(32), nullable=True),
+    Column("abusive", Boolean, nullable=False),
+    Column("hoax", Boolean, nullable=False),
+    Index("ix_contact_calls_number_offered_at", "number", "offered_at"),
+    Index("ix_contact_calls_imei_offered_at", "imei", "offered_at"),
+    Index(None, "offered_at", postgresql_using="brin"),
+)
+
+#: Nuisance cases: the whole case as JSON (``record``), with what lists filter on beside it:
+#: ``identifiers`` (as shown), ``state``, ``step`` (the step waiting, else the highest taken)
+#: and ``kind`` (a comma list of the kinds assessed).
+nuisance_cases = Table(
+    "nuisance_cases",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("identifiers", String(400), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("step", String(64), nullable=True),
+    Column("kind", String(100), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("record", JSON, nullable=False),
+    Index(None, "state"),
+)
+
+#: Every number and IMEI linked to a case: each belongs to one case only.
+nuisance_identifiers = Table(
+    "nuisance_identifiers",
+    metadata,
+    Column("kind", String(16), nullable=False),
+    Column("value", String(16), nullable=False),
+    Column("case_id", String(128), ForeignKey("nuisance_cases.id"), nullable=False),
+    PrimaryKeyConstraint("kind", "value"),
+    CheckConstraint("kind IN ('number', 'imei')", name="kind"),
+    Index(None, "case_id"),
+)
+
+#: Online reports (Digital 101, Open311): the public reference of each ``online_report``
+#: contact, its report type, and (``details``, never published) the reporter's answers,
+#: location and contact details. ``listed`` is false for a report type that gives no reference.
+online_reports = Table(
+    "online_reports",
+    metadata,
+    Column("reference", String(32), primary_key=True),
+    Column("token", String(32), nullable=True, unique=True),
+    Column("contact_id", String(128), ForeignKey("contacts.id"), nullable=False, unique=True),
+    Column("service_code", String(64), nullable=False),
+    Column("listed", Boolean, nullable=False),
+    Column("escalated", Boolean, nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("details", JSON, nullable=False),
+    Index(None, "service_code"),
+    Index(None, "requested_at"),
 )

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from controlroom.adapters.db.accounts import SqlTokenRepository, SqlUserRepository
 from controlroom.adapters.db.audit_log import SqlAuditLog
 from controlroom.adapters.db.engine import read_only_options
+from controlroom.adapters.db.nuisance import SqlCallHistory, SqlNuisanceCases
 from controlroom.adapters.db.repositories import SqlContactRepository, SqlProcessedEvents
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     tokens: SqlTokenRepository
     processed_events: SqlProcessedEvents
+    calls: SqlCallHistory
+    nuisance_cases: SqlNuisanceCases
 
     def __init__(
         self, engine: Engine, publisher: Publisher | None = None, *, read_only: bool = False
@@ -75,6 +78,8 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(connection)
         self.tokens = SqlTokenRepository(connection)
         self.processed_events = SqlProcessedEvents(connection)
+        self.calls = SqlCallHistory(connection)
+        self.nuisance_cases = SqlNuisanceCases(connection)
         return self
 
     def __exit__(

@@ -19,6 +19,8 @@ from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import contacts as service
 from controlroom.services.contacts import ContactDetails, ContactFilters
+from controlroom.services.nuisance_history import contact_history
+from controlroom.web.api.nuisance_render import render_history
 from controlroom.web.auth import require, uow_factory
 from controlroom.web.schemas import ErrorResponse
 from controlroom.web.schemas_contacts import (
@@ -152,10 +154,13 @@ def offer_contact(body: OfferIn, request: Request, principal: Handler) -> dict[s
     "/{contact_id}", response_model=ContactOut, summary="One contact", responses=READ_ERRORS
 )
 def get_contact(contact_id: str, request: Request, principal: Reader) -> dict[str, Any]:
-    """The contact with its full history, triage's suggestion, its location evidence and the
-    actions the caller of this endpoint may apply now (and those refused, with the reason)."""
-    factory = uow_factory(request)
-    return render(service.get_contact(factory, principal, contact_id, _now(), _policy(request)))
+    """The contact with its full history, triage's suggestion, its location evidence, the
+    actions the caller of this endpoint may apply now (and those refused, with the reason) and
+    what the caller's number (or handset) did before, with any nuisance flags."""
+    factory, now, nuisance = uow_factory(request), _now(), request.app.state.nuisance
+    details = service.get_contact(factory, principal, contact_id, now, _policy(request))
+    found = contact_history(factory, principal, details.contact.record, now, nuisance)
+    return render(details) | {"caller_history": render_history(found, nuisance.ladder, calls=False)}
 
 
 @router.post(
