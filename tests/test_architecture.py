@@ -17,7 +17,7 @@ FORBIDDEN = {
     "domain": ("services", "adapters", "web", "cli", "bootstrap", "config"),
     "services": ("adapters", "web", "cli", "bootstrap"),
     "adapters": ("services", "web", "cli", "bootstrap"),
-    "web": ("cli",),
+    "web": ("cli", "adapters"),
 }
 
 

@@ -12,10 +12,12 @@ from sqlalchemy import Engine
 
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
+from controlroom.adapters.db.reports import sql_reports
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.policy_file import load_policy
+from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.adapters.secrets import Argon2Hasher
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
@@ -28,6 +30,8 @@ from controlroom.domain.nuisance import (
     NuisanceFlag,
 )
 from controlroom.domain.policy import Policy
+from controlroom.domain.reporting import ReportingConfig
+from controlroom.services.reporting import Reporting
 
 
 class UowFactory(Protocol):
@@ -90,6 +94,14 @@ def password_hasher() -> Argon2Hasher:
 
 
 _nuisance: dict[str, NuisanceConfig] = {}
+
+
+def reporting_for(
+    settings: Settings, policy: Policy, config: ReportingConfig | None = None
+) -> Reporting:
+    """Online reporting for the force: its report types (from the policy file unless given),
+    with reports kept in the database."""
+    return Reporting(config or load_reporting_config(settings.policy, policy), sql_reports)
 
 
 def nuisance_for(settings: Settings, policy: Policy) -> NuisanceConfig:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from controlroom.adapters.db.reports import sql_reports
-from controlroom.adapters.reporting_config import load_reporting_config
+from controlroom.bootstrap import reporting_for
 from controlroom.config import Settings
 from controlroom.domain.reporting import ReportingConfig
-from controlroom.services.reporting import Reporting
 from controlroom.web.open311.limits import Limiter, RateLimits
 from controlroom.web.open311.routes import Open311, router
 
@@ -28,7 +26,6 @@ def install_open311(
     limits: RateLimits | None = None,
 ) -> None:
     """Add the Open311 routes to ``app`` (after ``app.state.policy`` is set)."""
-    if config is None:
-        config = load_reporting_config(settings.policy, app.state.policy)
-    app.state.open311 = Open311(Reporting(config, sql_reports), Limiter(limits))
+    reporting = reporting_for(settings, app.state.policy, config)
+    app.state.open311 = Open311(reporting, Limiter(limits))
     app.include_router(router)
