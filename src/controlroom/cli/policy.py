@@ -17,11 +17,13 @@ from controlroom.adapters.policy_file import (
     load_policy,
     shipped_policies,
 )
+from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.cli.output import EXIT_BAD_INPUT, EXIT_BAD_POLICY, Printer
 from controlroom.config import load_settings
 from controlroom.domain.errors import PolicyError
 from controlroom.domain.nuisance import NuisanceConfig
 from controlroom.domain.policy import Policy
+from controlroom.domain.reporting import ReportingConfig
 
 
 @click.group()
@@ -40,6 +42,7 @@ def check(file: str) -> None:
     """
     loaded = _load_or_exit(file)
     nuisance = _nuisance_or_exit(file, loaded)
+    reporting = _reporting_or_exit(file, loaded)
     out = Printer(sys.stdout)
     rules = loaded.rulebook
     out.line(out.style(f"{file}: OK", fg="green", bold=True))
@@ -59,6 +62,7 @@ def check(file: str) -> None:
         f"{len(rules.vulnerabilities)} vulnerability rules"
     )
     out.line(f"nuisance:   ladder of {len(nuisance.ladder.steps)} steps")
+    out.line(f"reporting:  {len(reporting.report_types)} online report types")
 
 
 @policy.command()
@@ -169,6 +173,16 @@ def _nuisance_or_exit(reference: str, loaded: Policy) -> NuisanceConfig:
     """The policy's nuisance configuration, or each problem on stderr and exit 3."""
     try:
         return load_nuisance_config(
+            Path(reference) if reference.endswith(".toml") else reference, loaded
+        )
+    except PolicyFileError as exc:
+        _fail([str(problem) for problem in exc.problems], EXIT_BAD_POLICY)
+
+
+def _reporting_or_exit(reference: str, loaded: Policy) -> ReportingConfig:
+    """The policy's online report types, or each problem on stderr and exit 3."""
+    try:
+        return load_reporting_config(
             Path(reference) if reference.endswith(".toml") else reference, loaded
         )
     except PolicyFileError as exc:
