@@ -5,8 +5,8 @@ seed, start and speed always give the same stream. Each call becomes one contact
 events:
 
 - **Channels.** Mostly 999 voice, then 101; the rarer routes (Silent Solution 55, landline open
-  lines, 999 BSL, Relay UK 18000, emergencySMS) are boosted so that a few hundred calls show
-  each of them: nationally about 50 of some 33,000 daily 999 calls are put through by 55 and
+  lines, 999 BSL, Relay UK 18000, emergencySMS) are boosted so that a few hundred calls have
+  some of each: nationally about 50 of some 33,000 daily 999 calls are put through by 55 and
   999 BSL takes about 20,000 calls a year.
 - **Callers.** Random numbers in the UK mobile range and Devon and Cornwall's geographic codes,
   in E.164; a quarter of 999 voice calls from landlines (with the registered address, usually
@@ -194,6 +194,7 @@ class _Builder:
         self.events: list[StreamEvent] = []
         self.numbers: set[str] = set()
         self.free_at: dict[str, tuple[float, bool]] = {}  # number -> (last end, landline)
+        self.callers: list[str] = []  # the numbers in free_at, to choose a repeat caller from
         self.repeats: set[str] = set()
         self.serial = 0
 
@@ -208,7 +209,7 @@ class _Builder:
         rng = self.rng
         if repeat and self.free_at and rng.random() < 0.05:
             for _ in range(4):
-                old = rng.choice(list(self.free_at))
+                old = rng.choice(self.callers)
                 ended, was_landline = self.free_at[old]
                 if was_landline == landline and ended < t0 - 120:
                     self.repeats.add(old)
@@ -361,6 +362,8 @@ class _Builder:
             end = back + rng.uniform(20, 180)
             self.emit(index, end, base | {"type": "call.ended", "reason": "caller cleared"})
         if number is not None:
+            if number not in self.free_at:
+                self.callers.append(number)
             self.free_at[number] = (end, landline)
         return CallPlan(
             index, call_id, channel, number, landline, narrative, emergency, outcome, repeat, sent
