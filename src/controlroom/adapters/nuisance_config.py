@@ -11,7 +11,6 @@ each, like the rest of the policy file.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from controlroom.adapters.documents.render import TEMPLATE_ROOT, template_sets
-from controlroom.adapters.policy_file import PolicyFileError, PolicyProblem, shipped_policies
+from controlroom.adapters.policy_file import PolicyFileError, PolicyProblem
+from controlroom.adapters.policy_sections import locate_policy, read_policy_toml
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.nuisance.config import (
     DEFAULT_LADDER,
@@ -82,8 +82,8 @@ def load_nuisance_config(reference: str | Path, policy: Policy | None = None) ->
 
     With ``policy`` (the same file, loaded), every ladder step's paragraph must resolve in it.
     """
-    path, display = _locate(reference)
-    raw = _read(path, display)
+    path, display = locate_policy(reference)
+    raw = read_policy_toml(path, display)
     problems: list[PolicyProblem] = []
 
     def problem(field: str | None, message: str) -> None:
@@ -196,25 +196,3 @@ def _templates(value: str | None, path: Path, force_id: Any, problem: Any) -> st
         f"name (shipped: {', '.join(sorted(shipped))})",
     )
     return None
-
-
-def _locate(reference: str | Path) -> tuple[Path, str]:
-    if isinstance(reference, str):
-        shipped = shipped_policies()
-        if reference in shipped:
-            return shipped[reference], shipped[reference].name
-    return Path(reference), str(reference)
-
-
-def _read(path: Path, display: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except FileNotFoundError:
-        raise PolicyFileError(path, "file not found", display=display) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PolicyFileError(
-            path,
-            f"cannot be read: {exc}",
-            display=display,
-            hint="run `controlroom policy check FILE` for the details",
-        ) from None

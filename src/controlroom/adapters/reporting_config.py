@@ -10,14 +10,14 @@ rest of the policy file.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from controlroom.adapters.policy_file import PolicyFileError, PolicyProblem, shipped_policies
+from controlroom.adapters.policy_file import PolicyFileError, PolicyProblem
 from controlroom.adapters.policy_schema import allowed_keys
+from controlroom.adapters.policy_sections import locate_policy, read_policy_toml
 from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import (
     DEFAULT_NOTICE,
@@ -79,8 +79,8 @@ def load_reporting_config(reference: str | Path, policy: Policy | None = None) -
 
     With ``policy`` (the same file, loaded), every agency named must be in its directory.
     """
-    path, display = _locate(reference)
-    raw = _read(path, display)
+    path, display = locate_policy(reference)
+    raw = read_policy_toml(path, display)
     problems: list[PolicyProblem] = []
     table = raw.get(TABLE, {})
     if not isinstance(table, dict):
@@ -162,25 +162,3 @@ def _message(loc: tuple[int | str, ...], kind: str, text: str) -> str:
         return "unknown key; allowed keys here: " + ", ".join(allowed)
     text = text.removeprefix("Value error, ")
     return text[:1].lower() + text[1:]
-
-
-def _locate(reference: str | Path) -> tuple[Path, str]:
-    if isinstance(reference, str):
-        shipped = shipped_policies()
-        if reference in shipped:
-            return shipped[reference], shipped[reference].name
-    return Path(reference), str(reference)
-
-
-def _read(path: Path, display: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except FileNotFoundError:
-        raise PolicyFileError(path, "file not found", display=display) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PolicyFileError(
-            path,
-            f"cannot be read: {exc}",
-            display=display,
-            hint="run `controlroom policy check FILE` for the details",
-        ) from None
