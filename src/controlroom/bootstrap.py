@@ -17,6 +17,7 @@ from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.policy_file import load_policy
+from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.adapters.secrets import Argon2Hasher
 from controlroom.config import Settings
@@ -31,6 +32,7 @@ from controlroom.domain.nuisance import (
 )
 from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import ReportingConfig
+from controlroom.services.live import Broker
 from controlroom.services.reporting import Reporting
 
 
@@ -86,6 +88,14 @@ def uow_factory(
         return SqlUnitOfWork(engine, publisher, read_only=read_only)
 
     return make
+
+
+def broker_for(settings: Settings) -> Broker:
+    """The live-message broker: Redis pub/sub when ``CONTROLROOM_REDIS_URL`` is set (shared by
+    every app instance using it), otherwise one in this process."""
+    if settings.redis_url:
+        return RedisBroker(settings.redis_url)
+    return InProcessBroker()
 
 
 def password_hasher() -> Argon2Hasher:

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         le=1440,
         description="How long after a call ends an AML SMS still attaches to its contact.",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL for live messages shared by several app instances (console "
+        "queue, live chat); unset: in process only.",
+    )
 
 
 def load_settings() -> Settings:

@@ -12,6 +12,7 @@ from controlroom.domain.nuisance import NuisanceConfig
 from controlroom.domain.policy import Policy
 from controlroom.services.contacts import UowFactory
 from controlroom.services.demo import seed_demo
+from controlroom.services.live import Broker, BrokerPublisher
 from controlroom.web.api import install_api
 from controlroom.web.errors import install_error_handlers
 from controlroom.web.open311 import install_open311
@@ -23,10 +24,13 @@ def create_app(
     policy: Policy | None = None,
     uow_factory: UowFactory | None = None,
     nuisance: NuisanceConfig | None = None,
+    broker: Broker | None = None,
 ) -> FastAPI:
     """Build the application. The policy is loaded and the database migrated now, so a broken
     policy or an unreachable database stops start-up. With ``settings.demo`` an empty database
-    gets the demo data, and its credentials are printed once on stderr."""
+    gets the demo data, and its credentials are printed once on stderr. Domain events reach
+    ``app.state.broker`` (topic ``events``) from units of work made here; a ``uow_factory``
+    passed in publishes where it was built to."""
     settings = settings or load_settings()
     app = FastAPI(
         title="controlroom",
@@ -36,7 +40,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.policy = policy or bootstrap.policy_for(settings)
-    app.state.uow_factory = uow_factory or bootstrap.uow_factory(settings)
+    app.state.broker = broker or bootstrap.broker_for(settings)
+    publisher = BrokerPublisher(app.state.broker)
+    app.state.uow_factory = uow_factory or bootstrap.uow_factory(settings, publisher=publisher)
     app.state.nuisance = nuisance or bootstrap.nuisance_for(settings, app.state.policy)
     app.state.documents = bootstrap.document_renderer(app.state.nuisance)
     if settings.demo:
