@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="Redis URL for live messages shared by several app instances (console "
         "queue, live chat); unset: in process only.",
     )
+    public_secret: str | None = Field(
+        default=None,
+        description="Key that signs the public pages' form and chat tokens (32+ random "
+        "characters); give every app instance the same one. Unset: a new random key each start.",
+    )
 
 
 def load_settings() -> Settings:

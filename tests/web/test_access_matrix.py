@@ -41,6 +41,15 @@ PUBLIC = {
     ("GET", "/open311/v2/tokens/{token}.{fmt}"),
     ("GET", "/open311/v2/{path:path}"),
     ("POST", "/open311/v2/{path:path}"),
+    # The force's public pages (web/public): no login, by design (docs/digital101.md).
+    ("GET", "/public/"),
+    ("POST", "/public/guidance"),
+    ("GET", "/public/report"),
+    ("GET", "/public/report/{service_code}"),
+    ("POST", "/public/report/{service_code}"),
+    ("GET", "/public/status"),
+    ("POST", "/public/status"),
+    ("GET", "/public/static/{name}"),
 }
 #: Every other route and the permission it needs.
 ENDPOINTS: dict[tuple[str, str], Permission] = {

@@ -16,6 +16,7 @@ from controlroom.services.live import Broker, BrokerPublisher
 from controlroom.web.api import install_api
 from controlroom.web.errors import install_error_handlers
 from controlroom.web.open311 import install_open311
+from controlroom.web.public import install_public
 
 
 def create_app(
@@ -52,6 +53,7 @@ def create_app(
     install_error_handlers(app)
     install_api(app)
     install_open311(app, settings)
+    install_public(app, settings)
 
     @app.get("/healthz", tags=["health"], summary="Liveness check")
     def healthz() -> dict[str, str]:
