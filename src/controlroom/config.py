@@ -64,6 +64,35 @@ class Settings(BaseSettings):
         le=1440,
         description="How long after a call ends an AML SMS still attaches to its contact.",
     )
+    session_secret: str | None = Field(
+        default=None,
+        description="Key that signs console session cookies (32+ random characters); unset: a "
+        "new random key each start, so sessions end when the service restarts.",
+    )
+    session_hours: int = Field(
+        default=12, ge=1, le=24, description="How long a console session lasts (one shift)."
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark console cookies Secure (sent over HTTPS only); set true behind HTTPS.",
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Wrong passwords in a row that lock a console account for a while.",
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, le=1440, description="How long a console account stays locked."
+    )
+    tile_url: str | None = Field(
+        default=None,
+        description="Map tiles for the console, e.g. https://tiles.example/{z}/{x}/{y}.png; "
+        "unset: the map shows the location evidence without a background.",
+    )
+    tile_attribution: str = Field(
+        default="", description="The attribution the tile server asks for, shown on the map."
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis URL for live messages shared by several app instances (console "

@@ -14,6 +14,7 @@ from controlroom.services.contacts import UowFactory
 from controlroom.services.demo import seed_demo
 from controlroom.services.live import Broker, BrokerPublisher
 from controlroom.web.api import install_api
+from controlroom.web.console import install_console
 from controlroom.web.errors import install_error_handlers
 from controlroom.web.open311 import install_open311
 from controlroom.web.public import install_public
@@ -54,6 +55,7 @@ def create_app(
     install_api(app)
     install_open311(app, settings)
     install_public(app, settings)
+    install_console(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness check")
     def healthz() -> dict[str, str]:

@@ -1,0 +1,265 @@
+"""What the handler's console shows: the room's queue, and one contact ready to work.
+
+The queue is every contact waiting to be answered, most urgent channel first and then longest
+waiting, and every contact being worked. The contact page adds to the contact's details (the
+same as the API's) its caller history, the script lines the allowed actions read out, the
+caller's words split at the evidence triage cited, and its timers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from controlroom.domain.access import Permission, Principal, access_check
+from controlroom.domain.contacts import ActionKind, ContactRecord, State
+from controlroom.domain.contacts.states import FINAL_STATES, RELAY_CHANNELS
+from controlroom.domain.contacts.timers import (
+    ANSWER_TARGET,
+    LANDLINE_RECONNECT_WINDOW,
+    reply_wait,
+)
+from controlroom.domain.contacts.values import require_utc
+from controlroom.domain.nuisance import NuisanceConfig
+from controlroom.domain.policy import Policy, ScriptLine
+from controlroom.domain.triage import Channel, Decision
+from controlroom.services import contacts as contacts_service
+from controlroom.services.contacts import ContactDetails, UowFactory
+from controlroom.services.nuisance_history import CallerLookup, contact_history
+
+#: How many contacts the queue shows in each of its two lists.
+QUEUE_LIMIT = 500
+#: States of a contact somebody is working (neither waiting nor finished).
+WORKING_STATES = tuple(s for s in State if s is not State.OFFERED and s not in FINAL_STATES)
+_PRIORITY: dict[Channel, int] = {channel: 0 for channel in Channel if channel.is_emergency_line}
+_PRIORITY |= {Channel.ONE_ZERO_ONE: 1, Channel.LIVE_CHAT: 2, Channel.ONLINE_REPORT: 3}
+PRIORITY_LABELS = ("Emergency line", "101", "Live chat", "Online report")
+
+
+def priority(channel: Channel) -> int:
+    """0 for every route into 999 (the same answer target as voice), then 101, chat, online."""
+    return _PRIORITY.get(channel, len(PRIORITY_LABELS) - 1)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One contact in the queue, with what its row shows."""
+
+    id: str
+    channel: Channel
+    procedure: str
+    state: State
+    priority: int
+    offered_at: datetime
+    answered_at: datetime | None
+    caller: str
+    vulnerability: tuple[str, ...]
+    landline: bool
+
+    @property
+    def waiting(self) -> bool:
+        """True while nobody has answered it."""
+        return self.state is State.OFFERED
+
+    @property
+    def sort_key(self) -> str:
+        """Orders the queue as text: priority, then the earliest offered first."""
+        return f"{self.priority}|{self.offered_at.isoformat()}|{self.id}"
+
+    @property
+    def priority_label(self) -> str:
+        """The priority group in words."""
+        return PRIORITY_LABELS[self.priority]
+
+
+def queue_item(record: ContactRecord) -> QueueItem:
+    """The queue row of a contact."""
+    caller = record.caller.number or record.caller.name or "withheld"
+    if record.caller.number and record.caller.name:
+        caller = f"{record.caller.name} ({record.caller.number})"
+    return QueueItem(
+        id=record.id,
+        channel=record.channel,
+        procedure=record.procedure.value,
+        state=record.state,
+        priority=priority(record.channel),
+        offered_at=record.timestamps.offered,
+        answered_at=record.timestamps.answered,
+        caller=caller,
+        vulnerability=tuple(sorted(flag.value for flag in record.vulnerability)),
+        landline=record.landline,
+    )
+
+
+@dataclass(frozen=True)
+class RoomQueue:
+    """Contacts waiting (priority, then wait) and contacts being worked (oldest first)."""
+
+    waiting: list[QueueItem]
+    working: list[QueueItem]
+
+
+def sort_queue(items: Iterable[QueueItem]) -> list[QueueItem]:
+    """Priority first, then the longest waiting."""
+    return sorted(items, key=lambda item: (item.priority, item.offered_at, item.id))
+
+
+def room_queue(uow_factory: UowFactory, principal: Principal) -> RoomQueue:
+    """The room's queue now."""
+    access_check(principal, Permission.CONTACT_READ)
+    with uow_factory(read_only=True) as uow:
+        waiting = uow.contacts.list(state=State.OFFERED, limit=QUEUE_LIMIT)
+        working = [
+            contact
+            for state in WORKING_STATES
+            for contact in uow.contacts.list(state=state, limit=QUEUE_LIMIT)
+        ]
+    return RoomQueue(
+        sort_queue(queue_item(c.record) for c in waiting),
+        sorted((queue_item(c.record) for c in working), key=lambda i: (i.offered_at, i.id)),
+    )
+
+
+def changes_since(uow_factory: UowFactory, after_seq: int) -> tuple[int, list[str]]:
+    """The audit log's last sequence number, and the contacts changed after ``after_seq``
+    (oldest change first). For the live feed, which checks each subscriber's session and
+    permission when it connects; it holds ids only."""
+    with uow_factory(read_only=True) as uow:
+        head = uow.audit.head().seq
+        if head <= after_seq:
+            return head, []
+        changed = [
+            entry.subject.removeprefix("contact:")
+            for entry in uow.audit.entries(after_seq=after_seq)
+            if entry.subject.startswith("contact:") and entry.seq <= head
+        ]
+    return head, list(dict.fromkeys(changed))
+
+
+def feed_rows(uow_factory: UowFactory, contact_ids: Sequence[str]) -> dict[str, QueueItem | None]:
+    """The queue rows of changed contacts, for the live feed (see :func:`changes_since`)."""
+    out: dict[str, QueueItem | None] = {}
+    with uow_factory(read_only=True) as uow:
+        for contact_id in contact_ids:
+            contact = uow.contacts.get(contact_id)
+            final = contact is None or contact.state in FINAL_STATES
+            out[contact_id] = None if final or contact is None else queue_item(contact.record)
+    return out
+
+
+# -- one contact ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of the caller's words; ``reasons`` are the triage reasons citing it (if any)."""
+
+    text: str
+    reasons: tuple[str, ...] = ()
+
+
+def highlight(text: str, decision: Decision | None) -> list[Segment]:
+    """``text`` cut at the evidence the decision's reasons cite, each cited run carrying the
+    reasons' explanations and paragraphs. Overlapping evidence is merged."""
+    marks: list[tuple[int, int, str]] = []
+    if decision is not None:
+        for reason in decision.reasons:
+            span = reason.evidence
+            if span is None or not 0 <= span.start < span.end <= len(text):
+                continue
+            marks.append((span.start, span.end, f"{reason.explanation} ({reason.paragraph})"))
+    cuts = sorted({0, len(text), *(m[0] for m in marks), *(m[1] for m in marks)})
+    out: list[Segment] = []
+    for start, end in pairwise(cuts):
+        why = tuple(dict.fromkeys(m[2] for m in marks if m[0] <= start and end <= m[1]))
+        if out and not why and not out[-1].reasons:
+            out[-1] = Segment(out[-1].text + text[start:end])
+        else:
+            out.append(Segment(text[start:end], why))
+    return out
+
+
+#: The script line each action reads out, when the policy has it.
+ACTION_SCRIPTS: dict[ActionKind, str] = {
+    ActionKind.ADVISE: "advise",
+    ActionKind.WARN: "warn",
+    ActionKind.TERMINATE: "terminate",
+}
+
+
+def scripts_for(details: ContactDetails, policy: Policy) -> list[tuple[str, ScriptLine]]:
+    """The script lines that go with what the handler may do now: the action's own line
+    (advise, warn, terminate), the silent-call prompt, and the relay introduction."""
+    record = details.contact.record
+    wanted: list[tuple[str, str]] = []
+    for kind in details.allowed:
+        if kind in ACTION_SCRIPTS:
+            wanted.append((kind.value, ACTION_SCRIPTS[kind]))
+        elif kind is ActionKind.PROMPT:
+            line = "silent_prompt"
+            if record.channel is Channel.LANDLINE_OPEN_LINE or record.landline:
+                line = "silent_landline"
+            wanted.append((kind.value, line))
+        elif kind is ActionKind.ANSWER and record.channel in RELAY_CHANNELS:
+            wanted.append((kind.value, "relay_intro"))
+    return [(kind, policy.scripts[sid]) for kind, sid in wanted if sid in policy.scripts]
+
+
+@dataclass(frozen=True)
+class Timers:
+    """What the contact's clocks count from and to (the page counts them live)."""
+
+    offered_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    answer_due: datetime | None
+    reconnect_until: datetime | None
+    reply_wait: timedelta | None
+
+
+def timers_for(record: ContactRecord) -> Timers:
+    """The contact's timers: the answer target, the landline's 45-second window once it has
+    hung up, and the wait a relay channel allows for each reply."""
+    times = record.timestamps
+    due = times.offered + ANSWER_TARGET if record.channel.is_emergency_line else None
+    reconnect = None
+    if record.state is State.HUNG_UP and record.landline and times.ended is not None:
+        reconnect = times.ended + LANDLINE_RECONNECT_WINDOW
+    wait = reply_wait(record.channel) if record.channel in RELAY_CHANNELS else None
+    return Timers(times.offered, times.answered, times.ended, due, reconnect, wait)
+
+
+@dataclass(frozen=True)
+class ContactPage:
+    """Everything the handler's view of one contact shows."""
+
+    details: ContactDetails
+    history: CallerLookup
+    words: list[Segment]
+    scripts: list[tuple[str, ScriptLine]]
+    timers: Timers
+
+
+def contact_page(
+    uow_factory: UowFactory,
+    principal: Principal,
+    contact_id: str,
+    *,
+    now: datetime,
+    policy: Policy,
+    nuisance: NuisanceConfig,
+) -> ContactPage:
+    """One contact as the handler's view shows it."""
+    now = require_utc(now)
+    details = contacts_service.get_contact(uow_factory, principal, contact_id, now, policy)
+    record = details.contact.record
+    history = contact_history(uow_factory, principal, record, now, nuisance)
+    return ContactPage(
+        details=details,
+        history=history,
+        words=highlight(record.narrative, details.suggestion),
+        scripts=scripts_for(details, policy),
+        timers=timers_for(record),
+    )

@@ -1,0 +1,29 @@
+"""The call-handler and supervisor console: server-rendered pages under ``/console``, signed-in
+with a password (docs/console.md), and the vendored scripts and styles under ``/static``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from controlroom.web.console.deps import ConsoleResponse
+from controlroom.web.console.live import router as live_router
+from controlroom.web.console.pages import router as pages_router
+from controlroom.web.console.supervisor import router as supervisor_router
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def install_console(app: FastAPI) -> None:
+    """Add the console's pages, its live feed and the static files to ``app``."""
+
+    @app.exception_handler(ConsoleResponse)
+    async def console_response(_: Request, exc: ConsoleResponse) -> Response:
+        return exc.response
+
+    for router in (pages_router, live_router, supervisor_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

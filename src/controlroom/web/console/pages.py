@@ -1,0 +1,272 @@
+"""The console's sign-in, sign-out and handler pages: thin routes over the services."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from controlroom import bootstrap
+from controlroom.domain.access import Permission, Unauthenticated
+from controlroom.domain.contacts import (
+    ActionKind,
+    AdviceKind,
+    AgeBand,
+    SilentResponse,
+    TransferDestination,
+)
+from controlroom.domain.errors import DomainError
+from controlroom.domain.policy import VulnerabilityFlag
+from controlroom.services import console as console_service
+from controlroom.services import contacts as contacts_service
+from controlroom.services import sessions
+from controlroom.services.sessions import LockedOut, LoginRules, Session
+from controlroom.web.console.deps import RequireSession
+from controlroom.web.console.forms import action_from_form, read_form
+from controlroom.web.console.session import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    check_csrf,
+    current_session,
+    encode_cookie,
+    lifetime,
+    login_token,
+    secret_for,
+    set_cookie,
+    settings_of,
+)
+from controlroom.web.console.templating import error_page, render
+from controlroom.web.errors import status_for
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Reader = Annotated[Session, Depends(RequireSession(Permission.CONTACT_READ))]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _safe_next(target: str | None) -> str:
+    """Where to go after signing in: a console path only (never another site)."""
+    if target and target.startswith("/console") and "//" not in target and "\\" not in target:
+        return target
+    return "/console"
+
+
+def _rules(request: Request) -> LoginRules:
+    settings = settings_of(request)
+    return LoginRules(
+        settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
+    )
+
+
+# -- signing in and out ---------------------------------------------------------------------
+
+
+def _login_page(
+    request: Request, *, error: str = "", username: str = "", status: int = 200
+) -> Response:
+    nonce = secrets.token_hex(16)
+    context = {
+        "error": error,
+        "username": username,
+        "next": _safe_next(request.query_params.get("next")),
+        "login_csrf": login_token(secret_for(request), nonce),
+    }
+    response = render(request, "login.html", context, status=status)
+    set_cookie(response, request, LOGIN_COOKIE, nonce, max_age=3600)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    """The sign-in form (or the console, for someone already signed in)."""
+    if current_session(request) is not None:
+        return RedirectResponse("/console", status_code=303)
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    """Sign in with a name and password; a wrong one is audited and may lock the account."""
+    try:
+        form = await read_form(request)
+    except DomainError as exc:
+        return _login_page(request, error=exc.message, status=400)
+    username = str(form.get("username", ""))[:64]
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    sent = str(form.get("csrf", ""))
+    if not nonce or not hmac.compare_digest(sent, login_token(secret_for(request), nonce)):
+        message = "The sign-in form had expired; please sign in again."
+        return _login_page(request, error=message, username=username, status=400)
+    client = request.client.host if request.client else ""
+    try:
+        session = sessions.log_in(
+            request.app.state.uow_factory,
+            bootstrap.password_hasher(),
+            username,
+            str(form.get("password", "")),
+            now=_now(),
+            rules=_rules(request),
+            client=client,
+        )
+    except LockedOut as exc:
+        error = f"{exc.message}; {exc.hint}."
+        return _login_page(request, error=error, username=username, status=429)
+    except Unauthenticated:
+        error = "The name or password is wrong."
+        return _login_page(request, error=error, username=username, status=401)
+    response = RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
+    value = encode_cookie(secret_for(request), session)
+    set_cookie(response, request, SESSION_COOKIE, value, int(lifetime(request).total_seconds()))
+    response.delete_cookie(LOGIN_COOKIE, path="/console")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    """Sign out: the session ends for good (audited)."""
+    session = current_session(request)
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/console")
+    if session is None:
+        return response
+    form = await read_form(request)
+    if not check_csrf(request, session, form):
+        return Response("The form had expired; reload the page.", status_code=400)
+    sessions.log_out(request.app.state.uow_factory, session, now=_now())
+    return response
+
+
+@router.get("")
+def home(request: Request) -> Response:
+    """The page for the signed-in role: supervisors see the room, others the handler view."""
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/console/login", status_code=303)
+    role = session.principal.role.value
+    target = "/console/supervisor" if role == "supervisor" else "/console/handler"
+    return RedirectResponse(target, status_code=303)
+
+
+# -- the handler's view ---------------------------------------------------------------------
+
+
+def _choices(request: Request) -> dict[str, Any]:
+    policy = request.app.state.policy
+    return {
+        "grades": list(policy.grades.values()),
+        "agencies": sorted(policy.agencies.values(), key=lambda a: a.name),
+        "advice_kinds": list(AdviceKind),
+        "destinations": list(TransferDestination),
+        "responses": list(SilentResponse),
+        "flags": list(VulnerabilityFlag),
+        "age_bands": list(AgeBand),
+    }
+
+
+def _handler_page(
+    request: Request,
+    session: Session,
+    contact_id: str | None,
+    *,
+    error: DomainError | None = None,
+    form: dict[str, Any] | None = None,
+) -> Response:
+    factory = request.app.state.uow_factory
+    queue = console_service.room_queue(factory, session.principal)
+    page = None
+    status = 200
+    if contact_id is not None:
+        try:
+            page = console_service.contact_page(
+                factory,
+                session.principal,
+                contact_id,
+                now=_now(),
+                policy=request.app.state.policy,
+                nuisance=request.app.state.nuisance,
+            )
+        except DomainError as exc:
+            return error_page(request, session, exc, status_for(exc))
+    if error is not None:
+        status = status_for(error)
+    done = request.query_params.get("done", "")
+    scripts = request.app.state.policy.scripts
+    read = request.query_params.get("read", "").split(",")
+    prompts = [scripts[sid] for sid in dict.fromkeys(read) if sid in scripts]
+    context = {
+        "queue": queue,
+        "page": page,
+        "error": error,
+        "form": form or {},
+        "done": done,
+        "prompts": prompts,
+        "ActionKind": ActionKind,
+        **_choices(request),
+    }
+    return render(request, "handler.html", context, session=session, status=status)
+
+
+@router.get("/handler")
+def handler(request: Request, session: Reader) -> Response:
+    """The queue, with no contact open."""
+    return _handler_page(request, session, None)
+
+
+@router.get("/handler/{contact_id}")
+def handler_contact(contact_id: str, request: Request, session: Reader) -> Response:
+    """The queue and one contact, ready to work."""
+    return _handler_page(request, session, contact_id)
+
+
+@router.post("/contacts/{contact_id}/actions")
+async def contact_action(contact_id: str, request: Request, session: Reader) -> Response:
+    """Apply a procedure action from a form, through the same service and audit as the API.
+    A refusal shows the page again with the reason and the paragraph."""
+    try:
+        form = await read_form(request)
+    except DomainError as exc:
+        return _handler_page(request, session, contact_id, error=exc)
+    if not check_csrf(request, session, form):
+        return Response("The form had expired; reload the page.", status_code=400)
+    now = _now()
+    try:
+        action = action_from_form(form, now)
+        details = contacts_service.do_action(
+            request.app.state.uow_factory,
+            session.principal,
+            contact_id,
+            action,
+            now,
+            request.app.state.policy,
+        )
+    except DomainError as exc:
+        return _handler_page(request, session, contact_id, error=exc, form=form)
+    read = ",".join(prompt.script_id for prompt in details.prompts)
+    target = f"/console/handler/{contact_id}?{urlencode({'done': action.kind.value, 'read': read})}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/contacts/{contact_id}/location.geojson")
+def location(contact_id: str, request: Request, session: Reader) -> Response:
+    """The contact's location evidence for the map."""
+    factory = request.app.state.uow_factory
+    try:
+        found = contacts_service.location_geojson(factory, session.principal, contact_id, _now())
+    except DomainError as exc:
+        return JSONResponse({"error": exc.as_dict()}, status_code=status_for(exc))
+    return JSONResponse(found, media_type="application/geo+json")
+
+
+@router.get("/queue")
+def queue_fragment(request: Request, session: Reader) -> Response:
+    """The queue alone (the page reloads it after it reconnects to the live feed)."""
+    queue = console_service.room_queue(request.app.state.uow_factory, session.principal)
+    active = request.query_params.get("active", "")
+    return render(request, "_queue.html", {"queue": queue, "active": active}, session=session)

@@ -1,0 +1,169 @@
+"""The console's sign-in: sessions, CSRF, lock-out, sign-out and roles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from controlroom.bootstrap import password_hasher
+from controlroom.domain.contacts import Actor, Role
+from controlroom.services import accounts
+
+ADMIN = Actor("cli:test", Role.ADMIN)
+PASSWORD = "a-long-enough-password"
+
+
+@pytest.fixture
+def browser(app: FastAPI) -> Iterator[TestClient]:
+    """A client keeping cookies, like a browser."""
+    for name, role in (("hana", "call_handler"), ("sam", "supervisor"), ("ada", "auditor")):
+        accounts.add_user(
+            app.state.uow_factory(), ADMIN, name, role, PASSWORD, hasher=password_hasher()
+        )
+    accounts.add_user(app.state.uow_factory(), ADMIN, "root", "admin", PASSWORD, hasher=password_hasher())
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def login_token(client: TestClient) -> str:
+    page = client.get("/console/login")
+    assert page.status_code == 200
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def sign_in(client: TestClient, name: str, password: str = PASSWORD, **extra: str):
+    client.cookies.clear()
+    data = {"csrf": login_token(client), "username": name, "password": password} | extra
+    return client.post("/console/login", data=data, follow_redirects=False)
+
+
+def page_csrf(client: TestClient, path: str = "/console/handler") -> str:
+    found = re.search(r'data-csrf="([^"]+)"', client.get(path).text)
+    assert found is not None
+    return found.group(1)
+
+
+def audit_tags(app: FastAPI, subject_prefix: str) -> list[str]:
+    with app.state.uow_factory(read_only=True) as uow:
+        return [e.tag for e in uow.audit.entries() if e.subject.startswith(subject_prefix)]
+
+
+def test_pages_need_signing_in(browser: TestClient) -> None:
+    answer = browser.get("/console/handler", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/console/login?next=")
+
+
+def test_sign_in_goes_back_where_asked_and_is_audited(browser: TestClient, app: FastAPI) -> None:
+    answer = sign_in(browser, "hana", next="/console/handler")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/handler"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert "hana" in browser.get("/console/handler").text
+    assert "console:session:login" in audit_tags(app, "user:hana")
+
+
+def test_sign_in_never_sends_you_to_another_site(browser: TestClient) -> None:
+    answer = sign_in(browser, "hana", next="https://evil.example/")
+    assert answer.headers["location"] == "/console"
+
+
+def test_wrong_password_is_refused_without_saying_which(browser: TestClient) -> None:
+    wrong = sign_in(browser, "hana", "not-the-password")
+    unknown = sign_in(browser, "nobody", "not-the-password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "The name or password is wrong." in wrong.text
+    assert "The name or password is wrong." in unknown.text
+
+
+def test_sign_in_without_the_form_token_is_refused(browser: TestClient) -> None:
+    data = {"csrf": "forged", "username": "hana", "password": PASSWORD}
+    answer = browser.post("/console/login", data=data, follow_redirects=False)
+    assert answer.status_code == 400
+    assert "cr_console=" not in answer.headers.get("set-cookie", "")
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(
+    browser: TestClient, app: FastAPI
+) -> None:
+    for _ in range(5):
+        assert sign_in(browser, "hana", "wrong-password-1").status_code == 401
+    locked = sign_in(browser, "hana")
+    assert locked.status_code == 429
+    assert "locked" in locked.text
+    tags = audit_tags(app, "user:hana")
+    assert tags.count("console:session:login_failed") == 5
+    assert "console:session:locked" in tags
+
+
+def test_a_good_sign_in_resets_the_failure_count(browser: TestClient) -> None:
+    for _ in range(4):
+        sign_in(browser, "hana", "wrong-password-1")
+    assert sign_in(browser, "hana").status_code == 303
+    for _ in range(4):
+        sign_in(browser, "hana", "wrong-password-1")
+    assert sign_in(browser, "hana").status_code == 303
+
+
+def test_sign_out_ends_the_session_for_good(browser: TestClient, app: FastAPI) -> None:
+    sign_in(browser, "hana")
+    cookie = browser.cookies.get("cr_console")
+    csrf = page_csrf(browser)
+    answer = browser.post("/console/logout", data={"csrf": csrf}, follow_redirects=False)
+    assert answer.status_code == 303
+    browser.cookies.set("cr_console", cookie or "", path="/console")
+    again = browser.get("/console/handler", follow_redirects=False)
+    assert again.status_code == 303
+    assert "console:session:logout" in audit_tags(app, "session:")
+
+
+def test_sign_out_needs_the_csrf_token(browser: TestClient) -> None:
+    sign_in(browser, "hana")
+    answer = browser.post("/console/logout", data={"csrf": "forged"}, follow_redirects=False)
+    assert answer.status_code == 400
+    assert browser.get("/console/handler", follow_redirects=False).status_code == 200
+
+
+def test_a_tampered_cookie_is_not_a_session(browser: TestClient) -> None:
+    sign_in(browser, "hana")
+    cookie = browser.cookies.get("cr_console") or ""
+    browser.cookies.set("cr_console", cookie[:-2] + "00", path="/console")
+    assert browser.get("/console/handler", follow_redirects=False).status_code == 303
+
+
+def test_disabling_the_account_ends_its_sessions(browser: TestClient, app: FastAPI) -> None:
+    sign_in(browser, "hana")
+    accounts.disable_user(app.state.uow_factory(), ADMIN, "hana")
+    assert browser.get("/console/handler", follow_redirects=False).status_code == 303
+
+
+def test_each_role_lands_on_its_page(browser: TestClient) -> None:
+    sign_in(browser, "sam")
+    assert browser.get("/console", follow_redirects=False).headers["location"] == (
+        "/console/supervisor"
+    )
+    sign_in(browser, "hana")
+    assert browser.get("/console", follow_redirects=False).headers["location"] == (
+        "/console/handler"
+    )
+
+
+def test_a_handler_cannot_open_the_supervisor_view(browser: TestClient) -> None:
+    sign_in(browser, "hana")
+    answer = browser.get("/console/supervisor")
+    assert answer.status_code == 403
+    assert "reports:read" in answer.text
+
+
+def test_an_administrator_reads_no_contacts(browser: TestClient) -> None:
+    sign_in(browser, "root")
+    answer = browser.get("/console/handler")
+    assert answer.status_code == 403
+    assert "contact:read" in answer.text
