@@ -2,51 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from controlroom.bootstrap import password_hasher
-from controlroom.domain.contacts import Actor, Role
 from controlroom.services import accounts
-
-ADMIN = Actor("cli:test", Role.ADMIN)
-PASSWORD = "a-long-enough-password"
+from tests.web.console_support import ADMIN, PASSWORD, add_users, csrf_of, sign_in
 
 
 @pytest.fixture
 def browser(app: FastAPI) -> Iterator[TestClient]:
-    """A client keeping cookies, like a browser."""
-    for name, role in (("hana", "call_handler"), ("sam", "supervisor"), ("ada", "auditor")):
-        accounts.add_user(
-            app.state.uow_factory(), ADMIN, name, role, PASSWORD, hasher=password_hasher()
-        )
-    accounts.add_user(app.state.uow_factory(), ADMIN, "root", "admin", PASSWORD, hasher=password_hasher())
+    """A client keeping cookies, like a browser; one user of each role."""
+    add_users(app)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
 
-def login_token(client: TestClient) -> str:
-    page = client.get("/console/login")
-    assert page.status_code == 200
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found is not None
-    return found.group(1)
-
-
-def sign_in(client: TestClient, name: str, password: str = PASSWORD, **extra: str):
-    client.cookies.clear()
-    data = {"csrf": login_token(client), "username": name, "password": password} | extra
-    return client.post("/console/login", data=data, follow_redirects=False)
-
-
-def page_csrf(client: TestClient, path: str = "/console/handler") -> str:
-    found = re.search(r'data-csrf="([^"]+)"', client.get(path).text)
-    assert found is not None
-    return found.group(1)
+def page_csrf(client: TestClient) -> str:
+    return csrf_of(client)
 
 
 def audit_tags(app: FastAPI, subject_prefix: str) -> list[str]:

@@ -18,19 +18,21 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from controlroom.domain.access import Permission
 from controlroom.services import console as console_service
 from controlroom.services.console import QueueItem
+from controlroom.services.sessions import Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.templating import templates
 
 log = logging.getLogger(__name__)
+Reader = Annotated[Session, Depends(RequireSession(Permission.CONTACT_READ))]
 router = APIRouter(prefix="/console", include_in_schema=False)
 #: How often the feed looks for changes when no broker wakes it.
 POLL_SECONDS = 0.25
@@ -133,9 +135,8 @@ def feed_for(request: Request) -> LiveFeed:
 
 
 @router.get("/live")
-async def live(request: Request) -> StreamingResponse:
+async def live(request: Request, _: Reader) -> StreamingResponse:
     """Server-sent events: queue rows as contacts change."""
-    RequireSession(Permission.CONTACT_READ)(request)
     feed = feed_for(request)
     queue = feed.subscribe()
 

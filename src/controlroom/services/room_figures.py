@@ -1,0 +1,81 @@
+"""The supervisor's view of the room: the period's figures, the queue now, nuisance cases
+waiting for a supervisor, as one read (``reports:read``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from controlroom.domain.access import Permission, Principal, access_check
+from controlroom.domain.contacts import ContactRecord
+from controlroom.domain.contacts.values import require_utc
+from controlroom.domain.errors import InvalidInput
+from controlroom.domain.nuisance import CaseRecord, NuisanceConfig
+from controlroom.domain.room_figures import RoomFigures, room_figures
+from controlroom.domain.triage import Channel
+from controlroom.services.console import RoomQueue, room_queue
+from controlroom.services.contacts import UowFactory
+from controlroom.services.nuisance_views import CaseGroup, cases_by_kind_and_step
+
+#: The most contacts one period's figures read; a longer period is refused.
+MAX_CONTACTS = 50_000
+#: Contacts read at a time (the repository's largest page).
+PAGE = 500
+#: The longest period, in days.
+MAX_DAYS = 31
+
+
+@dataclass(frozen=True)
+class RoomView:
+    """What the supervisor sees."""
+
+    figures: RoomFigures
+    queue: RoomQueue
+    cases: list[CaseGroup]
+    awaiting_approval: list[CaseRecord]
+    truncated: bool
+
+
+def room_view(
+    uow_factory: UowFactory,
+    principal: Principal,
+    *,
+    start: datetime,
+    end: datetime,
+    channel: Channel | None,
+    zone: ZoneInfo,
+    nuisance: NuisanceConfig,
+) -> RoomView:
+    """The figures of the contacts offered in ``[start, end)``, the queue now, and the
+    nuisance cases by kind and step with those whose next step waits for approval."""
+    access_check(principal, Permission.REPORTS_READ)
+    start, end = require_utc(start, "start"), require_utc(end, "end")
+    if end <= start:
+        raise InvalidInput("the period ends before it starts", field="to")
+    if (end - start).days > MAX_DAYS:
+        raise InvalidInput(f"a period is at most {MAX_DAYS} days", field="to")
+    records: list[ContactRecord] = []
+    with uow_factory(read_only=True) as uow:
+        while len(records) < MAX_CONTACTS:
+            page = uow.contacts.list(
+                offered_from=start, offered_to=end, channel=channel, limit=PAGE, offset=len(records)
+            )
+            records.extend(contact.record for contact in page)
+            if len(page) < PAGE:
+                break
+    figures = room_figures(records, start=start, end=end, zone=zone, channel=channel)
+    cases = cases_by_kind_and_step(uow_factory, principal, nuisance)
+    waiting = [
+        record
+        for group in cases
+        for record in group.cases
+        if record.pending is not None and record.pending.approved_by is None
+    ]
+    return RoomView(
+        figures=figures,
+        queue=room_queue(uow_factory, principal),
+        cases=cases,
+        awaiting_approval=waiting,
+        truncated=len(records) >= MAX_CONTACTS,
+    )

@@ -1,0 +1,20 @@
+// The supervisor's figures reload (at most every two seconds) when the live feed reports a
+// change, keeping the page where it is.
+(function () {
+  "use strict";
+  const box = document.getElementById("figures");
+  if (!box || !window.consoleLive) return;
+  let timer = 0, last = 0;
+  function reload() {
+    timer = 0;
+    last = Date.now();
+    fetch(box.dataset.src, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+      .then((html) => { box.innerHTML = html; })
+      .catch(() => {});
+  }
+  window.consoleLive.onChange(() => {
+    if (timer) return;
+    timer = setTimeout(reload, Math.max(0, 2000 - (Date.now() - last)));
+  });
+})();
