@@ -120,8 +120,9 @@ def serve(port: int, profile: str | None) -> None:
 
     from controlroom.web.app import create_app
 
-    app, loop, quiet = create_app(), "asyncio", "warning"
-    config = uvicorn.Config(app, "127.0.0.1", port, loop=loop, http="h11", log_level=quiet)
+    app, quiet = create_app(), "warning"
+    # "auto": uvloop and httptools, as `controlroom serve` picks them when installed
+    config = uvicorn.Config(app, "127.0.0.1", port, loop="auto", http="auto", log_level=quiet)
     config.access_log = False
     profilers = [cProfile.Profile()]
 
@@ -513,7 +514,7 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
     """The results as markdown tables."""
     out = [
         f"Telephony benchmark: {args.client} client, {args.concurrency} requests at a time over "
-        f"loopback HTTP; one uvicorn worker (asyncio event loop, h11); {cpu_model()}, "
+        f"loopback HTTP; one uvicorn worker (uvloop, httptools); {cpu_model()}, "
         f"{os.cpu_count()} cores; Python {platform.python_version()}",
         "",
         "| measure | " + " | ".join(run["db"] for run in runs) + " | target |",

@@ -64,6 +64,14 @@ class Settings(BaseSettings):
         le=1440,
         description="How long after a call ends an AML SMS still attaches to its contact.",
     )
+    token_trust_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long an API token found good is trusted again without a database "
+        "look-up; a revoked token is refused by every instance within this time. 0: look up "
+        "on every request.",
+    )
     session_secret: str | None = Field(
         default=None,
         description="Key that signs console session cookies (32+ random characters); unset: a "

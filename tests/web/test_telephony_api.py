@@ -269,6 +269,23 @@ def test_a_revoked_token_stops_working(
     assert telephony.post(EVENTS, json=offered("ev-1")).status_code == 201
     token_id = token_for("integration").split("_")[1]
     accounts.revoke_token(app.state.uow_factory(), Actor("cli:test", Role.ADMIN), token_id)
+    # trusted for up to CONTROLROOM_TOKEN_TRUST_SECONDS after it was last checked ...
+    assert telephony.post(EVENTS, json=offered("ev-2", "PBX-2")).status_code == 201
+    # ... and refused once that has passed (as if the trust time were over)
+    app.state.checked_tokens.clear()
+    assert telephony.post(EVENTS, json=offered("ev-3", "PBX-3")).status_code == 401
+
+
+def test_with_no_trust_time_a_revoked_token_stops_at_once(
+    app: FastAPI, telephony: TestClient, token_for: Callable[[str], str]
+) -> None:
+    from controlroom.domain.contacts import Actor, Role
+    from controlroom.services import accounts
+
+    app.state.settings = app.state.settings.model_copy(update={"token_trust_seconds": 0})
+    assert telephony.post(EVENTS, json=offered("ev-1")).status_code == 201
+    token_id = token_for("integration").split("_")[1]
+    accounts.revoke_token(app.state.uow_factory(), Actor("cli:test", Role.ADMIN), token_id)
     assert telephony.post(EVENTS, json=offered("ev-2", "PBX-2")).status_code == 401
 
 

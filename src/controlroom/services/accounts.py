@@ -214,13 +214,19 @@ def _refused() -> Unauthenticated:
 
 
 def authenticate_token(
-    uow: UnitOfWork, presented: str | None, *, now: datetime | None = None
+    uow: UnitOfWork,
+    presented: str | None,
+    *,
+    now: datetime | None = None,
+    recorder: UnitOfWork | None = None,
 ) -> Principal:
     """The principal a presented ``cr_<id>_<secret>`` token stands for.
 
     Raises :class:`Unauthenticated` for a missing, malformed, unknown or revoked token, or one
-    whose user is disabled. Notes when the token was last used (at most once a minute), so
-    ``uow`` must be able to write.
+    whose user is disabled. Notes when the token was last used (at most once a minute): in
+    ``uow`` itself, which must then be able to write, or, when ``recorder`` is given, in that
+    unit of work after ``uow`` (which may then be read-only) has ended. With a ``recorder``,
+    checking a token takes no write lock except the once a minute it is noted.
     """
     if not presented:
         raise Unauthenticated(
@@ -242,10 +248,22 @@ def authenticate_token(
             user = uow.users.get(token.user_id)
             if user is None or not user.active:
                 raise _refused()
-        if token.last_used_at is None or at - token.last_used_at >= LAST_USED_RESOLUTION:
+        stale = token.last_used_at is None or at - token.last_used_at >= LAST_USED_RESOLUTION
+        if stale and recorder is None:
             uow.tokens.save(replace(token, last_used_at=at))
             uow.commit()
+    if stale and recorder is not None:
+        _note_use(recorder, token.id, at)
     return Principal(token.name, token.role, user_id=token.user_id, token_id=token.id)
+
+
+def _note_use(uow: UnitOfWork, token_id: str, at: datetime) -> None:
+    """Record that the token was used at ``at`` (unless a later use was noted meanwhile)."""
+    with uow:
+        token = uow.tokens.get(token_id)
+        if token is not None and (token.last_used_at is None or token.last_used_at < at):
+            uow.tokens.save(replace(token, last_used_at=at))
+            uow.commit()
 
 
 def authenticate_password(
@@ -278,12 +296,15 @@ def authorise(
     permission: Permission | str,
     *,
     now: datetime | None = None,
+    recorder: UnitOfWork | None = None,
 ) -> Principal:
     """The principal behind an ``Authorization`` header, if it holds ``permission``.
 
     Raises :class:`Unauthenticated` (no or bad token) or ``AccessDenied`` (the role lacks the
-    permission). ``uow`` must be able to write: it records when the token was last used.
+    permission). When the token's last use is to be noted, it is written in ``recorder`` if
+    given (``uow`` may then be read-only), else in ``uow``.
     """
-    principal = authenticate_token(uow, bearer_token(authorization), now=now)
+    token = bearer_token(authorization)
+    principal = authenticate_token(uow, token, now=now, recorder=recorder)
     access_check(principal, permission)
     return principal

@@ -133,7 +133,8 @@ def api_client(uow_factory: UowFactory, api_key: str | None, now: datetime) -> P
     Raises ``Unauthenticated`` for a missing, unknown or revoked key and ``AccessDenied`` for
     a key whose role may not submit.
     """
-    principal = authenticate_token(uow_factory(), api_key, now=now)
+    reader, recorder = uow_factory(read_only=True), uow_factory()
+    principal = authenticate_token(reader, api_key, now=now, recorder=recorder)
     access_check(principal, SUBMIT_PERMISSION)
     return principal
 

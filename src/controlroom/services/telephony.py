@@ -126,7 +126,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Retry(Exception):
+class RetryEvent(Exception):
     """Another writer got there first: roll back and handle the event again."""
 
 
@@ -151,32 +151,56 @@ def ingest_event(
     windows: aml.MatchWindows | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Handle one telephony event; ``(status, body)`` once committed (see the module doc)."""
+    now = checked(principal, event, now)
+    windows = windows or aml.MatchWindows()
+    for _ in range(_ATTEMPTS):
+        with uow_factory() as uow:
+            try:
+                status, body, replayed = apply_in(uow, principal, event, now, policy, windows)
+            except RetryEvent:
+                continue
+            if not replayed:
+                uow.commit()
+            return status, body
+    raise Conflict(f"event {event.id!r} clashed with other changes; send it again", field="id")
+
+
+def checked(principal: Principal, event: TelephonyEvent, now: datetime) -> datetime:
+    """Check, before any database work, that ``principal`` may send events and that ``event``
+    is well formed; ``now`` as UTC."""
     access_check(principal, Permission.TELEPHONY_INGEST)
     now = require_utc(now)
     _check(event, now)
+    return now
+
+
+def apply_in(
+    uow: UnitOfWork,
+    principal: Principal,
+    event: TelephonyEvent,
+    now: datetime,
+    policy: Policy,
+    windows: aml.MatchWindows,
+) -> tuple[int, dict[str, Any], bool]:
+    """Handle a :func:`checked` event inside ``uow``'s transaction, which the caller commits;
+    ``(status, body, replayed)``, ``replayed`` when the event was answered before and nothing
+    was changed now. Raises :class:`RetryEvent` when another writer got there first (roll
+    back and apply it again), or a domain error (roll back)."""
     digest = event.digest()
-    for _ in range(_ATTEMPTS):
-        with uow_factory() as uow:
-            stored = uow.processed_events.get(event.id)
-            if stored is not None:
-                return _replay(event, digest, stored)
-            ctx = _Context(uow, principal, now, policy, windows or aml.MatchWindows())
-            try:
-                outcome = _handle(ctx, event)
-            except _Retry:
-                continue
-            body = _answer(event, digest, outcome)
-            if not uow.processed_events.add(
-                event.id,
-                event_type=event.type.value,
-                received_at=now,
-                status_code=outcome.status,
-                response=body,
-            ):
-                continue  # delivered twice at once: answer as the first delivery did
-            uow.commit()
-            return outcome.status, body
-    raise Conflict(f"event {event.id!r} clashed with other changes; send it again", field="id")
+    stored = uow.processed_events.get(event.id)
+    if stored is not None:
+        return (*_replay(event, digest, stored), True)
+    outcome = _handle(_Context(uow, principal, now, policy, windows), event)
+    body = _answer(event, digest, outcome)
+    if not uow.processed_events.add(
+        event.id,
+        event_type=event.type.value,
+        received_at=now,
+        status_code=outcome.status,
+        response=body,
+    ):
+        raise RetryEvent  # delivered twice at once: answer as the first delivery did
+    return outcome.status, body, False
 
 
 def _check(event: TelephonyEvent, now: datetime) -> None:
@@ -278,7 +302,7 @@ def _map_call(ctx: _Context, event: TelephonyEvent, contact: Contact) -> None:
         status_code=200,
         response={"contact_id": contact.id, "event_id": event.id},
     ):
-        raise _Retry
+        raise RetryEvent
 
 
 def _apply(

@@ -6,6 +6,10 @@ and checks the permission with the one access check. A missing, malformed, unkno
 token answers 401 (with ``WWW-Authenticate: Bearer``); a valid token whose role lacks the
 permission answers 403 naming the role and the permission. Both go through the one error
 handler (``web/errors.py``).
+
+A token found good is trusted again by this process for ``CONTROLROOM_TOKEN_TRUST_SECONDS``
+(2 s) without a database look-up (``services/token_cache.py``): a revoked token or a disabled
+account is refused within that time. The permission is checked on every request.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 
-from controlroom.domain.access import Permission, Principal
-from controlroom.services.accounts import authorise
+from controlroom.domain.access import Permission, Principal, access_check
+from controlroom.services.accounts import authenticate_token, bearer_token
 from controlroom.services.contacts import UowFactory
+from controlroom.services.token_cache import CheckedTokens
 
 #: Declares the bearer scheme in the OpenAPI schema; the header itself is read below, so a
 #: malformed one is refused by the accounts service like any other bad token.
@@ -42,12 +48,34 @@ class Require:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    def __call__(
+    async def __call__(
         self, request: Request, _: Annotated[object, Depends(bearer_scheme)] = None
     ) -> Principal:
         """The principal behind the request's token, if it holds the permission."""
         header = request.headers.get("authorization")
-        return authorise(uow_factory(request)(), header, self.permission, now=datetime.now(UTC))
+        presented, now = bearer_token(header), datetime.now(UTC)
+        checked = checked_tokens(request)
+        principal = checked.get(presented, now)
+        if principal is None:
+            principal = await run_in_threadpool(_look_up, uow_factory(request), header, now)
+            checked.put(str(presented), principal, now)
+        access_check(principal, self.permission)
+        return principal
+
+
+def _look_up(factory: UowFactory, header: str | None, now: datetime) -> Principal:
+    reader, recorder = factory(read_only=True), factory()
+    return authenticate_token(reader, bearer_token(header), now=now, recorder=recorder)
+
+
+def checked_tokens(request: Request) -> CheckedTokens:
+    """The application's tokens found good recently (services/token_cache.py)."""
+    state = request.app.state
+    checked: CheckedTokens | None = getattr(state, "checked_tokens", None)
+    if checked is None:
+        trust = state.settings.token_trust_seconds
+        checked = state.checked_tokens = CheckedTokens(trust_seconds=trust)
+    return checked
 
 
 def require(permission: Permission) -> Require:

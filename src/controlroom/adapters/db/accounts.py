@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from controlroom.adapters.db.tables import api_tokens, users
 from controlroom.domain.access import ApiToken, UserAccount
 from controlroom.domain.contacts.values import Role
 from controlroom.domain.errors import Conflict
+
+# Read on every API request: built once, so SQLAlchemy reuses their compiled forms.
+_USER_BY_ID = select(users).where(users.c.id == bindparam("b_id"))
+_TOKEN_BY_ID = select(api_tokens).where(api_tokens.c.id == bindparam("b_id"))
 
 
 def _user(row: Row[Any]) -> UserAccount:
@@ -25,13 +29,13 @@ class SqlUserRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def _one(self, query: Select[Any]) -> UserAccount | None:
-        row = self._connection.execute(query).first()
+    def _one(self, query: Select[Any], params: dict[str, Any] | None = None) -> UserAccount | None:
+        row = self._connection.execute(query, params).first()
         return None if row is None else _user(row)
 
     def get(self, user_id: str) -> UserAccount | None:
         """The account with this id."""
-        return self._one(select(users).where(users.c.id == user_id))
+        return self._one(_USER_BY_ID, {"b_id": user_id})
 
     def get_by_name(self, name: str) -> UserAccount | None:
         """The account with this name."""
@@ -89,8 +93,7 @@ class SqlTokenRepository:
 
     def get(self, token_id: str) -> ApiToken | None:
         """The token with this id."""
-        row = self._connection.execute(select(api_tokens).where(api_tokens.c.id == token_id))
-        found = row.first()
+        found = self._connection.execute(_TOKEN_BY_ID, {"b_id": token_id}).first()
         return None if found is None else _token(found)
 
     def add(self, token: ApiToken) -> None:

@@ -7,12 +7,23 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from controlroom.adapters.db.tables import audit_head, audit_log
 from controlroom.domain.audit import AuditEntry, AuditTag, ChainHead, ChainReport, verify_chain
 from controlroom.domain.contacts import Actor
 from controlroom.domain.contacts.values import Role
+
+# Built once, so SQLAlchemy reuses their cache keys and compiled forms (one append per change).
+_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_HEAD_FOR_SHARE = _HEAD.with_for_update(read=True)
+_INSERT = insert(audit_log)
+_MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("b_seq"), hash=bindparam("b_hash"))
+)
 
 
 def _entry(row: Row[Any]) -> AuditEntry:
@@ -40,13 +51,30 @@ class SqlAuditLog:
     def __init__(self, connection: Connection, *, snapshot: bool = False) -> None:
         self._connection = connection
         self._snapshot = snapshot
+        # The head as this transaction has moved it, once locked; written back by flush().
+        self._held: ChainHead | None = None
+        self._moved = False
 
     def _head(self, *, lock: bool = False, share: bool = False) -> ChainHead:
-        query = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-        if lock or share:
-            query = query.with_for_update(read=share and not lock)
+        if self._held is not None:
+            return self._held
+        query = _HEAD_FOR_UPDATE if lock else _HEAD_FOR_SHARE if share else _HEAD
         row = self._connection.execute(query).one()
-        return ChainHead(row.seq, row.hash)
+        head = ChainHead(row.seq, row.hash)
+        if lock:
+            self._held = head
+        return head
+
+    def flush(self) -> None:
+        """Write the head as the appends of this transaction left it (before the commit)."""
+        if self._moved and self._held is not None:
+            params = {"b_seq": self._held.seq, "b_hash": self._held.hash}
+            self._connection.execute(_MOVE_HEAD, params)
+        self._moved = False
+
+    def forget(self) -> None:
+        """The transaction ended: the head must be read (and locked) again."""
+        self._held, self._moved = None, False
 
     def append(
         self,
@@ -56,7 +84,8 @@ class SqlAuditLog:
         details: Mapping[str, Any],
         at: datetime,
     ) -> AuditEntry:
-        """Write the next entry and move the head on, in the current transaction."""
+        """Write the next entry and move the head on, in the current transaction. The head
+        row is locked by the first append and written once, by :meth:`flush` at commit."""
         head = self._head(lock=True)
         entry = AuditEntry.create(
             seq=head.seq + 1,
@@ -68,22 +97,19 @@ class SqlAuditLog:
             details=details,
             prev_hash=head.hash,
         )
-        self._connection.execute(
-            insert(audit_log).values(
-                seq=entry.seq,
-                actor=entry.actor,
-                role=entry.role,
-                tag=entry.tag,
-                subject=entry.subject,
-                at=entry.at,
-                details=dict(entry.details),
-                prev_hash=entry.prev_hash,
-                hash=entry.hash,
-            )
-        )
-        self._connection.execute(
-            update(audit_head).where(audit_head.c.id == 1).values(seq=entry.seq, hash=entry.hash)
-        )
+        row = {
+            "seq": entry.seq,
+            "actor": entry.actor,
+            "role": entry.role,
+            "tag": entry.tag,
+            "subject": entry.subject,
+            "at": entry.at,
+            "details": dict(entry.details),
+            "prev_hash": entry.prev_hash,
+            "hash": entry.hash,
+        }
+        self._connection.execute(_INSERT, row)
+        self._held, self._moved = ChainHead(entry.seq, entry.hash), True
         return entry
 
     def head(self) -> ChainHead:
@@ -114,6 +140,7 @@ class SqlAuditLog:
         On PostgreSQL outside a read-only (snapshot) unit of work, appenders are held off
         while it reads, so rows committed meanwhile cannot look like tampering.
         """
+        self.flush()
         share = not self._snapshot and self._connection.dialect.name == "postgresql"
         head = self._head(share=share)
         return verify_chain(self.entries(), head)

@@ -10,6 +10,8 @@ DEFERRED`` for a read-only one. PostgreSQL URLs use psycopg 3; ``postgresql://``
 
 from __future__ import annotations
 
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,10 @@ from sqlalchemy.engine import URL, make_url
 
 #: How long a SQLite connection waits for a lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Connections kept open per engine: enough for the web server's thread pool under load, so
+#: that a busy service does not open and close a connection for every request.
+POOL_SIZE = 20
+POOL_OVERFLOW = 40
 #: Execution option naming how a SQLite transaction begins: "IMMEDIATE" or "DEFERRED".
 SQLITE_BEGIN = "controlroom_sqlite_begin"
 
@@ -42,7 +48,8 @@ def create_engine_for(url: str | URL, **options: Any) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(parsed, **options)
     if backend == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, **options)
+        pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_pre_ping": True}
+        return create_engine(parsed, **(pool | options))
     raise ValueError(f"unsupported database {backend!r}: use a sqlite:// or postgresql:// URL")
 
 
@@ -51,6 +58,8 @@ def _sqlite_engine(url: URL, **options: Any) -> Engine:
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if not in_memory and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if not in_memory:
+        options = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW} | options
     engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")
@@ -74,6 +83,28 @@ def _sqlite_engine(url: URL, **options: Any) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def writer_lock(engine: Engine) -> threading.RLock | None:
+    """The lock a writing unit of work on a SQLite ``engine`` holds from start to end; ``None``
+    for other databases.
+
+    SQLite lets one writer in at a time, and a writer that finds the file locked sleeps and
+    tries again (the busy timeout), so under load some writers wait far longer than others.
+    Writers of one process queue on this lock instead and go in turn, each as soon as the one
+    before it ends; other processes still meet SQLite's own lock.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    with _WRITER_LOCKS_GUARD:
+        lock = _WRITER_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITER_LOCKS[engine] = threading.RLock()
+        return lock
 
 
 def read_only_options(engine: Engine) -> dict[str, Any]:

@@ -14,13 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Connection,
+    Dialect,
     Row,
+    Select,
     and_,
     bindparam,
     case,
@@ -139,16 +141,46 @@ def contact_call_values(record: ContactRecord) -> dict[str, Any]:
     return call_values(call_summary(record, imei=imei_of(record)))
 
 
+def _upsert_statement(module: Any) -> Any:
+    statement = module.insert(contact_calls)
+    kept = {"contact_id", "abusive", "hoax"}
+    changed = {c.name: statement.excluded[c.name] for c in contact_calls.c if c.name not in kept}
+    return statement.on_conflict_do_update(index_elements=[_c.contact_id], set_=changed)
+
+
+#: The upsert of a contact's row, per dialect, built once (it runs on every contact saved).
+_UPSERT = {"postgresql": _upsert_statement(postgresql), "sqlite": _upsert_statement(sqlite)}
+
+
 def upsert_call(connection: Connection, record: ContactRecord) -> None:
     """Write the contact's ``contact_calls`` row, keeping any abusive and hoax markers."""
-    values = contact_call_values(record)
-    module = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = module.insert(contact_calls).values(values)
-    kept = {"contact_id", "abusive", "hoax"}
-    changed = {name: statement.excluded[name] for name in values if name not in kept}
-    connection.execute(
-        statement.on_conflict_do_update(index_elements=[_c.contact_id], set_=changed)
-    )
+    connection.execute(_UPSERT[connection.dialect.name], contact_call_values(record))
+
+
+@cache
+def _driver_sql(statement: Select[Any], dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """``statement`` compiled for ``dialect``, and its parameter names in order when the
+    driver takes them by position (SQLite's ``?``)."""
+    compiled = statement.compile(dialect=dialect)
+    positions = compiled.positiontup
+    return compiled.string, None if not dialect.positional else tuple(positions or ())
+
+
+def driver_rows(
+    connection: Connection, statement: Select[Any], params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` as plain tuples, read through the driver's own cursor in the
+    unit of work's transaction. Only the look-up on call arrival reads this way: skipping the
+    result machinery saves a fixed cost per query and about a microsecond a row."""
+    if not connection.in_transaction():
+        connection.begin()
+    sql, names = _driver_sql(statement, connection.dialect)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, [params[n] for n in names] if names is not None else params)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 @lru_cache(maxsize=SUMMARY_MEMO)
@@ -201,8 +233,8 @@ class SqlCallHistory:
         for statement, value in ((_BY_NUMBER, number), (_BY_IMEI, imei)):
             if value is None:
                 continue
-            for row in self._connection.execute(statement, {"value": value, **params}):
-                summary = summary_of(tuple(row))
+            for row in driver_rows(self._connection, statement, {"value": value, **params}):
+                summary = summary_of(row)
                 found.setdefault(summary.contact_id, summary)
         calls = list(found.values())
         if number is not None and imei is not None:
@@ -295,6 +327,12 @@ def _case_columns(record: CaseRecord) -> dict[str, Any]:
     }
 
 
+_CASE_ID_BY_IDENTIFIER = select(nuisance_identifiers.c.case_id).where(
+    nuisance_identifiers.c.kind == bindparam("kind"),
+    nuisance_identifiers.c.value == bindparam("value"),
+)
+
+
 class SqlNuisanceCases:
     """Nuisance cases in ``nuisance_cases``, their identifiers in ``nuisance_identifiers``."""
 
@@ -319,13 +357,10 @@ class SqlNuisanceCases:
         return self._case(self._connection.execute(query).first())
 
     def by_identifier(self, identifier: Identifier) -> NuisanceCase | None:
-        """The case ``identifier`` is linked to, or ``None``."""
-        ids = nuisance_identifiers.c
-        query = select(nuisance_cases).join(
-            nuisance_identifiers, ids.case_id == nuisance_cases.c.id
-        )
-        query = query.where(ids.kind == identifier.kind.value, ids.value == identifier.value)
-        return self._case(self._connection.execute(query).first())
+        """The case ``identifier`` is linked to, or ``None`` (asked on every call arrival)."""
+        params = {"kind": identifier.kind.value, "value": identifier.value}
+        found = driver_rows(self._connection, _CASE_ID_BY_IDENTIFIER, params)
+        return self.get(found[0][0]) if found else None
 
     def list(self, *, include_closed: bool = False, limit: int = 1000) -> list[NuisanceCase]:
         """Cases, oldest opened first (open, proposed and approved ones unless told)."""

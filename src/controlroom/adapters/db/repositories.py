@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, func, insert, select, update
+from sqlalchemy import Connection, Insert, Row, Select, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +26,24 @@ from controlroom.domain.errors import Conflict, InvalidInput
 from controlroom.domain.triage.decision import Channel
 
 MAX_PAGE = 500
+
+# Statements on the telephony hot path are built once: SQLAlchemy then reuses their cache key
+# and compiled form instead of building and hashing a new statement on every event.
+_GET = select(contacts).where(contacts.c.id == bindparam("b_id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+_INSERT = insert(contacts)
+_UPDATE = update(contacts).where(
+    contacts.c.id == bindparam("b_id"), contacts.c.version == bindparam("b_version")
+)
+_EVENT_ANSWER = select(telephony_events.c.status_code, telephony_events.c.response).where(
+    telephony_events.c.event_id == bindparam("b_id")
+)
+_EVENT_ADD: dict[str, Insert] = {
+    name: module.insert(telephony_events)
+    .on_conflict_do_nothing()
+    .returning(telephony_events.c.event_id)
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def _columns(record: ContactRecord) -> dict[str, Any]:
@@ -51,8 +69,8 @@ class SqlContactRepository:
         self._connection = connection
         self._seen: dict[str, int] = {}
 
-    def _load(self, query: Select[Any]) -> Contact | None:
-        row = self._connection.execute(query).first()
+    def _load(self, query: Select[Any], params: Mapping[str, Any] | None = None) -> Contact | None:
+        row = self._connection.execute(query, params).first()
         return None if row is None else self._contact(row)
 
     def _contact(self, row: Row[Any]) -> Contact:
@@ -61,18 +79,18 @@ class SqlContactRepository:
 
     def get(self, contact_id: str) -> Contact | None:
         """The contact, or ``None``."""
-        return self._load(select(contacts).where(contacts.c.id == contact_id))
+        return self._load(_GET, {"b_id": contact_id})
 
     def get_for_update(self, contact_id: str) -> Contact | None:
         """The contact, its row locked until the transaction ends."""
-        return self._load(select(contacts).where(contacts.c.id == contact_id).with_for_update())
+        return self._load(_GET_FOR_UPDATE, {"b_id": contact_id})
 
     def add(self, contact: Contact) -> None:
         """Insert a new contact at version 1."""
         values = {"id": contact.id, "version": 1, **_columns(contact.record)}
         try:
             with self._connection.begin_nested():
-                self._connection.execute(insert(contacts).values(values))
+                self._connection.execute(_INSERT, values)
         except IntegrityError:
             raise Conflict(f"contact {contact.id} already exists", field="contact_id") from None
         self._seen[contact.id] = 1
@@ -83,11 +101,8 @@ class SqlContactRepository:
         seen = self._seen.get(contact.id)
         if seen is None:
             raise InvalidInput(f"contact {contact.id} was not read in this unit of work")
-        result = self._connection.execute(
-            update(contacts)
-            .where(contacts.c.id == contact.id, contacts.c.version == seen)
-            .values(version=seen + 1, **_columns(contact.record))
-        )
+        values = {"b_id": contact.id, "b_version": seen, "version": seen + 1}
+        result = self._connection.execute(_UPDATE, values | _columns(contact.record))
         if result.rowcount != 1:
             raise Conflict(
                 f"contact {contact.id} was changed by somebody else", hint="reload it and retry"
@@ -192,10 +207,7 @@ class SqlProcessedEvents:
 
     def get(self, event_id: str) -> tuple[int, dict[str, Any]] | None:
         """The status and body first answered for ``event_id``."""
-        query = select(telephony_events.c.status_code, telephony_events.c.response).where(
-            telephony_events.c.event_id == event_id
-        )
-        row = self._connection.execute(query).first()
+        row = self._connection.execute(_EVENT_ANSWER, {"b_id": event_id}).first()
         return None if row is None else (row.status_code, dict(row.response))
 
     def add(
@@ -215,12 +227,5 @@ class SqlProcessedEvents:
             "status_code": status_code,
             "response": dict(response),
         }
-        dialect = self._connection.dialect.name
-        module = postgresql if dialect == "postgresql" else sqlite
-        statement = (
-            module.insert(telephony_events)
-            .values(values)
-            .on_conflict_do_nothing()
-            .returning(telephony_events.c.event_id)
-        )
-        return self._connection.execute(statement).first() is not None
+        statement = _EVENT_ADD[self._connection.dialect.name]
+        return self._connection.execute(statement, values).first() is not None

@@ -16,9 +16,10 @@ from sqlalchemy import Connection, Engine
 
 from controlroom.adapters.db.accounts import SqlTokenRepository, SqlUserRepository
 from controlroom.adapters.db.audit_log import SqlAuditLog
-from controlroom.adapters.db.engine import read_only_options
+from controlroom.adapters.db.engine import SQLITE_BUSY_TIMEOUT_MS, read_only_options, writer_lock
 from controlroom.adapters.db.nuisance import SqlCallHistory, SqlNuisanceCases
 from controlroom.adapters.db.repositories import SqlContactRepository, SqlProcessedEvents
+from controlroom.domain.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self.read_only = read_only
         self._connection: Connection | None = None
         self._pending: list[object] = []
+        self._lock = None if read_only else writer_lock(engine)
 
     @property
     def connection(self) -> Connection:
@@ -68,7 +70,18 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("the unit of work is already in use")
-        connection = self.engine.connect()
+        if self._lock is not None and not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise ServiceUnavailable(
+                "the database is busy",
+                hint="try again in a moment; if it persists, check "
+                "for a long-running command holding the database",
+            )
+        try:
+            connection = self.engine.connect()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
         if self.read_only:
             connection = connection.execution_options(**read_only_options(self.engine))
         self._connection = connection
@@ -95,6 +108,8 @@ class SqlUnitOfWork:
                 connection.rollback()
             finally:
                 connection.close()
+                if self._lock is not None:
+                    self._lock.release()
 
     def collect(self, events: Sequence[object]) -> None:
         """Queue ``events`` to publish after the commit."""
@@ -102,7 +117,10 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         """Commit the transaction, then publish what was collected."""
-        self.connection.commit()
+        connection = self.connection
+        self.audit.flush()
+        connection.commit()
+        self.audit.forget()
         pending, self._pending = self._pending, []
         if pending:
             try:
@@ -113,4 +131,5 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         """Undo the transaction so far and drop the collected events."""
         self.connection.rollback()
+        self.audit.forget()
         self._pending = []

@@ -1,7 +1,13 @@
-"""``POST /api/telephony/events``: one telephony event, answered once it is committed."""
+"""``POST /api/telephony/events``: one telephony event, answered once it is committed.
+
+Events go through the application's :class:`EventBatcher`, which commits the events that
+arrive together in one transaction (group commit) and answers each once it is committed.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -10,7 +16,7 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 from controlroom.domain.access import Permission, Principal
 from controlroom.domain.policy import Policy
 from controlroom.services.location_matching import MatchWindows
-from controlroom.services.telephony import ingest_event
+from controlroom.services.telephony_batch import EventBatcher
 from controlroom.web.api.contacts import AUTH, error_doc
 from controlroom.web.auth import require, uow_factory
 from controlroom.web.schemas_telephony import TelephonyAnswer, TelephonyEventIn
@@ -46,13 +52,28 @@ def windows_for(request: Request) -> MatchWindows:
     )
 
 
+_BATCHER_GUARD = threading.Lock()
+
+
+def batcher_for(request: Request) -> EventBatcher:
+    """The application's event batcher, made on first use."""
+    state = request.app.state
+    with _BATCHER_GUARD:
+        batcher: EventBatcher | None = getattr(state, "telephony_batcher", None)
+        if batcher is None:
+            policy: Policy = state.policy
+            batcher = EventBatcher(uow_factory(request), policy, windows_for(request))
+            state.telephony_batcher = batcher
+        return batcher
+
+
 @router.post(
     "/events",
     response_model=TelephonyAnswer,
     summary="Send one telephony event",
     responses=ANSWERS,
 )
-def post_event(
+async def post_event(
     event: Annotated[TelephonyEventIn, Body()],
     request: Request,
     response: Response,
@@ -61,14 +82,7 @@ def post_event(
     """Idempotent: the same event again (same id, same content) changes nothing and gets the
     same answer. See docs/telephony.md for every event type, the ordering rules and AML
     matching."""
-    policy: Policy = request.app.state.policy
-    status, body = ingest_event(
-        uow_factory(request),
-        principal,
-        event.to_event(),
-        datetime.now(UTC),
-        policy,
-        windows=windows_for(request),
-    )
+    answer = batcher_for(request).submit(principal, event.to_event(), datetime.now(UTC))
+    status, body = await asyncio.wrap_future(answer)
     response.status_code = status
     return body
