@@ -30,6 +30,11 @@ def _frame(body: list[str], title: str) -> Markup:
     return Markup(head + axis + "".join(body) + "</svg>")
 
 
+def nice_top(value: float) -> int:
+    """``value`` rounded up so that four equal ticks are whole numbers."""
+    return max(4, -(-int(value) // 4) * 4)
+
+
 def _y_ticks(top: float, fmt: str = "{:.0f}") -> list[str]:
     out = []
     inner = HEIGHT - BOTTOM - TOP
@@ -50,7 +55,7 @@ def answer_histogram(seconds: Sequence[float], *, target: float = 10, width: int
     bins = [0] * 31
     for value in seconds:
         bins[min(int(value // width), len(bins) - 1)] += 1
-    top = max(max(bins), 1)
+    top = nice_top(max(bins))
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM - TOP
     step = inner_w / len(bins)
     body = _y_ticks(top)
@@ -83,7 +88,7 @@ def stacked_hours(
 ) -> Markup:
     """Contacts per hour, stacked by channel (``by_channel``) or route (``by_route``)."""
     totals = [sum(getattr(h, attribute).values()) for h in hours]
-    top = max([*totals, 1])
+    top = nice_top(max([*totals, 1]))
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM - TOP
     step = inner_w / max(len(hours), 1)
     body = _y_ticks(top)

@@ -54,6 +54,8 @@ def action_from_form(form: dict[str, Any], now: datetime) -> Action:
         for key, value in form.items()
         if key != "csrf" and not (key in _OPTIONAL and value == "")
     }
+    if data.get("action") == "advise" and data.get("to") != "agency":
+        data.pop("agency", None)  # the form offers the agency for "another agency" only
     try:
         parsed = _ACTIONS.validate_python(data)
     except ValidationError as exc:

@@ -91,7 +91,7 @@
   }
 
   const listeners = [];
-  window.consoleLive = { onChange: (fn) => listeners.push(fn) };
+  window.consoleLive = { onChange: (fn) => listeners.push(fn), tick };
 
   function connect() {
     const source = new EventSource("/console/live");

@@ -10,7 +10,7 @@
     last = Date.now();
     fetch(box.dataset.src, { credentials: "same-origin" })
       .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
-      .then((html) => { box.innerHTML = html; })
+      .then((html) => { box.innerHTML = html; window.consoleLive.tick(); })
       .catch(() => {});
   }
   window.consoleLive.onChange(() => {
