@@ -100,3 +100,55 @@ def test_the_figures_fragment_is_the_same_figures(browser: TestClient, telephony
     fragment = browser.get("/console/supervisor/figures").text
     assert figure(fragment, "waiting") == "1"
     assert "<html" not in fragment
+
+
+def _case_waiting_for_approval(app: FastAPI) -> str:
+    from datetime import UTC, datetime
+
+    from controlroom.domain.access import Principal
+    from controlroom.domain.nuisance import Propose, Record
+    from controlroom.services.nuisance import do_case_action, do_open_case
+
+    handler = Principal("hana", "call_handler")
+    now = datetime.now(UTC)
+    policy, config = app.state.policy, app.state.nuisance
+    view = do_open_case(
+        app.state.uow_factory,
+        handler,
+        number="+447700900399",
+        imei=None,
+        reason="hoax calls",
+        now=now,
+        policy=policy,
+        config=config,
+    )
+    for command in (
+        Record(step="advice", note="advised at each call"),
+        Propose(step="warning_letter", reason="hoax calls after advice"),
+    ):
+        do_case_action(app.state.uow_factory, handler, view.case.id, command, now, policy, config)
+    return view.case.id
+
+
+def test_a_supervisor_approves_a_ladder_step(browser: TestClient, app: FastAPI) -> None:
+    case_id = _case_waiting_for_approval(app)
+    page = browser.get("/console/supervisor").text
+    assert "Waiting for a supervisor" in page and case_id in page
+    csrf = csrf_of(browser, "/console/supervisor")
+    answer = browser.post(
+        f"/console/nuisance/{case_id}/approve",
+        data={"csrf": csrf, "note": "letter approved"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert case_id not in browser.get("/console/supervisor").text.split("Nuisance cases")[1]
+    with app.state.uow_factory(read_only=True) as uow:
+        tags = [entry.tag for entry in uow.audit.tail(20, subject=f"nuisance_case:{case_id}")]
+    assert any(tag.endswith("approve") for tag in tags), tags
+
+
+def test_approval_needs_the_csrf_token(browser: TestClient, app: FastAPI) -> None:
+    case_id = _case_waiting_for_approval(app)
+    answer = browser.post(f"/console/nuisance/{case_id}/approve", data={"csrf": "forged"})
+    assert answer.status_code == 400
+    assert "Waiting for a supervisor" in browser.get("/console/supervisor").text

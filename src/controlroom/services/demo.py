@@ -40,9 +40,11 @@ from controlroom.domain.contacts.values import Actor
 from controlroom.domain.errors import Conflict
 from controlroom.domain.location import LocationFix, LocationSource, PositioningMethod
 from controlroom.domain.location.aml_format import format_aml_v1
+from controlroom.domain.nuisance import NuisanceConfig
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import accounts
+from controlroom.services.console_demo import Morning
 from controlroom.services.contacts import UowFactory, do_action, offer_contact
 from controlroom.services.ports import SecretHasher
 from controlroom.services.telephony import Address, CallerInfo, EventType, TelephonyEvent
@@ -90,9 +92,14 @@ def database_is_empty(uow_factory: UowFactory) -> bool:
 
 
 def seed_demo(
-    uow_factory: UowFactory, policy: Policy, hasher: SecretHasher, now: datetime | None = None
+    uow_factory: UowFactory,
+    policy: Policy,
+    hasher: SecretHasher,
+    now: datetime | None = None,
+    nuisance: NuisanceConfig | None = None,
 ) -> DemoSeed | None:
-    """Create the demo data in an empty database; None (and nothing done) otherwise."""
+    """Create the demo data in an empty database; None (and nothing done) otherwise. With
+    ``nuisance``, the morning's calls include a nuisance caller with a case (console_demo)."""
     start = (now or datetime.now(UTC)) - timedelta(hours=2)
     if not database_is_empty(uow_factory):
         return None
@@ -112,6 +119,14 @@ def seed_demo(
         _, token = accounts.create_token(uow_factory(), SETUP, name, kind, now=start)
         seed.tokens[name] = token
     principals[DEMO_INTEGRATION] = Principal(DEMO_INTEGRATION, Role.INTEGRATION)
+    morning = Morning(
+        uow_factory,
+        policy,
+        principals["handler"],
+        principals[DEMO_INTEGRATION],
+        until=start - timedelta(minutes=10),
+    )
+    seed.contacts.extend(morning.tell(nuisance))
     _Story(uow_factory, policy, principals, start, seed).tell()
     return seed
 

@@ -48,7 +48,8 @@ def create_app(
     app.state.nuisance = nuisance or bootstrap.nuisance_for(settings, app.state.policy)
     app.state.documents = bootstrap.document_renderer(app.state.nuisance)
     if settings.demo:
-        seed = seed_demo(app.state.uow_factory, app.state.policy, bootstrap.password_hasher())
+        hasher, nuisance_config = bootstrap.password_hasher(), app.state.nuisance
+        seed = seed_demo(app.state.uow_factory, app.state.policy, hasher, nuisance=nuisance_config)
         if seed is not None:
             print(seed.banner(), file=sys.stderr, flush=True)
     install_error_handlers(app)

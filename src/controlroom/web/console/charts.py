@@ -14,7 +14,17 @@ from controlroom.domain.room_figures import HourFigures
 WIDTH, HEIGHT = 600, 220
 LEFT, BOTTOM, TOP, RIGHT = 40, 28, 10, 10
 #: Distinct colours that read on the dark background (and for colour-blind people, in order).
-PALETTE = ("#79c0ff", "#ffa657", "#7ee787", "#ff7b72", "#d2a8ff", "#e3b341", "#56d4dd", "#f0f3f6")
+PALETTE = (
+    "#79c0ff",
+    "#ffa657",
+    "#7ee787",
+    "#ff7b72",
+    "#d2a8ff",
+    "#e3b341",
+    "#56d4dd",
+    "#f0f3f6",
+    "#ff9bce",
+)
 
 
 def _frame(body: list[str], title: str) -> Markup:
