@@ -217,18 +217,23 @@ class Timers:
     answer_due: datetime | None
     reconnect_until: datetime | None
     reply_wait: timedelta | None
+    reply_due: datetime | None
 
 
 def timers_for(record: ContactRecord) -> Timers:
     """The contact's timers: the answer target, the landline's 45-second window once it has
-    hung up, and the wait a relay channel allows for each reply."""
+    hung up, and on a relay channel the wait allowed for each reply and when the reply to the
+    last exchange (the last action) is due."""
     times = record.timestamps
     due = times.offered + ANSWER_TARGET if record.channel.is_emergency_line else None
     reconnect = None
     if record.state is State.HUNG_UP and record.landline and times.ended is not None:
         reconnect = times.ended + LANDLINE_RECONNECT_WINDOW
     wait = reply_wait(record.channel) if record.channel in RELAY_CHANNELS else None
-    return Timers(times.offered, times.answered, times.ended, due, reconnect, wait)
+    reply = None
+    if wait is not None and times.answered is not None and record.state not in FINAL_STATES:
+        reply = record.history[-1].at + wait if record.history else None
+    return Timers(times.offered, times.answered, times.ended, due, reconnect, wait, reply)
 
 
 @dataclass(frozen=True)
