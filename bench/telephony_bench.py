@@ -119,8 +119,10 @@ def serve(port: int, profile: str | None) -> None:
     import uvicorn
 
     from controlroom.web.app import create_app
+    from controlroom.web.serving import settle
 
     app, quiet = create_app(), "warning"
+    settle(app)  # as `controlroom serve` does
     # "auto": uvloop and httptools, as `controlroom serve` picks them when installed
     config = uvicorn.Config(app, "127.0.0.1", port, loop="auto", http="auto", log_level=quiet)
     config.access_log = False

@@ -15,9 +15,11 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from controlroom.web.app import create_app
+    from controlroom.web.serving import settle
 
     settings = load_settings()
     app = create_app(settings)
+    settle(app)
     uvicorn.run(
         app,
         host=host or settings.host,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
@@ -113,12 +113,13 @@ class TelephonyEvent:
 
     def digest(self) -> str:
         """SHA-256 of the event's canonical JSON: what "the same event" means."""
-        return hashlib.sha256(canonical_json(_plain(asdict(self))).encode()).hexdigest()
+        return hashlib.sha256(canonical_json(_plain(self)).encode()).hexdigest()
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+    """``value`` as ``asdict`` would give it, with enums as values and times as ISO-8601."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):

@@ -14,6 +14,7 @@ from controlroom.domain.errors import Conflict
 
 # Read on every API request: built once, so SQLAlchemy reuses their compiled forms.
 _USER_BY_ID = select(users).where(users.c.id == bindparam("b_id"))
+_USER_BY_NAME = select(users).where(users.c.name == bindparam("b_name"))
 _TOKEN_BY_ID = select(api_tokens).where(api_tokens.c.id == bindparam("b_id"))
 
 
@@ -39,7 +40,7 @@ class SqlUserRepository:
 
     def get_by_name(self, name: str) -> UserAccount | None:
         """The account with this name."""
-        return self._one(select(users).where(users.c.name == name))
+        return self._one(_USER_BY_NAME, {"b_name": name})
 
     def add(self, user: UserAccount) -> None:
         """Insert a new account."""

@@ -51,9 +51,11 @@ class SqlAuditLog:
     def __init__(self, connection: Connection, *, snapshot: bool = False) -> None:
         self._connection = connection
         self._snapshot = snapshot
-        # The head as this transaction has moved it, once locked; written back by flush().
+        # The head as this transaction has moved it, once locked, and the entries appended
+        # since the last flush(): written together, before the commit or the next read.
         self._held: ChainHead | None = None
         self._moved = False
+        self._unwritten: list[dict[str, Any]] = []
 
     def _head(self, *, lock: bool = False, share: bool = False) -> ChainHead:
         if self._held is not None:
@@ -66,7 +68,10 @@ class SqlAuditLog:
         return head
 
     def flush(self) -> None:
-        """Write the head as the appends of this transaction left it (before the commit)."""
+        """Write the entries appended and the head as they left it (before the commit)."""
+        if self._unwritten:
+            self._connection.execute(_INSERT, self._unwritten)
+            self._unwritten = []
         if self._moved and self._held is not None:
             params = {"b_seq": self._held.seq, "b_hash": self._held.hash}
             self._connection.execute(_MOVE_HEAD, params)
@@ -74,7 +79,7 @@ class SqlAuditLog:
 
     def forget(self) -> None:
         """The transaction ended: the head must be read (and locked) again."""
-        self._held, self._moved = None, False
+        self._held, self._moved, self._unwritten = None, False, []
 
     def append(
         self,
@@ -84,8 +89,9 @@ class SqlAuditLog:
         details: Mapping[str, Any],
         at: datetime,
     ) -> AuditEntry:
-        """Write the next entry and move the head on, in the current transaction. The head
-        row is locked by the first append and written once, by :meth:`flush` at commit."""
+        """Add the next entry and move the head on, in the current transaction. The head row
+        is locked by the first append; the entries and the head are written together by
+        :meth:`flush`, which the unit of work calls before it commits."""
         head = self._head(lock=True)
         entry = AuditEntry.create(
             seq=head.seq + 1,
@@ -108,7 +114,7 @@ class SqlAuditLog:
             "prev_hash": entry.prev_hash,
             "hash": entry.hash,
         }
-        self._connection.execute(_INSERT, row)
+        self._unwritten.append(row)
         self._held, self._moved = ChainHead(entry.seq, entry.hash), True
         return entry
 
@@ -118,6 +124,7 @@ class SqlAuditLog:
 
     def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
         """Entries after ``after_seq`` in seq order, fetched in batches."""
+        self.flush()
         query = (
             select(audit_log)
             .where(audit_log.c.seq > after_seq)
@@ -129,6 +136,7 @@ class SqlAuditLog:
 
     def tail(self, n: int = 20, *, subject: str | None = None) -> list[AuditEntry]:
         """The last ``n`` entries (about ``subject``), oldest first."""
+        self.flush()
         query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(max(n, 0))
         if subject is not None:
             query = query.where(audit_log.c.subject == subject)

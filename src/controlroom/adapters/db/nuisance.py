@@ -157,6 +157,30 @@ def upsert_call(connection: Connection, record: ContactRecord) -> None:
     connection.execute(_UPSERT[connection.dialect.name], contact_call_values(record))
 
 
+class PendingCalls:
+    """``contact_calls`` rows of the contacts saved in a transaction, written together (one
+    row per contact, however often it was saved) before the transaction next reads the table,
+    and before it commits."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._rows: dict[str, dict[str, Any]] = {}
+
+    def add(self, record: ContactRecord) -> None:
+        """Note the contact's row as it is now."""
+        self._rows[record.id] = contact_call_values(record)
+
+    def flush(self) -> None:
+        """Write the rows noted since the last flush."""
+        if self._rows:
+            rows, self._rows = list(self._rows.values()), {}
+            self._connection.execute(_UPSERT[self._connection.dialect.name], rows)
+
+    def forget(self) -> None:
+        """The transaction ended (a rollback): drop what was noted."""
+        self._rows = {}
+
+
 @cache
 def _driver_sql(statement: Select[Any], dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
     """``statement`` compiled for ``dialect``, and its parameter names in order when the
@@ -211,10 +235,12 @@ def summary_of(row: tuple[Any, ...]) -> CallSummary:
 
 
 class SqlCallHistory:
-    """Every contact in brief, in ``contact_calls``."""
+    """Every contact in brief, in ``contact_calls``; ``pending`` holds the rows of contacts
+    saved in this transaction and not yet written, written before any read here."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, pending: PendingCalls | None = None) -> None:
         self._connection = connection
+        self._pending = pending or PendingCalls(connection)
 
     def summaries(
         self,
@@ -228,6 +254,7 @@ class SqlCallHistory:
         from ``since`` to ``until`` (both inclusive), oldest first."""
         if number is None and imei is None:
             raise InvalidInput("give a number or an IMEI", field="identifier")
+        self._pending.flush()
         params = {"since": to_micros(since), "until": _END if until is None else to_micros(until)}
         found: dict[str, CallSummary] = {}
         for statement, value in ((_BY_NUMBER, number), (_BY_IMEI, imei)):
@@ -243,12 +270,14 @@ class SqlCallHistory:
 
     def upsert(self, record: ContactRecord) -> None:
         """Write the contact's row (the contact repository does this on every save)."""
-        upsert_call(self._connection, record)
+        self._pending.add(record)
+        self._pending.flush()
 
     def mark(
         self, contact_id: str, *, abusive: bool | None = None, hoax: bool | None = None
     ) -> bool:
         """Set the handler's markers on a stored call; ``False`` when there is no such call."""
+        self._pending.flush()
         values = {
             name: value
             for name, value in (("abusive", abusive), ("hoax", hoax))
@@ -261,6 +290,7 @@ class SqlCallHistory:
 
     def get(self, contact_id: str) -> CallSummary | None:
         """One stored call, or ``None``."""
+        self._pending.flush()
         row = self._connection.execute(select(*_COLUMNS).where(_c.contact_id == contact_id))
         found = row.first()
         return None if found is None else summary_of(tuple(found))
@@ -269,6 +299,7 @@ class SqlCallHistory:
         """Numbers (and, for calls with no number, IMEIs) with two or more calls since
         ``since``, or one the handler marked, warned, terminated or flagged as vulnerable;
         busiest first, at most ``limit`` of each kind."""
+        self._pending.flush()
         out: list[tuple[Identifier, int]] = []
         low = to_micros(since)
         for kind, column, extra in (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import cache
@@ -48,23 +48,68 @@ def _time(value: datetime) -> str:
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime):
-        return _time(value)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(key): _encode(item) for key, item in value.items()}
-    if isinstance(value, frozenset | set):
-        return sorted((_encode(item) for item in value), key=repr)
-    if isinstance(value, tuple | list):
-        return [_encode(item) for item in value]
-    raise TypeError(f"cannot store {type(value).__name__} in a contact record")
+    kind = type(value)
+    encoder = _ENCODERS.get(kind)
+    if encoder is None:
+        encoder = _ENCODERS[kind] = _encoder(kind)
+    return encoder(value)
+
+
+def _plain(value: Any) -> Any:
+    return value
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value
+
+
+def _seconds(value: timedelta) -> float:
+    return value.total_seconds()
+
+
+def _encode_mapping(value: Mapping[Any, Any]) -> dict[str, Any]:
+    return {str(key): _encode(item) for key, item in value.items()}
+
+
+def _encode_set(value: frozenset[Any] | set[Any]) -> list[Any]:
+    return sorted((_encode(item) for item in value), key=repr)
+
+
+def _encode_sequence(value: tuple[Any, ...] | list[Any]) -> list[Any]:
+    return [_encode(item) for item in value]
+
+
+_ENCODERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _encoder(kind: type) -> Callable[[Any], Any]:
+    """How values of exactly ``kind`` are encoded, worked out once per type (records are
+    encoded on every save, so the type tests are not repeated for every value)."""
+    if issubclass(kind, Enum):
+        return _enum_value
+    if kind is type(None) or issubclass(kind, bool | int | float | str):
+        return _plain
+    if issubclass(kind, datetime):
+        return _time
+    if issubclass(kind, timedelta):
+        return _seconds
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        return lambda value: {name: _encode(getattr(value, name)) for name in names}
+    if issubclass(kind, Mapping):
+        return _encode_mapping
+    if issubclass(kind, frozenset | set):
+        return _encode_set
+    if issubclass(kind, tuple | list):
+        return _encode_sequence
+    return _refuse(kind)
+
+
+def _refuse(kind: type) -> Callable[[Any], Any]:
+    def refuse(_: Any) -> Any:
+        raise TypeError(f"cannot store {kind.__name__} in a contact record")
+
+    return refuse
 
 
 @cache
@@ -73,55 +118,101 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _decode(kind: Any, data: Any) -> Any:
+    return _decoder(kind)(data)
+
+
+@cache
+def _decoder(kind: Any) -> Callable[[Any], Any]:
+    """How JSON for a value of type ``kind`` (a type hint) is decoded, worked out once."""
     origin = typing.get_origin(kind)
     if origin is typing.Union or origin is types.UnionType:
         options = [arg for arg in typing.get_args(kind) if arg is not type(None)]
-        if data is None:
-            return None
         if len(options) != 1:  # pragma: no cover - records use X | None only
             raise TypeError(f"cannot decode the union {kind!r}")
-        return _decode(options[0], data)
+        inner = _decoder(options[0])
+        return lambda data: None if data is None else inner(data)
     if origin is tuple:
-        item = typing.get_args(kind)[0]
-        return tuple(_decode(item, value) for value in _list(data, kind))
+        item = _decoder(typing.get_args(kind)[0])
+        return lambda data: tuple(item(value) for value in _list(data, kind))
     if origin is frozenset:
-        item = typing.get_args(kind)[0]
-        return frozenset(_decode(item, value) for value in _list(data, kind))
+        item = _decoder(typing.get_args(kind)[0])
+        return lambda data: frozenset(item(value) for value in _list(data, kind))
     if origin in (Mapping, dict):
-        _, item = typing.get_args(kind)
-        if not isinstance(data, dict):
-            raise ValueError(f"expected an object for {kind!r}, got {data!r}")
-        return types.MappingProxyType({str(k): _decode(item, v) for k, v in data.items()})
+        return _mapping_decoder(kind)
     if kind is Any:
-        return data
+        return _plain
     if isinstance(kind, type):
-        return _decode_class(kind, data)
+        return _class_decoder(kind)
     raise TypeError(f"cannot decode {kind!r}")  # pragma: no cover - no other hints are used
 
 
-def _decode_class(kind: type, data: Any) -> Any:
-    if issubclass(kind, Enum):
-        return kind(data)
-    if kind is datetime:
-        return datetime.fromisoformat(data).astimezone(UTC)
-    if kind is timedelta:
-        return timedelta(seconds=data)
-    if kind is float and isinstance(data, int | float) and not isinstance(data, bool):
+def _mapping_decoder(kind: Any) -> Callable[[Any], Any]:
+    item = _decoder(typing.get_args(kind)[1])
+
+    def decode(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError(f"expected an object for {kind!r}, got {data!r}")
+        return types.MappingProxyType({str(k): item(v) for k, v in data.items()})
+
+    return decode
+
+
+def _utc_time(data: Any) -> datetime:
+    return datetime.fromisoformat(data).astimezone(UTC)
+
+
+def _float(data: Any) -> float:
+    if isinstance(data, int | float) and not isinstance(data, bool):
         return float(data)
+    raise ValueError(f"expected a number, got {data!r}")
+
+
+def _class_decoder(kind: type) -> Callable[[Any], Any]:
+    if issubclass(kind, Enum):
+        return kind
+    if kind is datetime:
+        return _utc_time
+    if kind is timedelta:
+        return lambda data: timedelta(seconds=data)
+    if kind is float:
+        return _float
     if kind in (str, int, bool):
+        return _exactly(kind)
+    if dataclasses.is_dataclass(kind):
+        return _dataclass_decoder(kind)
+    raise TypeError(f"cannot decode {kind.__name__}")  # pragma: no cover
+
+
+def _exactly(kind: type) -> Callable[[Any], Any]:
+    def decode(data: Any) -> Any:
         if type(data) is not kind:
             raise ValueError(f"expected {kind.__name__}, got {data!r}")
         return data
-    if dataclasses.is_dataclass(kind):
+
+    return decode
+
+
+def _dataclass_decoder(kind: type) -> Callable[[Any], Any]:
+    hints = _hints(kind)
+    names = frozenset(f.name for f in dataclasses.fields(kind) if f.init)
+    # field decoders are looked up when first needed: a record's types may refer to each other
+    decoders: dict[str, Callable[[Any], Any]] = {}
+
+    def field(name: str) -> Callable[[Any], Any]:
+        found = decoders.get(name)
+        if found is None:
+            found = decoders[name] = _decoder(hints[name])
+        return found
+
+    def decode(data: Any) -> Any:
         if not isinstance(data, dict):
             raise ValueError(f"expected an object for {kind.__name__}, got {data!r}")
-        hints = _hints(kind)
-        fields = {f.name: f for f in dataclasses.fields(kind) if f.init}
-        unknown = set(data) - set(fields)
+        unknown = data.keys() - names
         if unknown:
             raise ValueError(f"unknown fields for {kind.__name__}: {sorted(unknown)}")
-        return kind(**{name: _decode(hints[name], data[name]) for name in fields if name in data})
-    raise TypeError(f"cannot decode {kind.__name__}")  # pragma: no cover
+        return kind(**{name: field(name)(value) for name, value in data.items()})
+
+    return decode
 
 
 def _list(data: Any, kind: Any) -> list[Any]:

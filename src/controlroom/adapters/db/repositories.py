@@ -13,11 +13,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, Select, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Insert, Row, Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
-from controlroom.adapters.db.nuisance import upsert_call
+from controlroom.adapters.db.nuisance import PendingCalls
 from controlroom.adapters.db.records_json import record_from_json, record_to_json
 from controlroom.adapters.db.tables import contacts, telephony_events
 from controlroom.domain.contacts import Contact, ContactRecord, ProcedureName, State
@@ -31,7 +30,10 @@ MAX_PAGE = 500
 # and compiled form instead of building and hashing a new statement on every event.
 _GET = select(contacts).where(contacts.c.id == bindparam("b_id"))
 _GET_FOR_UPDATE = _GET.with_for_update()
-_INSERT = insert(contacts)
+_INSERT: dict[str, Insert] = {
+    name: module.insert(contacts).on_conflict_do_nothing().returning(contacts.c.id)
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _UPDATE = update(contacts).where(
     contacts.c.id == bindparam("b_id"), contacts.c.version == bindparam("b_version")
 )
@@ -65,9 +67,10 @@ def _columns(record: ContactRecord) -> dict[str, Any]:
 class SqlContactRepository:
     """Contacts in the ``contacts`` table."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, pending: PendingCalls | None = None) -> None:
         self._connection = connection
         self._seen: dict[str, int] = {}
+        self._calls = pending or PendingCalls(connection)
 
     def _load(self, query: Select[Any], params: Mapping[str, Any] | None = None) -> Contact | None:
         row = self._connection.execute(query, params).first()
@@ -88,13 +91,11 @@ class SqlContactRepository:
     def add(self, contact: Contact) -> None:
         """Insert a new contact at version 1."""
         values = {"id": contact.id, "version": 1, **_columns(contact.record)}
-        try:
-            with self._connection.begin_nested():
-                self._connection.execute(_INSERT, values)
-        except IntegrityError:
-            raise Conflict(f"contact {contact.id} already exists", field="contact_id") from None
+        inserted = self._connection.execute(_INSERT[self._connection.dialect.name], values)
+        if inserted.first() is None:
+            raise Conflict(f"contact {contact.id} already exists", field="contact_id")
         self._seen[contact.id] = 1
-        upsert_call(self._connection, contact.record)
+        self._calls.add(contact.record)
 
     def save(self, contact: Contact) -> None:
         """Update a contact read in this unit of work, if nobody saved it since."""
@@ -108,7 +109,7 @@ class SqlContactRepository:
                 f"contact {contact.id} was changed by somebody else", hint="reload it and retry"
             )
         self._seen[contact.id] = seen + 1
-        upsert_call(self._connection, contact.record)
+        self._calls.add(contact.record)
 
     @staticmethod
     def _filtered(query: Select[Any], filters: Mapping[str, Any]) -> Select[Any]:

@@ -3,6 +3,10 @@
 Used as ``with uow: ...; uow.commit()``. Events collected with :meth:`SqlUnitOfWork.collect`
 are published only after the commit succeeds; a publisher that fails is logged and the change
 stays committed. Leaving the block without committing rolls back.
+
+Audit entries and the caller-history rows of saved contacts are written together just before
+the commit (or before the same transaction next reads them), so a transaction that changes many
+contacts writes each table once.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from controlroom.adapters.db.accounts import SqlTokenRepository, SqlUserRepository
 from controlroom.adapters.db.audit_log import SqlAuditLog
 from controlroom.adapters.db.engine import SQLITE_BUSY_TIMEOUT_MS, read_only_options, writer_lock
-from controlroom.adapters.db.nuisance import SqlCallHistory, SqlNuisanceCases
+from controlroom.adapters.db.nuisance import PendingCalls, SqlCallHistory, SqlNuisanceCases
 from controlroom.adapters.db.repositories import SqlContactRepository, SqlProcessedEvents
 from controlroom.domain.errors import ServiceUnavailable
 
@@ -49,6 +53,7 @@ class SqlUnitOfWork:
     processed_events: SqlProcessedEvents
     calls: SqlCallHistory
     nuisance_cases: SqlNuisanceCases
+    _calls_pending: PendingCalls
 
     def __init__(
         self, engine: Engine, publisher: Publisher | None = None, *, read_only: bool = False
@@ -86,12 +91,13 @@ class SqlUnitOfWork:
             connection = connection.execution_options(**read_only_options(self.engine))
         self._connection = connection
         self._pending = []
-        self.contacts = SqlContactRepository(connection)
+        self._calls_pending = PendingCalls(connection)
+        self.contacts = SqlContactRepository(connection, self._calls_pending)
         self.audit = SqlAuditLog(connection, snapshot=self.read_only)
         self.users = SqlUserRepository(connection)
         self.tokens = SqlTokenRepository(connection)
         self.processed_events = SqlProcessedEvents(connection)
-        self.calls = SqlCallHistory(connection)
+        self.calls = SqlCallHistory(connection, self._calls_pending)
         self.nuisance_cases = SqlNuisanceCases(connection)
         return self
 
@@ -118,6 +124,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         """Commit the transaction, then publish what was collected."""
         connection = self.connection
+        self._calls_pending.flush()
         self.audit.flush()
         connection.commit()
         self.audit.forget()
@@ -132,4 +139,5 @@ class SqlUnitOfWork:
         """Undo the transaction so far and drop the collected events."""
         self.connection.rollback()
         self.audit.forget()
+        self._calls_pending.forget()
         self._pending = []
