@@ -10,6 +10,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
+from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
 from controlroom.adapters.db.reports import sql_reports
@@ -32,6 +33,7 @@ from controlroom.domain.nuisance import (
 )
 from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import ReportingConfig
+from controlroom.services.chat_store import ChatStore
 from controlroom.services.live import Broker
 from controlroom.services.reporting import Reporting
 
@@ -96,6 +98,14 @@ def broker_for(settings: Settings) -> Broker:
     if settings.redis_url:
         return RedisBroker(settings.redis_url)
     return InProcessBroker()
+
+
+def chat_store_for(settings: Settings) -> ChatStore:
+    """Where live chats are kept while they run: Redis when ``CONTROLROOM_REDIS_URL`` is set
+    (shared by every app instance), otherwise this process's memory."""
+    if settings.redis_url:
+        return RedisChatStore(settings.redis_url)
+    return InProcessChatStore()
 
 
 def password_hasher() -> Argon2Hasher:

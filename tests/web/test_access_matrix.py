@@ -50,6 +50,12 @@ PUBLIC = {
     ("GET", "/public/status"),
     ("POST", "/public/status"),
     ("GET", "/public/static/{name}"),
+    ("GET", "/public/chat"),
+    ("GET", "/public/chat/ws"),  # the visitor's chat socket (WebSocket)
+    # The operators' chat page holds no data; its socket authenticates in its first frame
+    # with a token holding contact:act (tests/web/test_public_chat.py).
+    ("GET", "/operator/chat"),
+    ("GET", "/api/chat/ws"),
 }
 #: Every other route and the permission it needs.
 ENDPOINTS: dict[tuple[str, str], Permission] = {

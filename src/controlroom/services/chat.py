@@ -179,6 +179,8 @@ async def _check_emergency(
         text=message["text"],
     )
     BrokerPublisher(chats.broker).publish([event])
+    change = {"type": "queue", "chat": chat.chat_id, "change": "escalated"}
+    chats.broker.publish(QUEUE_TOPIC, change)
 
 
 def typing(chats: Chats, chat_id: str, sender: Sender) -> None:

@@ -1,0 +1,202 @@
+"""The operators' side of live chat: ``/api/chat/ws`` and a minimal page, ``/operator/chat``.
+
+Browsers cannot put a token in a WebSocket's headers, and a token in a URL ends up in logs, so
+the socket's first frame authenticates: ``{"type": "auth", "token": "<API token>"}`` (a user's
+token, checked with the one access check for ``contact:act``). Then the operator receives
+``{"type": "queue", "chats": [...]}`` whenever the queue changes, ``{"type": "alert", ...}`` for
+every ``ChatEscalated`` and ``ReportEscalated`` event, and the messages of the chats they take or
+join. Frames the operator sends: ``take``, ``join`` (with ``after``, to resume), ``message``,
+``typing`` and ``close`` (``outcome``: ``advised``, ``incident`` or ``report``), each naming its
+``chat``. The page holds no data: everything comes through the authenticated socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from controlroom.domain.access import Permission, Principal
+from controlroom.domain.chat import Sender, check_client_id, check_text
+from controlroom.domain.errors import DomainError, InvalidInput
+from controlroom.services import chat as service
+from controlroom.services.accounts import authorise
+from controlroom.services.chat import QUEUE_TOPIC, Chats
+from controlroom.services.live import EVENTS_TOPIC
+from controlroom.web.public.sockets import (
+    POLICY,
+    Closed,
+    Outbox,
+    error_frame,
+    follow,
+    receive,
+    same_origin,
+    stop,
+)
+from controlroom.web.public.sockets import (
+    close_quietly as _close_quietly,
+)
+from controlroom.web.public.templating import render
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+ALERTS = {"ChatEscalated", "ReportEscalated"}
+AUTH_SECONDS = 10.0
+QUEUE_SHOWN = 50
+
+
+@router.get("/operator/chat", summary="Operators' live chat page")
+async def operator_page(request: Request) -> Response:
+    """The operators' chat page (no data; the socket authenticates)."""
+    return render(request, "operator.html", title="Live Chat — operators")
+
+
+@router.websocket("/api/chat/ws")
+async def operator_socket(socket: WebSocket) -> None:
+    """An operator's connection: the queue, alerts, and the chats they handle."""
+    if not same_origin(socket):
+        await socket.close(POLICY, "cross-site connection refused")
+        return
+    await socket.accept()
+    chats: Chats = socket.app.state.chats
+    outbox = Outbox(socket)
+    writer = asyncio.create_task(outbox.run())
+    following: dict[str, asyncio.Task[Any]] = {}
+    listener: asyncio.Task[Any] | None = None
+    try:
+        principal = await _authenticate(socket)
+        outbox.put({"type": "hello", "operator": principal.name, "role": principal.role.value})
+        ready = asyncio.Event()
+        listener = asyncio.create_task(_listen(chats, principal, outbox, ready))
+        await ready.wait()
+        await _commands(socket, chats, principal, outbox, following)
+    except Closed as closed:
+        outbox.put({"type": "error", "code": "closed", "message": closed.reason})
+        outbox.close()
+        await asyncio.wait_for(writer, 2)
+        await socket.close(closed.code, closed.reason[:120])
+    except (TimeoutError, WebSocketDisconnect, RuntimeError):
+        pass
+    except Exception:  # never a traceback to the client: logged, and the socket closed
+        log.exception("chat socket failed")
+        await _close_quietly(socket)
+    finally:
+        await stop(writer, listener, *following.values())
+
+
+async def _authenticate(socket: WebSocket) -> Principal:
+    frame = await receive(socket, AUTH_SECONDS)
+    token = frame.get("token") if frame.get("type") == "auth" else None
+    if not isinstance(token, str) or not token:
+        raise Closed(POLICY, "send {'type': 'auth', 'token': <API token>} first")
+    factory = socket.app.state.uow_factory
+    try:
+        return await run_in_threadpool(
+            authorise, factory(), f"Bearer {token}", Permission.CONTACT_ACT, now=datetime.now(UTC)
+        )
+    except DomainError as exc:
+        raise Closed(POLICY, exc.message) from None
+
+
+async def _listen(chats: Chats, principal: Principal, outbox: Outbox, ready: asyncio.Event) -> None:
+    """The queue (sent again at most twice a second while it changes) and the alerts."""
+    async with chats.broker.subscription(QUEUE_TOPIC, EVENTS_TOPIC) as frames:
+        outbox.put({"type": "queue", "chats": await service.waiting(chats, principal, QUEUE_SHOWN)})
+        ready.set()
+        changed = asyncio.Event()
+
+        async def send_queue() -> None:
+            while True:
+                await changed.wait()
+                changed.clear()
+                chats_waiting = await service.waiting(chats, principal, QUEUE_SHOWN)
+                outbox.put({"type": "queue", "chats": chats_waiting})
+                await asyncio.sleep(0.5)
+
+        sender = asyncio.create_task(send_queue())
+        try:
+            async for frame in frames:
+                if frame.get("topic") == QUEUE_TOPIC or frame.get("type") == "Overflow":
+                    changed.set()
+                elif frame.get("type") in ALERTS:
+                    outbox.put({"type": "alert", "event": frame})
+        finally:
+            await stop(sender)
+
+
+async def _commands(
+    socket: WebSocket,
+    chats: Chats,
+    principal: Principal,
+    outbox: Outbox,
+    following: dict[str, asyncio.Task[Any]],
+) -> None:
+    while True:
+        frame = await receive(socket)
+        kind, chat_id = frame.get("type"), frame.get("chat")
+        try:
+            if not isinstance(chat_id, str):
+                raise InvalidInput("name the chat", field="chat")
+            now = datetime.now(UTC)
+            if kind in ("take", "join"):
+                if kind == "take":
+                    chat = await service.take(chats, principal, chat_id, now)
+                else:
+                    chat = await service.operator_chat(chats, principal, chat_id)
+                after = frame.get("after") if kind == "join" else 0
+                after = after if isinstance(after, int) and after >= 0 else 0
+                if chat_id in following:
+                    await stop(following.pop(chat_id))
+                outbox.put(
+                    {
+                        "type": "joined",
+                        "chat": chat_id,
+                        "state": chat.state.value,
+                        "contact_id": chat.contact_id,
+                    }
+                )
+                following[chat_id] = asyncio.create_task(
+                    follow(chats, chat_id, after, outbox, me=Sender.OPERATOR.value)
+                )
+            elif kind == "message":
+                client_id = check_client_id(frame.get("client_id"))
+                text = check_text(frame.get("text"))
+                chat = await service.operator_chat(chats, principal, chat_id)
+                stored, _ = await service.say(
+                    chats, chat, Sender.OPERATOR, client_id, text, now, operator=principal.name
+                )
+                outbox.put(
+                    {"type": "ack", "chat": chat_id, "client_id": client_id, "seq": stored["seq"]}
+                )
+            elif kind == "typing":
+                service.typing(chats, chat_id, Sender.OPERATOR)
+            elif kind == "close":
+                done = await service.finish(
+                    chats,
+                    principal,
+                    chat_id,
+                    str(frame.get("outcome", "")),
+                    now,
+                    grade=str(frame.get("grade") or ""),
+                    advice=str(frame.get("advice") or "101"),
+                    service_code=str(frame.get("service_code") or ""),
+                    address=str(frame.get("address") or ""),
+                    answers=_answers(frame.get("answers")),
+                )
+                outbox.put({"type": "closed", "chat": chat_id, **done})
+            else:
+                raise Closed(POLICY, f"unknown frame type {kind!r}")
+        except DomainError as exc:
+            outbox.put(error_frame(exc, chat=chat_id, client_id=frame.get("client_id")))
+
+
+def _answers(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput("answers are an object of question code to answer", field="answers")
+    return {str(code): str(answer) for code, answer in value.items()}
