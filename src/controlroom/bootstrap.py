@@ -17,6 +17,7 @@ from controlroom.adapters.db.reports import sql_reports
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
 from controlroom.adapters.nuisance_config import load_nuisance_config
+from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.policy_file import load_policy
 from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
 from controlroom.adapters.reporting_config import load_reporting_config
@@ -106,6 +107,20 @@ def chat_store_for(settings: Settings) -> ChatStore:
     if settings.redis_url:
         return RedisChatStore(settings.redis_url)
     return InProcessChatStore()
+
+
+@lru_cache(maxsize=4)
+def _identity_provider(issuer: str, client_id: str, client_secret: str) -> OidcProvider:
+    return OidcProvider(issuer, client_id, client_secret)
+
+
+def identity_provider(settings: Settings) -> OidcProvider | None:
+    """The console's single sign-on provider, when ``CONTROLROOM_OIDC_ISSUER`` is set."""
+    if not settings.oidc_issuer:
+        return None
+    return _identity_provider(
+        settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret
+    )
 
 
 def password_hasher() -> Argon2Hasher:

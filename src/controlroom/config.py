@@ -101,6 +101,17 @@ class Settings(BaseSettings):
     tile_attribution: str = Field(
         default="", description="The attribution the tile server asks for, shown on the map."
     )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Single sign-on for the console: the OpenID Connect provider's issuer URL; "
+        "unset: passwords only.",
+    )
+    oidc_client_id: str = Field(default="", description="The console's client id there.")
+    oidc_client_secret: str = Field(default="", description="The console's client secret there.")
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description="The ID token claim holding the controlroom user name.",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis URL for live messages shared by several app instances (console "

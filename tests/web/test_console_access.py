@@ -26,6 +26,8 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/console/login"): None,
     ("POST", "/console/login"): None,
     ("POST", "/console/logout"): None,
+    ("GET", "/console/login/sso"): None,
+    ("GET", "/console/login/sso/callback"): None,
     ("GET", "/console/handler"): P.CONTACT_READ,
     ("GET", "/console/handler/{contact_id}"): P.CONTACT_READ,
     ("POST", "/console/contacts/{contact_id}/actions"): P.CONTACT_READ,

@@ -4,7 +4,8 @@ A session is identified by a random id the browser holds in a signed cookie (``w
 what makes it valid is kept in the audit log, so nothing else needs storing and every step is
 audited in the same transaction as it happens:
 
-- ``console:session:login`` (subject ``user:<name>``) starts a session, naming its id;
+- ``console:session:login`` (subject ``user:<name>``) starts a session, naming its id and
+  how the person signed in (a password, or single sign-on through the force's provider);
 - ``console:session:login_failed`` (subject ``user:<name>``) records a wrong name or password;
 - ``console:session:locked`` (subject ``user:<name>``) records that the failures in a row
   reached the limit: the account cannot sign in until the lock-out has passed;
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from controlroom.domain.access import Principal, Unauthenticated
 from controlroom.domain.audit import AuditEntry
@@ -135,12 +138,60 @@ def log_in(
                 uow.audit.append(CONSOLE, LOCKED, subject, {"minutes": minutes}, now)
             uow.commit()
         raise
+    return _start(uow_factory, principal, now, client, "password")
+
+
+def _start(
+    uow_factory: UowFactory, principal: Principal, now: datetime, client: str, method: str
+) -> Session:
     session_id = secrets.token_hex(16)
     with uow_factory() as uow:
         details = {"session_id": session_id, "role": principal.role.value, "client": client}
-        uow.audit.append(principal.actor, LOGIN, subject, details, now)
+        details["method"] = method
+        uow.audit.append(principal.actor, LOGIN, _user_subject(principal.name), details, now)
         uow.commit()
     return Session(principal, session_id, now)
+
+
+class IdentityProvider(Protocol):
+    """A single sign-on provider (OpenID Connect; ``adapters/oidc.py``)."""
+
+    def authorization_url(
+        self, *, redirect_uri: str, state: str, nonce: str, code_challenge: str
+    ) -> str:
+        """Where to send the browser to sign in."""
+
+    def identity(
+        self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str
+    ) -> dict[str, Any]:
+        """The verified claims of the ID token for ``code``; ``Unauthenticated`` otherwise."""
+
+
+def sign_on(
+    uow_factory: UowFactory,
+    claims: Mapping[str, Any],
+    *,
+    username_claim: str,
+    now: datetime,
+    client: str = "",
+) -> Session:
+    """A new session for the controlroom account the provider's verified ``claims`` name (by
+    ``username_claim``, lower-cased). The account must exist and be active; its role is
+    controlroom's own, whatever the provider says. Audited like a password sign-in."""
+    now = require_utc(now)
+    raw = claims.get(username_claim)
+    name = raw.strip().lower() if isinstance(raw, str) else ""
+    if "@" in name and not _NAME.fullmatch(name):
+        name = name.split("@", 1)[0]
+    with uow_factory(read_only=True) as uow:
+        user = uow.users.get_by_name(name) if _NAME.fullmatch(name) else None
+    if user is None or not user.active:
+        raise Unauthenticated(
+            f"no active controlroom account for {name or 'this sign-in'!r}",
+            hint="an administrator adds it with controlroom users add",
+        )
+    principal = Principal(user.name, user.role, user_id=user.id)
+    return _start(uow_factory, principal, now, client, "single sign-on")
 
 
 def log_out(uow_factory: UowFactory, session: Session, *, now: datetime) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -28,6 +27,7 @@ from controlroom.services import sessions
 from controlroom.services.sessions import LockedOut, LoginRules, Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import action_from_form, read_form
+from controlroom.web.console.login_page import login_page, safe_next
 from controlroom.web.console.session import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -51,13 +51,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _safe_next(target: str | None) -> str:
-    """Where to go after signing in: a console path only (never another site)."""
-    if target and target.startswith("/console") and "//" not in target and "\\" not in target:
-        return target
-    return "/console"
-
-
 def _rules(request: Request) -> LoginRules:
     settings = settings_of(request)
     return LoginRules(
@@ -68,27 +61,12 @@ def _rules(request: Request) -> LoginRules:
 # -- signing in and out ---------------------------------------------------------------------
 
 
-def _login_page(
-    request: Request, *, error: str = "", username: str = "", status: int = 200
-) -> Response:
-    nonce = secrets.token_hex(16)
-    context = {
-        "error": error,
-        "username": username,
-        "next": _safe_next(request.query_params.get("next")),
-        "login_csrf": login_token(secret_for(request), nonce),
-    }
-    response = render(request, "login.html", context, status=status)
-    set_cookie(response, request, LOGIN_COOKIE, nonce, max_age=3600)
-    return response
-
-
 @router.get("/login")
 def login_form(request: Request) -> Response:
     """The sign-in form (or the console, for someone already signed in)."""
     if current_session(request) is not None:
         return RedirectResponse("/console", status_code=303)
-    return _login_page(request)
+    return login_page(request)
 
 
 @router.post("/login")
@@ -97,13 +75,13 @@ async def login(request: Request) -> Response:
     try:
         form = await read_form(request)
     except DomainError as exc:
-        return _login_page(request, error=exc.message, status=400)
+        return login_page(request, error=exc.message, status=400)
     username = str(form.get("username", ""))[:64]
     nonce = request.cookies.get(LOGIN_COOKIE, "")
     sent = str(form.get("csrf", ""))
     if not nonce or not hmac.compare_digest(sent, login_token(secret_for(request), nonce)):
         message = "The sign-in form had expired; please sign in again."
-        return _login_page(request, error=message, username=username, status=400)
+        return login_page(request, error=message, username=username, status=400)
     client = request.client.host if request.client else ""
     try:
         session = sessions.log_in(
@@ -117,11 +95,11 @@ async def login(request: Request) -> Response:
         )
     except LockedOut as exc:
         error = f"{exc.message}; {exc.hint}."
-        return _login_page(request, error=error, username=username, status=429)
+        return login_page(request, error=error, username=username, status=429)
     except Unauthenticated:
         error = "The name or password is wrong."
-        return _login_page(request, error=error, username=username, status=401)
-    response = RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
+        return login_page(request, error=error, username=username, status=401)
+    response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
     value = encode_cookie(secret_for(request), session)
     set_cookie(response, request, SESSION_COOKIE, value, int(lifetime(request).total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/console")
