@@ -181,3 +181,20 @@ def test_the_map_reads_the_evidence_through_the_session(
     answer = browser.get(f"/console/contacts/{contact}/location.geojson")
     assert answer.status_code == 200
     assert answer.json()["type"] == "FeatureCollection"
+
+
+def test_a_callers_name_is_escaped_in_the_queue_and_the_live_rows(
+    browser: TestClient, token_for: Callable[[str], str]
+) -> None:
+    from controlroom.services.console import feed_rows
+    from controlroom.web.console.live import _row
+
+    body = {"channel": "online_report", "caller": {"name": "<img src=x onerror=alert(1)>"}}
+    made = browser.post(
+        "/api/contacts", json=body, headers={"Authorization": f"Bearer {token_for('call_handler')}"}
+    )
+    contact = made.json()["id"]
+    page = browser.get("/console/handler").text
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+    row = _row(contact, feed_rows(browser.app.state.uow_factory, [contact])[contact])
+    assert "<img src=x" not in row["html"] and "&lt;img" in row["html"]

@@ -97,7 +97,9 @@
     const source = new EventSource("/console/live");
     source.addEventListener("open", () => {
       if (status) status.hidden = true;
-      if (lostAt) { reloadQueue(); listeners.forEach((fn) => fn()); lostAt = 0; }
+      // Anything that changed between rendering the page (or losing the stream) and now.
+      reloadQueue();
+      if (lostAt) { listeners.forEach((fn) => fn()); lostAt = 0; }
     });
     source.addEventListener("queue", (event) => {
       const message = JSON.parse(event.data);
