@@ -23,6 +23,8 @@ import redis.asyncio as aioredis
 from controlroom.domain.chat import ChatInfo, ChatState
 
 KEEP_SECONDS = 7 * 24 * 3600
+#: Connections to Redis per event loop; when all are busy, a command waits for one.
+MAX_CONNECTIONS = 64
 _APPEND = """
 local seen = redis.call('HGET', KEYS[2], ARGV[1])
 if seen then
@@ -160,7 +162,10 @@ class RedisChatStore:
         loop = id(asyncio.get_running_loop())
         with self._lock:
             if loop not in self._clients:
-                self._clients[loop] = aioredis.Redis.from_url(self.url, decode_responses=True)
+                pool = aioredis.BlockingConnectionPool.from_url(
+                    self.url, max_connections=MAX_CONNECTIONS, timeout=10, decode_responses=True
+                )
+                self._clients[loop] = aioredis.Redis(connection_pool=pool)
             return self._clients[loop]
 
     def _key(self, chat_id: str, part: str = "") -> str:

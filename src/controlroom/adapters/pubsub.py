@@ -200,6 +200,9 @@ class _LoopListener:
         self.pubsub = self.client.pubsub()
         self.waiting: dict[str, list[asyncio.Future[None]]] = {}
         self.task: asyncio.Task[None] | None = None
+        # One command at a time on the subscription connection: concurrent first commands
+        # would each open a connection, and messages to the one dropped would be lost.
+        self.lock = asyncio.Lock()
 
     async def subscribe(self, channels: list[str]) -> None:
         """Subscribe and wait until Redis confirms (so nothing published after is missed)."""
@@ -211,7 +214,8 @@ class _LoopListener:
             future: asyncio.Future[None] = loop.create_future()
             self.waiting.setdefault(channel, []).append(future)
             futures.append(future)
-        await self.pubsub.subscribe(*channels)
+        async with self.lock:
+            await self.pubsub.subscribe(*channels)
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self.read(), name="controlroom-redis-listen")
         await asyncio.wait_for(asyncio.gather(*futures), timeout=10)
@@ -219,7 +223,8 @@ class _LoopListener:
     async def unsubscribe(self, channels: list[str]) -> None:
         if channels:
             with contextlib.suppress(redis.RedisError, OSError):
-                await self.pubsub.unsubscribe(*channels)
+                async with self.lock:
+                    await self.pubsub.unsubscribe(*channels)
 
     async def read(self) -> None:
         delay = 0.05
@@ -241,14 +246,15 @@ class _LoopListener:
 
     async def reconnect(self) -> None:
         channels = [self.broker.channel(topic) for topic in self.broker.registry.topics()]
-        with contextlib.suppress(Exception):
-            await self.pubsub.aclose()
-        self.pubsub = self.client.pubsub()
-        try:
-            if channels:
-                await self.pubsub.subscribe(*channels)
-        except (redis.RedisError, OSError):
-            return
+        async with self.lock:
+            with contextlib.suppress(Exception):
+                await self.pubsub.aclose()
+            self.pubsub = self.client.pubsub()
+            try:
+                if channels:
+                    await self.pubsub.subscribe(*channels)
+            except (redis.RedisError, OSError):
+                return
         for subscriber in self.broker.registry.everyone():
             subscriber.send({"type": OVERFLOW, "topic": "", "dropped": -1})
 

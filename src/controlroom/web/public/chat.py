@@ -33,6 +33,7 @@ from controlroom.web.public.sockets import (
     POLICY,
     Closed,
     Outbox,
+    close_on_failure,
     error_frame,
     follow,
     receive,
@@ -79,11 +80,8 @@ async def visitor_socket(socket: WebSocket) -> None:
     try:
         chat, after = await _join(socket, chats, guard, client, outbox)
         ready = asyncio.Event()
-        tasks.append(
-            asyncio.create_task(
-                follow(chats, chat.chat_id, after, outbox, me=Sender.VISITOR.value, ready=ready)
-            )
-        )
+        following = follow(chats, chat.chat_id, after, outbox, me=Sender.VISITOR.value, ready=ready)
+        tasks.append(close_on_failure(asyncio.create_task(following), socket))
         await ready.wait()
         tasks.append(asyncio.create_task(_positions(chats, chat.chat_id, outbox)))
         await _conversation(socket, chats, guard, client, chat, outbox)

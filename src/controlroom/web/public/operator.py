@@ -31,6 +31,7 @@ from controlroom.web.public.sockets import (
     POLICY,
     Closed,
     Outbox,
+    close_on_failure,
     error_frame,
     follow,
     receive,
@@ -159,9 +160,10 @@ async def _commands(
                         "contact_id": chat.contact_id,
                     }
                 )
-                following[chat_id] = asyncio.create_task(
+                task = asyncio.create_task(
                     follow(chats, chat_id, after, outbox, me=Sender.OPERATOR.value)
                 )
+                following[chat_id] = close_on_failure(task, socket)
             elif kind == "message":
                 client_id = check_client_id(frame.get("client_id"))
                 text = check_text(frame.get("text"))

@@ -145,3 +145,21 @@ async def close_quietly(socket: WebSocket, code: int = 1011) -> None:
     """Close ``socket`` after a server error, if it is still open."""
     with contextlib.suppress(Exception):
         await socket.close(code, "sorry, something went wrong: please reconnect")
+
+
+_closing: set[asyncio.Future[None]] = set()
+
+
+def close_on_failure(task: asyncio.Task[Any], socket: WebSocket) -> asyncio.Task[Any]:
+    """Close ``socket`` (1011) if ``task`` fails, so the client reconnects and resumes rather
+    than waiting on a chat nobody follows any more."""
+
+    def done(finished: asyncio.Task[Any]) -> None:
+        if not finished.cancelled() and finished.exception() is not None:
+            log.error("following a chat failed", exc_info=finished.exception())
+            closing = asyncio.ensure_future(close_quietly(socket))
+            _closing.add(closing)
+            closing.add_done_callback(_closing.discard)
+
+    task.add_done_callback(done)
+    return task
