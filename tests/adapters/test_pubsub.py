@@ -195,3 +195,30 @@ def test_a_redis_subscriber_listens_only_to_its_topics(
         await second.aclose()
 
     asyncio.run(main())
+
+
+@needs_redis
+def test_many_subscriptions_opened_at_once_all_receive(
+    two_instances: tuple[RedisBroker, RedisBroker],
+) -> None:
+    first, second = two_instances
+
+    async def listen(n: int, ready: asyncio.Event, go: asyncio.Event) -> dict[str, Any]:
+        async with second.subscription(f"chat:{n}") as messages:
+            ready.set()
+            await go.wait()
+            return (await _take(messages, 1))[0]
+
+    async def main() -> None:
+        go = asyncio.Event()
+        readies = [asyncio.Event() for _ in range(50)]
+        tasks = [asyncio.create_task(listen(n, readies[n], go)) for n in range(50)]
+        await asyncio.gather(*(ready.wait() for ready in readies))
+        for n in range(50):
+            first.publish(f"chat:{n}", {"n": n})
+        go.set()
+        got = await asyncio.gather(*tasks)
+        assert [m["n"] for m in got] == list(range(50))
+        await second.aclose()
+
+    asyncio.run(main())

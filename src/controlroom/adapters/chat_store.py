@@ -24,7 +24,7 @@ from controlroom.domain.chat import ChatInfo, ChatState
 
 KEEP_SECONDS = 7 * 24 * 3600
 #: Connections to Redis per event loop; when all are busy, a command waits for one.
-MAX_CONNECTIONS = 64
+MAX_CONNECTIONS = 256
 _APPEND = """
 local seen = redis.call('HGET', KEYS[2], ARGV[1])
 if seen then
@@ -128,6 +128,11 @@ class InProcessChatStore:
         with self._lock:
             return list(self._logs.get(chat_id, [])[max(0, after) :])
 
+    async def openings(self, chat_ids: list[str]) -> dict[str, str]:
+        with self._lock:
+            logs = {chat_id: self._logs.get(chat_id) for chat_id in chat_ids}
+            return {chat_id: log[0]["text"] for chat_id, log in logs.items() if log}
+
     async def position(self, chat_id: str) -> int | None:
         with self._lock:
             if chat_id not in self._queue:
@@ -216,6 +221,17 @@ class RedisChatStore:
     async def since(self, chat_id: str, after: int) -> list[dict[str, Any]]:
         items = await self._redis().lrange(self._key(chat_id, ":log"), max(0, after), -1)
         return [json.loads(item) for item in items]
+
+    async def openings(self, chat_ids: list[str]) -> dict[str, str]:
+        async with self._redis().pipeline(transaction=False) as pipe:
+            for chat_id in chat_ids:
+                pipe.lindex(self._key(chat_id, ":log"), 0)
+            found = await pipe.execute()
+        return {
+            chat_id: json.loads(first)["text"]
+            for chat_id, first in zip(chat_ids, found, strict=True)
+            if first
+        }
 
     async def position(self, chat_id: str) -> int | None:
         rank = await self._redis().zrank(self._queue, chat_id)

@@ -196,21 +196,19 @@ async def position(chats: Chats, chat_id: str) -> int | None:
 async def waiting(chats: Chats, principal: Principal, limit: int = 50) -> list[dict[str, Any]]:
     """The chats waiting for an operator, first first, with the visitor's opening words."""
     access_check(principal, Permission.CONTACT_READ)
-    found = []
-    for place, chat in enumerate(await chats.store.waiting(limit), start=1):
-        first = await chats.store.since(chat.chat_id, 0)
-        opening = first[0]["text"][:200] if first else ""
-        found.append(
-            {
-                "chat": chat.chat_id,
-                "contact_id": chat.contact_id,
-                "position": place,
-                "started_at": chat.started_at.isoformat(),
-                "escalated": chat.escalated,
-                "opening": opening,
-            }
-        )
-    return found
+    queue = await chats.store.waiting(limit)
+    openings = await chats.store.openings([chat.chat_id for chat in queue])
+    return [
+        {
+            "chat": chat.chat_id,
+            "contact_id": chat.contact_id,
+            "position": place,
+            "started_at": chat.started_at.isoformat(),
+            "escalated": chat.escalated,
+            "opening": openings.get(chat.chat_id, "")[:200],
+        }
+        for place, chat in enumerate(queue, start=1)
+    ]
 
 
 async def take(chats: Chats, principal: Principal, chat_id: str, now: datetime) -> ChatInfo:

@@ -35,6 +35,9 @@ class ChatStore(Protocol):
     async def since(self, chat_id: str, after: int) -> list[dict[str, Any]]:
         """The chat's messages with ``seq`` over ``after``, in order."""
 
+    async def openings(self, chat_ids: list[str]) -> dict[str, str]:
+        """Each chat's first message's text (chats without one are left out)."""
+
     async def position(self, chat_id: str) -> int | None:
         """The chat's place in the queue (1 = next), or ``None`` when not waiting."""
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from controlroom.domain.access import Permission, Principal
+from controlroom.domain.access import Permission, Principal, access_check
 from controlroom.domain.chat import Sender, check_client_id, check_text
 from controlroom.domain.errors import DomainError, InvalidInput
 from controlroom.services import chat as service
@@ -48,6 +49,7 @@ router = APIRouter(include_in_schema=False)
 ALERTS = {"ChatEscalated", "ReportEscalated"}
 AUTH_SECONDS = 10.0
 QUEUE_SHOWN = 50
+QUEUE_FRESH_SECONDS = 0.25
 
 
 @router.get("/operator/chat", summary="Operators' live chat page")
@@ -103,10 +105,34 @@ async def _authenticate(socket: WebSocket) -> Principal:
         raise Closed(POLICY, exc.message) from None
 
 
+class _QueueCache:
+    """The queue as last read, shared by an instance's operator sockets for a moment, so a
+    change seen by many operators is read from the store once."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.read_at = -1.0
+        self.chats: list[dict[str, Any]] = []
+
+
+_caches: dict[int, _QueueCache] = {}
+
+
+async def _queue(chats: Chats, principal: Principal) -> list[dict[str, Any]]:
+    access_check(principal, Permission.CONTACT_READ)
+    cache = _caches.setdefault(id(chats.store), _QueueCache())
+    async with cache.lock:
+        now = time.monotonic()
+        if now - cache.read_at > QUEUE_FRESH_SECONDS:
+            cache.chats = await service.waiting(chats, principal, QUEUE_SHOWN)
+            cache.read_at = time.monotonic()
+        return cache.chats
+
+
 async def _listen(chats: Chats, principal: Principal, outbox: Outbox, ready: asyncio.Event) -> None:
     """The queue (sent again at most twice a second while it changes) and the alerts."""
     async with chats.broker.subscription(QUEUE_TOPIC, EVENTS_TOPIC) as frames:
-        outbox.put({"type": "queue", "chats": await service.waiting(chats, principal, QUEUE_SHOWN)})
+        outbox.put({"type": "queue", "chats": await _queue(chats, principal)})
         ready.set()
         changed = asyncio.Event()
 
@@ -114,7 +140,7 @@ async def _listen(chats: Chats, principal: Principal, outbox: Outbox, ready: asy
             while True:
                 await changed.wait()
                 changed.clear()
-                chats_waiting = await service.waiting(chats, principal, QUEUE_SHOWN)
+                chats_waiting = await _queue(chats, principal)
                 outbox.put({"type": "queue", "chats": chats_waiting})
                 await asyncio.sleep(0.5)
 
