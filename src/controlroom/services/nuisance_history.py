@@ -7,12 +7,18 @@ say so), then ``summarise`` and ``detect`` with the force's rules. A number link
 brings the case's other numbers and IMEIs with it, so a caller's history survives a change
 of number. Withheld and malformed numbers are refused plainly, with a hint; numbers from any
 country are accepted.
+
+A caller with more than :data:`MAX_LISTED` calls in the window (a faulty handset ringing every
+few minutes) is read in part, so that the look-up stays fast however busy the number: its
+newest :data:`MAX_LISTED` calls and every notable one (genuine emergencies, warnings and
+terminations, vulnerability flags, the handler's markers) are listed and read by detection,
+and each window's counts are taken by the database over all of its calls.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,14 +36,18 @@ from controlroom.domain.nuisance import (
     NuisanceConfig,
     NuisanceFlag,
     NuisanceRules,
+    WindowCounts,
     detect,
     summarise,
+    window_starts,
 )
 from controlroom.services.contacts import UowFactory
 from controlroom.services.ports import UnitOfWork
 
 #: The shortest history detection reads: the last 30 days.
 HISTORY_DAYS = 30
+#: The most calls of one caller a look-up lists (the newest), besides the notable ones.
+MAX_LISTED = 200
 _WITHHELD = {"", "withheld", "anonymous", "private", "unknown", "unavailable", "restricted"}
 _IMEI = re.compile(r"[0-9]{14,16}")
 _SEPARATORS = re.compile(r"[\s\-().]")
@@ -143,16 +153,50 @@ def lookup(
             )
     start = since or now - history_window(config.rules)
     calls: dict[str, CallSummary] = {}
+    complete = True
     for identifier in wanted:
         key = "number" if identifier.kind is IdentifierKind.NUMBER else "imei"
-        for call in uow.calls.summaries(**{key: identifier.value}, since=start, until=now):
+        found = uow.calls.summaries(
+            **{key: identifier.value}, since=start, until=now, newest=MAX_LISTED + 1
+        )
+        complete = complete and len(found) <= MAX_LISTED
+        for call in found:
             if call.contact_id != exclude:
                 calls.setdefault(call.contact_id, call)
-    history = summarise(calls.values(), now, config.tz)
+    counts = None
+    if not complete:
+        calls, counts = _in_part(uow, wanted, calls, start, now, config.tz, exclude)
+    history = summarise(calls.values(), now, config.tz, counts=counts)
     flags = detect(history, config.rules, warned_at=warning_sent(cases.values(), config))
     return CallerLookup(
         tuple(wanted), history, tuple(flags), tuple(cases.values()), identifier_notes(wanted)
     )
+
+
+def _in_part(
+    uow: UnitOfWork,
+    identifiers: Sequence[Identifier],
+    newest: Mapping[str, CallSummary],
+    start: datetime,
+    now: datetime,
+    tz: str,
+    exclude: str | None,
+) -> tuple[dict[str, CallSummary], dict[str, WindowCounts]]:
+    """A caller with more than :data:`MAX_LISTED` calls in the window: the newest of them, every
+    notable one (genuine emergencies, warnings, vulnerability, markers), and every window's
+    counts over all of them, counted by the database."""
+    numbers = [i.value for i in identifiers if i.kind is IdentifierKind.NUMBER]
+    imeis = [i.value for i in identifiers if i.kind is IdentifierKind.IMEI]
+    kept = sorted(newest.values(), key=lambda call: (call.offered_at, call.contact_id))
+    calls = {call.contact_id: call for call in kept[-MAX_LISTED:]}
+    for call in uow.calls.notable(numbers=numbers, imeis=imeis, since=start, until=now):
+        if call.contact_id != exclude:
+            calls.setdefault(call.contact_id, call)
+    starts = window_starts(now, tz)
+    counts = uow.calls.totals(
+        numbers=numbers, imeis=imeis, starts=starts, until=now, exclude=exclude
+    )
+    return calls, counts
 
 
 # -- caller history --------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from controlroom.domain.nuisance import (
     Ladder,
     NuisanceCase,
     NuisanceFlag,
+    WindowCounts,
 )
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage.decision import Channel
@@ -101,9 +102,29 @@ class CallHistoryRepository(Protocol):
         imei: str | None = None,
         since: datetime,
         until: datetime | None = None,
+        newest: int | None = None,
     ) -> list[CallSummary]:
         """The calls from ``number`` or ``imei`` (merged when both are given) offered from
-        ``since`` to ``until`` (inclusive; no end when ``None``), oldest first."""
+        ``since`` to ``until`` (inclusive; no end when ``None``), oldest first; only the
+        ``newest`` of each identifier's when given."""
+
+    def notable(
+        self, *, numbers: Sequence[str], imeis: Sequence[str], since: datetime, until: datetime
+    ) -> list[CallSummary]:
+        """The ``notable`` calls (``domain.nuisance.notable``) from any of ``numbers`` or
+        ``imeis`` offered from ``since`` to ``until``, oldest first."""
+
+    def totals(
+        self,
+        *,
+        numbers: Sequence[str],
+        imeis: Sequence[str],
+        starts: Mapping[str, datetime],
+        until: datetime,
+        exclude: str | None = None,
+    ) -> dict[str, WindowCounts]:
+        """Each window's counts over all the calls from any of ``numbers`` or ``imeis``
+        offered from its start (``starts``, by name) to ``until``, leaving out ``exclude``."""
 
     def upsert(self, record: ContactRecord) -> None:
         """Write the contact's summary, keeping the handler's abusive and hoax markers."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -15,7 +16,10 @@ from controlroom.domain.nuisance import (
     Identifier,
     IdentifierKind,
     NuisanceCase,
+    WindowCounts,
     call_summary,
+    count_windows,
+    notable,
 )
 from controlroom.services.nuisance_history import imei_of
 
@@ -45,18 +49,62 @@ class FakeCallHistory:
         imei: str | None = None,
         since: datetime,
         until: datetime | None = None,
+        newest: int | None = None,
     ) -> list[CallSummary]:
-        """Calls from ``number`` or ``imei`` offered from ``since`` to ``until``, oldest first."""
+        """Calls from ``number`` or ``imei`` offered from ``since`` to ``until``, oldest first
+        (only the ``newest`` of each identifier's, when given)."""
         if number is None and imei is None:
             raise InvalidInput("give a number or an IMEI", field="identifier")
-        calls = [
-            call
-            for call in self._store.calls.values()
-            if ((number is not None and call.number == number) or (imei and call.imei == imei))
-            and call.offered_at >= since
-            and (until is None or call.offered_at <= until)
-        ]
-        return sorted(calls, key=lambda call: (call.offered_at, call.contact_id))
+        found: dict[str, CallSummary] = {}
+        for kind, value in (("number", number), ("imei", imei)):
+            if value is None:
+                continue
+            calls = sorted(
+                (
+                    call
+                    for call in self._store.calls.values()
+                    if getattr(call, kind) == value
+                    and call.offered_at >= since
+                    and (until is None or call.offered_at <= until)
+                ),
+                key=lambda call: (call.offered_at, call.contact_id),
+            )
+            for call in calls[-newest:] if newest is not None else calls:
+                found.setdefault(call.contact_id, call)
+        return sorted(found.values(), key=lambda call: (call.offered_at, call.contact_id))
+
+    def _of(
+        self, numbers: Sequence[str], imeis: Sequence[str], since: datetime, until: datetime
+    ) -> list[CallSummary]:
+        return sorted(
+            (
+                call
+                for call in self._store.calls.values()
+                if (call.number in numbers or call.imei in imeis)
+                and since <= call.offered_at <= until
+            ),
+            key=lambda call: (call.offered_at, call.contact_id),
+        )
+
+    def notable(
+        self, *, numbers: Sequence[str], imeis: Sequence[str], since: datetime, until: datetime
+    ) -> list[CallSummary]:
+        """The notable calls from any of ``numbers`` or ``imeis``, oldest first."""
+        return [call for call in self._of(numbers, imeis, since, until) if notable(call)]
+
+    def totals(
+        self,
+        *,
+        numbers: Sequence[str],
+        imeis: Sequence[str],
+        starts: Mapping[str, datetime],
+        until: datetime,
+        exclude: str | None = None,
+    ) -> dict[str, WindowCounts]:
+        """Each window's counts over the calls from any of ``numbers`` or ``imeis``."""
+        calls = self._of(numbers, imeis, min(starts.values()), until)
+        kept = [call for call in calls if call.contact_id != exclude]
+        return count_windows(kept, starts, until)
 
     def upsert(self, record: ContactRecord) -> None:
         """Store the contact's summary."""

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from controlroom.adapters.db import migrate
+from controlroom.adapters.db.call_history import from_micros, to_micros
 from controlroom.adapters.db.engine import create_engine_for
-from controlroom.adapters.db.nuisance import from_micros, to_micros
 from controlroom.adapters.db.repositories import _columns
 from controlroom.adapters.db.tables import contact_calls, contacts
 from controlroom.adapters.db.tables import nuisance_cases as cases

@@ -20,8 +20,9 @@ from sqlalchemy import Connection, Engine
 
 from controlroom.adapters.db.accounts import SqlTokenRepository, SqlUserRepository
 from controlroom.adapters.db.audit_log import SqlAuditLog
+from controlroom.adapters.db.call_history import PendingCalls, SqlCallHistory
 from controlroom.adapters.db.engine import SQLITE_BUSY_TIMEOUT_MS, read_only_options, writer_lock
-from controlroom.adapters.db.nuisance import PendingCalls, SqlCallHistory, SqlNuisanceCases
+from controlroom.adapters.db.nuisance import SqlNuisanceCases
 from controlroom.adapters.db.repositories import SqlContactRepository, SqlProcessedEvents
 from controlroom.domain.errors import ServiceUnavailable
 

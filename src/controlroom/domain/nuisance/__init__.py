@@ -48,7 +48,10 @@ from controlroom.domain.nuisance.history import (
     CallSummary,
     OutcomeKind,
     WindowCounts,
+    count_windows,
+    notable,
     summarise,
+    window_starts,
 )
 from controlroom.domain.nuisance.identifiers import Identifier, IdentifierKind
 from controlroom.domain.nuisance.ladder import MOVES, ROLES, NuisanceCase, provider_note
@@ -106,8 +109,11 @@ __all__ = [
     "StepTaken",
     "WindowCounts",
     "call_summary",
+    "count_windows",
     "detect",
+    "notable",
     "provider_note",
     "recommended_response",
     "summarise",
+    "window_starts",
 ]

@@ -3,6 +3,7 @@ writing its evidence as plain sentences naming the contacts and their local time
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import statistics
 from collections.abc import Iterable, Sequence
@@ -40,12 +41,11 @@ class Reader:
         self.history = history
         self.rules = rules
         grace = timedelta(minutes=rules.emergency_grace_minutes)
-        genuine = [call.offered_at for call in history.calls if call.genuine_emergency]
+        genuine = sorted(call.offered_at for call in history.calls if call.genuine_emergency)
         self.near_emergency = {
             call.contact_id
             for call in history.calls
-            if not call.genuine_emergency
-            and any(abs(call.offered_at - at) <= grace for at in genuine)
+            if not call.genuine_emergency and _near(call.offered_at, genuine, grace)
         }
 
     def _window(self, span: timedelta) -> list[CallSummary]:
@@ -272,6 +272,12 @@ class Reader:
             return f"the warning on {self._cite([first_call])}"
         assert warned_at is not None
         return f"the warning given at {self.history.local(warned_at):%H:%M on %d %b %Y}"
+
+
+def _near(at: datetime, times: Sequence[datetime], grace: timedelta) -> bool:
+    """True when one of ``times`` (sorted) is within ``grace`` of ``at``."""
+    i = bisect.bisect_left(times, at - grace)
+    return i < len(times) and times[i] <= at + grace
 
 
 def _n(count: int, noun: str) -> str:

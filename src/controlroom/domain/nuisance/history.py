@@ -189,6 +189,9 @@ class CallerHistory:
     withheld: int
     intervals: tuple[float, ...]  # seconds between consecutive calls in the last 30 days
     summary: str
+    #: calls of the last 30 days counted in ``windows`` but not listed in ``calls`` (a caller
+    #: with more calls than a look-up lists: see ``summarise``)
+    left_out: int = 0
 
     def window(self, name: str) -> WindowCounts:
         """The counts for one of :data:`WINDOWS`."""
@@ -242,10 +245,42 @@ def intervals_of(calls: Iterable[CallSummary]) -> tuple[float, ...]:
     return tuple((b - a).total_seconds() for a, b in itertools.pairwise(times))
 
 
-def summarise(calls: Iterable[CallSummary], now: datetime, tz: str) -> CallerHistory:
+def window_starts(now: datetime, tz: str) -> dict[str, datetime]:
+    """When each of :data:`WINDOWS` starts at ``now``, the day taken in zone ``tz``."""
+    return {
+        "last_hour": now - timedelta(hours=1),
+        "today": local_day_start(now, tz),
+        "last_7_days": now - timedelta(days=7),
+        "last_30_days": now - timedelta(days=30),
+    }
+
+
+def notable(call: CallSummary) -> bool:
+    """True for a call that weighs in every detection however old it is within the windows:
+    a genuine emergency, a warning or termination, a vulnerability flag, a handler's marker."""
+    return (
+        call.genuine_emergency
+        or call.warned
+        or call.terminated
+        or bool(call.vulnerability)
+        or call.abusive
+        or call.hoax
+    )
+
+
+def summarise(
+    calls: Iterable[CallSummary],
+    now: datetime,
+    tz: str,
+    *,
+    counts: Mapping[str, WindowCounts] | None = None,
+) -> CallerHistory:
     """The history of ``calls`` as it stands at ``now``, with the day taken in zone ``tz``.
 
-    Calls offered after ``now`` are left out. The same contact id twice is refused.
+    Calls offered after ``now`` are left out. The same contact id twice is refused. A caller
+    with very many calls is read in part (the newest calls and every :func:`notable` one):
+    ``counts`` then gives each window's counts over all the calls, and the history says how
+    many of the last 30 days' calls it does not list.
     """
     now = require_utc(now)
     zone(tz)
@@ -263,14 +298,16 @@ def summarise(calls: Iterable[CallSummary], now: datetime, tz: str) -> CallerHis
             key=lambda call: (call.offered_at, call.contact_id),
         )
     )
-    starts = {
-        "last_hour": now - timedelta(hours=1),
-        "today": local_day_start(now, tz),
-        "last_7_days": now - timedelta(days=7),
-        "last_30_days": now - timedelta(days=30),
-    }
+    starts = window_starts(now, tz)
     windows = {name: _count(name, start, kept) for name, start in starts.items()}
     recent = [call for call in kept if call.offered_at >= starts["last_30_days"]]
+    left_out = 0
+    if counts is not None:
+        missing = set(WINDOWS) - set(counts)
+        if missing:
+            raise InvalidInput(f"counts lack the windows {sorted(missing)}", field="counts")
+        windows = {name: counts[name] for name in WINDOWS}
+        left_out = max(windows["last_30_days"].calls - len(recent), 0)
     numbers = tuple(dict.fromkeys(call.number for call in kept if call.number is not None))
     imeis = tuple(dict.fromkeys(call.imei for call in kept if call.imei is not None))
     return CallerHistory(
@@ -283,7 +320,16 @@ def summarise(calls: Iterable[CallSummary], now: datetime, tz: str) -> CallerHis
         withheld=sum(1 for call in kept if call.number is None),
         intervals=intervals_of(recent),
         summary=handler_summary(windows),
+        left_out=left_out,
     )
+
+
+def count_windows(
+    calls: Iterable[CallSummary], starts: Mapping[str, datetime], until: datetime
+) -> dict[str, WindowCounts]:
+    """Each window's counts over ``calls`` offered from its start (``starts``) to ``until``."""
+    kept = tuple(call for call in calls if call.offered_at <= until)
+    return {name: _count(name, start, kept) for name, start in starts.items()}
 
 
 def _count(name: str, since: datetime, calls: tuple[CallSummary, ...]) -> WindowCounts:
