@@ -174,3 +174,22 @@ def test_the_console_at_4k(browser: Any, live_server: LiveServer) -> None:
         shot(page, "handler-4k")
     finally:
         context.close()
+
+
+def test_nothing_moves_when_calls_arrive_and_nothing_spills_at_1280(
+    browser_page: Any, live_server: LiveServer
+) -> None:
+    page = browser_page
+    sign_in(page, live_server, "handler")
+    page.click(".qrow a >> nth=0")
+    page.wait_for_timeout(500)
+    before = page.locator(".contact-body").bounding_box()
+    scroll = page.evaluate("document.querySelector('.contact').scrollTop")
+    made = [offer(live_server, f"+44770090091{n}") for n in range(3)]
+    for contact in made:
+        page.wait_for_selector(row(contact), timeout=5000)
+    assert page.locator(".contact-body").bounding_box() == before
+    assert page.evaluate("document.querySelector('.contact').scrollTop") == scroll
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.goto(live_server.url + "/console/supervisor")  # a handler may not: still no spill
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
