@@ -207,3 +207,14 @@ def test_lock_out_after_failures_in_a_row_then_it_passes(accounts_room: Room) ->
     with pytest.raises(LockedOut):
         log_in(accounts_room, "a-long-password", T0 + timedelta(minutes=5))
     assert log_in(accounts_room, "a-long-password", T0 + timedelta(minutes=16))
+
+
+def test_a_repeat_caller_shows_in_the_queue_before_anyone_answers(room: Room) -> None:
+    first = room.offer()
+    room.act(first, HangUp())
+    second = room.offer()
+    third = room.offer(Channel.ONE_ZERO_ONE)
+    waiting = {item.id: item for item in console.room_queue(room.factory, HANDLER).waiting}
+    assert waiting[second].earlier_calls == 1
+    assert waiting[third].earlier_calls == 2
+    assert console.feed_rows(room.factory, [third])[third].earlier_calls == 2  # type: ignore[union-attr]

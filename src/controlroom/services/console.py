@@ -28,9 +28,12 @@ from controlroom.domain.triage import Channel, Decision
 from controlroom.services import contacts as contacts_service
 from controlroom.services.contacts import ContactDetails, UowFactory
 from controlroom.services.nuisance_history import CallerLookup, contact_history
+from controlroom.services.ports import UnitOfWork
 
 #: How many contacts the queue shows in each of its two lists.
 QUEUE_LIMIT = 500
+#: How far back the queue looks for earlier calls from the same number.
+REPEAT_WINDOW = timedelta(hours=24)
 #: States of a contact somebody is working (neither waiting nor finished).
 WORKING_STATES = tuple(s for s in State if s is not State.OFFERED and s not in FINAL_STATES)
 _PRIORITY: dict[Channel, int] = {channel: 0 for channel in Channel if channel.is_emergency_line}
@@ -57,6 +60,7 @@ class QueueItem:
     caller: str
     vulnerability: tuple[str, ...]
     landline: bool
+    earlier_calls: int = 0
 
     @property
     def waiting(self) -> bool:
@@ -74,7 +78,7 @@ class QueueItem:
         return PRIORITY_LABELS[self.priority]
 
 
-def queue_item(record: ContactRecord) -> QueueItem:
+def queue_item(record: ContactRecord, earlier_calls: int = 0) -> QueueItem:
     """The queue row of a contact."""
     caller = record.caller.number or record.caller.name or "withheld"
     if record.caller.number and record.caller.name:
@@ -90,7 +94,24 @@ def queue_item(record: ContactRecord) -> QueueItem:
         caller=caller,
         vulnerability=tuple(sorted(flag.value for flag in record.vulnerability)),
         landline=record.landline,
+        earlier_calls=earlier_calls,
     )
+
+
+def earlier_calls(uow: UnitOfWork, record: ContactRecord) -> int:
+    """How many other calls came from the contact's number in the day before it was offered
+    (the queue shows a repeat caller before anyone answers; the contact page has the rest)."""
+    number = record.caller.number
+    if number is None:
+        return 0
+    offered = record.timestamps.offered
+    calls = uow.calls.summaries(number=number, since=offered - REPEAT_WINDOW, until=offered)
+    return sum(1 for call in calls if call.contact_id != record.id)
+
+
+def _row(uow: UnitOfWork, record: ContactRecord) -> QueueItem:
+    waiting = record.state is State.OFFERED
+    return queue_item(record, earlier_calls(uow, record) if waiting else 0)
 
 
 @dataclass(frozen=True)
@@ -110,16 +131,15 @@ def room_queue(uow_factory: UowFactory, principal: Principal) -> RoomQueue:
     """The room's queue now."""
     access_check(principal, Permission.CONTACT_READ)
     with uow_factory(read_only=True) as uow:
-        waiting = uow.contacts.list(state=State.OFFERED, limit=QUEUE_LIMIT)
+        waiting = [
+            _row(uow, c.record) for c in uow.contacts.list(state=State.OFFERED, limit=QUEUE_LIMIT)
+        ]
         working = [
-            contact
+            queue_item(contact.record)
             for state in WORKING_STATES
             for contact in uow.contacts.list(state=state, limit=QUEUE_LIMIT)
         ]
-    return RoomQueue(
-        sort_queue(queue_item(c.record) for c in waiting),
-        sorted((queue_item(c.record) for c in working), key=lambda i: (i.offered_at, i.id)),
-    )
+    return RoomQueue(sort_queue(waiting), sorted(working, key=lambda i: (i.offered_at, i.id)))
 
 
 def changes_since(uow_factory: UowFactory, after_seq: int) -> tuple[int, list[str]]:
@@ -145,7 +165,7 @@ def feed_rows(uow_factory: UowFactory, contact_ids: Sequence[str]) -> dict[str, 
         for contact_id in contact_ids:
             contact = uow.contacts.get(contact_id)
             final = contact is None or contact.state in FINAL_STATES
-            out[contact_id] = None if final or contact is None else queue_item(contact.record)
+            out[contact_id] = None if final or contact is None else _row(uow, contact.record)
     return out
 
 
