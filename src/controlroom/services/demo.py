@@ -77,6 +77,7 @@ class DemoSeed:
             lines.append(f"  user {name:<10} role {role:<12} password {password}")
         lines += [f"  token {name:<10} {token}" for name, token in self.tokens.items()]
         lines.append(f"  {len(self.contacts)} demo contacts; see docs/api.md to use the tokens.")
+        lines.append("  The console is at /console: sign in with a user and password above.")
         return "\n".join(lines)
 
 
