@@ -135,8 +135,13 @@ def serve(port: int, profile: str | None) -> None:
     if profile:
         threading.setprofile(start_thread_profiler)
         profilers[0].enable()
+    # every worker process listens on the same port; the kernel spreads connections over them
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn raises the signal again once it has shut down
         pass
     finally:
@@ -145,19 +150,31 @@ def serve(port: int, profile: str | None) -> None:
             pstats.Stats(*profilers).dump_stats(profile)
 
 
-def start_server(url: str, port: int, profile: str | None) -> subprocess.Popen[bytes]:
+def start_servers(
+    url: str, port: int, profile: str | None, workers: int
+) -> list[subprocess.Popen[bytes]]:
+    """``workers`` server processes listening on ``port``, once each answers."""
     env = os.environ | {"CONTROLROOM_DATABASE_URL": url, "CONTROLROOM_DEMO": "false"}
-    command = [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)]
-    process = subprocess.Popen(command + (["--profile-out", profile] if profile else []), env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start within 60 s")
+    processes = []
+    for n in range(workers):
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)]
+        out = f"{profile}.{n}" if profile and workers > 1 else profile
+        processes.append(
+            subprocess.Popen(command + (["--profile-out", out] if out else []), env=env)
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the new one answers when the others are busy
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            for process in processes:
+                process.kill()
+            raise SystemExit("the server did not start within 60 s")
+    time.sleep(1.0 if workers > 1 else 0.0)  # the last one up is listening too
+    return processes
 
 
 def cpu_seconds(pid: int) -> float:
@@ -414,17 +431,19 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             f"{kind}: {len(stream.events):,} events of {len(stream.calls):,} calls to a server "
             f"on 127.0.0.1:{port}"
         )
-        server = start_server(url, port, profile)
+        servers = start_servers(url, port, profile, args.workers)
         try:
             _, warm_rows, _ = asyncio.run(replay(port, token, warm.events, args, "warm-up"))
-            cpu = cpu_seconds(server.pid), time.process_time()
+            cpu = sum(cpu_seconds(s.pid) for s in servers), time.process_time()
             began, rows, retries = asyncio.run(
                 replay(port, token, stream.events, args, f"{kind} replay")
             )
-            cpu = cpu_seconds(server.pid) - cpu[0], time.process_time() - cpu[1]
+            cpu = sum(cpu_seconds(s.pid) for s in servers) - cpu[0], time.process_time() - cpu[1]
         finally:
-            server.send_signal(signal.SIGINT if profile else signal.SIGKILL)
-            server.wait(timeout=120)
+            for server in servers:
+                server.send_signal(signal.SIGINT if profile else signal.SIGKILL)
+            for server in servers:
+                server.wait(timeout=120)
         say(f"{kind}: checking the database after {'SIGINT' if profile else 'SIGKILL'}")
         every = warm_rows + rows
         acked = {event.id for event, _, _, status, _ in every if 200 <= status < 300}
@@ -512,11 +531,15 @@ def cells(run: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _workers(n: int) -> str:
+    return "one uvicorn worker" if n == 1 else f"{n} uvicorn worker processes on one port"
+
+
 def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
     """The results as markdown tables."""
     out = [
         f"Telephony benchmark: {args.client} client, {args.concurrency} requests at a time over "
-        f"loopback HTTP; one uvicorn worker (uvloop, httptools); {cpu_model()}, "
+        f"loopback HTTP; {_workers(args.workers)} (uvloop, httptools); {cpu_model()}, "
         f"{os.cpu_count()} cores; Python {platform.python_version()}",
         "",
         "| measure | " + " | ".join(run["db"] for run in runs) + " | target |",
@@ -599,6 +622,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--plot", type=Path, help="write the figure to this PNG")
     add("--json", type=Path, help="write the results to this JSON file")
     add("--profile", type=Path, help="profile the server (cProfile) into this directory")
+    add("--workers", type=int, default=1, help="server processes on the one port (1)")
     add("--serve", type=int, help=argparse.SUPPRESS)
     add("--profile-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -112,3 +112,32 @@ def test_misuse_is_refused(make_uow: MakeUow) -> None:
         uow.commit()
     with uow, pytest.raises(RuntimeError, match="already in use"):
         uow.__enter__()
+
+
+def test_sqlite_writers_of_one_process_take_turns(make_uow: MakeUow) -> None:
+    """On SQLite a writing unit of work waits in line for the one before it (no busy errors,
+    no polling); readers never wait. PostgreSQL lets writers in together."""
+    import threading
+    import time
+
+    first = make_uow()
+    order: list[str] = []
+    entered = threading.Event()
+
+    def hold() -> None:
+        with first:
+            entered.set()
+            time.sleep(0.3)
+            order.append("first done")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    entered.wait(5)
+    with make_uow(read_only=True):
+        order.append("reader in")
+    with make_uow():
+        order.append("second in")
+    holder.join()
+    sqlite = first.engine.dialect.name == "sqlite"
+    expected = ["reader in", "first done", "second in"] if sqlite else ["reader in", "second in"]
+    assert [step for step in order if step in expected] == expected
