@@ -4,12 +4,12 @@ Starts two uvicorn processes of the real application on loopback, both on one da
 Redis (a fresh key prefix per run), then opens ``--chats`` visitor chats and ``--operators``
 operator sockets. Visitor *i* talks to instance *i* mod 2 and its operator to the other one, so
 every message crosses between instances through Redis. After every chat is taken, each side
-sends ``--rounds`` messages at about one a second per chat; the delivery time of each message
-is the time from the sender's ``send`` to the other side receiving it (one clock: both sides
-run in this process). Every chat's messages are then checked on both sides: each exactly once,
-in ``seq`` order, none missing.
+sends ``--rounds`` messages, one every ``--interval`` seconds (5 by default: people type); the
+delivery time of each message is the time from the sender's ``send`` to the other side
+receiving it (one clock: both sides run in this process). Every chat's messages are then
+checked on both sides: each exactly once, in ``seq`` order, none missing.
 
-    .venv/bin/python bench/chat_bench.py --chats 1000 --operators 50 --rounds 10
+    .venv/bin/python bench/chat_bench.py --chats 1000 --operators 50 --rounds 6 --interval 5
 
 Each visitor has its own address (``X-Forwarded-For``, which the instances trust from
 loopback), as behind a proxy; the instances raise the public pages' global limits, since this
@@ -152,6 +152,7 @@ class Run:
     expected: dict[str, set[str]] = field(default_factory=dict)  # chat -> client ids sent
     errors: list[str] = field(default_factory=list)
     senders_done: int = 0
+    interval: float = 1.0
     finished: asyncio.Event = field(default_factory=asyncio.Event)
 
     def arrived(self, side: Side, frame: dict[str, Any], mine: str) -> None:
@@ -226,7 +227,7 @@ async def _visitor(
         done.release()
         await start_gate.wait()
         await ready.wait()
-        await asyncio.sleep(random.random())
+        await asyncio.sleep(random.random() * run.interval)
         for n in range(rounds):
             client_id = f"v{i:05d}-{n + 1:04d}"
             run.expected[chat].add(client_id)
@@ -240,7 +241,7 @@ async def _visitor(
                     }
                 )
             )
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(run.interval)
         run.senders_done += 1
         await run.finished.wait()  # until the last replies have arrived
         reader.cancel()
@@ -265,10 +266,10 @@ async def _operator(
             await joined[chat].wait()
             taken[0] += 1
         await ready.wait()
-        await asyncio.sleep(random.random())
+        await asyncio.sleep(random.random() * run.interval)
 
         async def talk(chat: str, j: int) -> None:
-            await asyncio.sleep(0.5 + random.random() * 0.2)
+            await asyncio.sleep(random.random() * run.interval)
             for n in range(rounds):
                 client_id = f"o{k:03d}-{j:03d}-{n + 1:04d}"
                 run.expected[chat].add(client_id)
@@ -283,7 +284,7 @@ async def _operator(
                         }
                     )
                 )
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(run.interval)
 
         await asyncio.gather(*(talk(chat, j) for j, chat in enumerate(chats)))
         run.senders_done += 1
@@ -312,7 +313,7 @@ def _check(run: Run) -> tuple[int, int, int]:
 
 
 async def _bench(args: argparse.Namespace, bases: list[str], api_token: str) -> Run:
-    run = Run()
+    run = Run(interval=args.interval)
     async with httpx.AsyncClient() as http:
         tokens = []
         for base in bases:
@@ -393,7 +394,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--operators", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=10, help="messages each side sends")
+    parser.add_argument("--rounds", type=int, default=6, help="messages each side sends")
+    parser.add_argument(
+        "--interval", type=float, default=5.0, help="seconds between one side's messages"
+    )
     parser.add_argument("--connect-at-once", type=int, default=100)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument(
@@ -471,9 +475,11 @@ def _report(args: argparse.Namespace, run: Run, database_url: str) -> None:
         f"Machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}; "
         f"Redis {server}; database {database_url.split(':', 1)[0]}.\n"
     )
+    rate = 2 * args.chats / args.interval
     print(
         f"{args.chats:,} chats across two instances, {args.operators} operators, "
-        f"{args.rounds} messages each way per chat.\n"
+        f"{args.rounds} messages each way per chat, one every {args.interval:g} s from each "
+        f"side (about {rate:,.0f} messages a second in all).\n"
     )
     print("| messages sent | delivered | p50 ms | p90 ms | p99 ms | max ms | mean ms |")
     print("|---:|---:|---:|---:|---:|---:|---:|")

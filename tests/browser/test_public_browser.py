@@ -73,7 +73,7 @@ def test_guidance_for_a_101_matter(browser_page: Any, site: LiveServer) -> None:
 def test_guidance_for_another_agency(browser_page: Any, site: LiveServer) -> None:
     page = browser_page
     headline = ask(page, site, "There is a dead badger in the road outside my house")
-    assert headline.startswith("Contact Your local council")
+    assert headline.startswith("Contact your local council")
     assert page.get_attribute("#answer .contacts a", "href") == (
         "https://www.gov.uk/find-local-council"
     )
@@ -160,9 +160,9 @@ def test_a_visitor_and_an_operator_chat_with_an_emergency(
         visitor.click("#send button")
         visitor.wait_for_selector("#alert999:not([hidden])")
         assert visitor.is_visible("#chat-log .emergency")
-        shot(visitor, "chat-emergency")
+        shot(visitor, "chat-emergency", full=True)
         operator.wait_for_selector("#alerts .alert999 >> text=EMERGENCY in live chat")
-        shot(operator, "chat-operator")
+        shot(operator, "chat-operator", full=True)
 
         operator.select_option("#f-outcome", "incident")
         operator.select_option("#f-grade", "immediate")

@@ -43,7 +43,7 @@ def _answer(html: str) -> str:
     [
         ("Someone is breaking into my neighbour's house right now", "call_999: Call 999 now"),
         ("My bike was stolen from my garden yesterday", "report_online: Report it online"),
-        ("There is a dead badger in the road outside my house", "other_agency: Contact Your"),
+        ("There is a dead badger in the road outside my house", "other_agency: Contact your"),
         ("What is the law on flying drones?", "not_police: This does not sound"),
     ],
 )

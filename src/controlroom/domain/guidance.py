@@ -83,10 +83,11 @@ def public_guidance(decision: Decision, policy: Policy) -> Guidance:
             agency,
         )
     if decision.route is Route.OTHER_AGENCY and agency is not None:
+        name = _in_sentence(agency.name)
         return Guidance(
             Action.OTHER_AGENCY,
-            f"Contact {agency.name}",
-            f"This is usually dealt with by {agency.name}, not the police{_about(what)}. "
+            f"Contact {name}",
+            f"This is usually dealt with by {name}, not the police{_about(what)}. "
             f"{agency.public_advice}".strip(),
             what,
             agency,
@@ -108,3 +109,9 @@ def public_guidance(decision: Decision, policy: Policy) -> Guidance:
 
 def _about(what: str) -> str:
     return f" ({what})" if what else ""
+
+
+def _in_sentence(name: str) -> str:
+    """An agency's name inside a sentence: "Your local council" becomes "your local council"."""
+    first, _, rest = name.partition(" ")
+    return f"{first.lower()} {rest}" if first in ("Your", "The") and rest else name
