@@ -141,7 +141,10 @@ def _choices(request: Request) -> dict[str, Any]:
         "grades": list(policy.grades.values()),
         "agencies": sorted(policy.agencies.values(), key=lambda a: a.name),
         "advice_kinds": list(AdviceKind),
-        "destinations": list(TransferDestination),
+        # 101 last: a 999 call is never passed to it (4.12.4), so it is never the default.
+        "destinations": sorted(
+            TransferDestination, key=lambda d: d is TransferDestination.POLICE_101
+        ),
         "responses": list(SilentResponse),
         "flags": list(VulnerabilityFlag),
         "age_bands": list(AgeBand),
