@@ -235,12 +235,18 @@ class CallerHistoryOut(BaseModel):
         "silent, speech, abandoned, dtmf_55, warned, terminated, emergency, outcomes."
     )
     withheld: int = Field(description="Calls in the history with the number withheld.")
+    left_out: int = Field(
+        default=0,
+        description="Calls of the last 30 days counted in windows but not listed: a number "
+        "with over 200 calls in the window lists its newest 200 and every notable call.",
+    )
     flags: list[FlagOut] = Field(description="Nuisance flags, most important first.")
     recommended_response: str | None = Field(description="The response to act on first.")
     cases: list[CaseBriefOut] = Field(description="Nuisance cases the caller is under.")
     notes: list[str] = Field(description="International number, IMEI only, withheld...")
     calls: list[CallOut] = Field(
-        default=[], description="Every call read, oldest first (not in the contact's answer)."
+        default=[],
+        description="Every call listed, oldest first (not in the contact's answer); see left_out.",
     )
 
 

@@ -99,6 +99,7 @@ def render_history(found: CallerLookup, ladder: Ladder, *, calls: bool) -> dict[
         "summary": history.summary,
         "windows": windows,
         "withheld": history.withheld,
+        "left_out": history.left_out,
         "flags": [render_flag(flag) for flag in found.flags],
         "recommended_response": found.flags[0].response.value if found.flags else None,
         "cases": [render_brief(record, ladder) for record in found.cases],
