@@ -4,7 +4,7 @@ waiting for a supervisor, as one read (``reports:read``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from controlroom.domain.access import Permission, Principal, access_check
@@ -16,12 +16,19 @@ from controlroom.domain.room_figures import RoomFigures, room_figures
 from controlroom.domain.triage import Channel
 from controlroom.services.console import RoomQueue, room_queue
 from controlroom.services.contacts import UowFactory
-from controlroom.services.nuisance_views import CaseGroup, cases_by_kind_and_step
+from controlroom.services.nuisance_views import (
+    CaseGroup,
+    FlaggedCaller,
+    cases_by_kind_and_step,
+    flagged_numbers,
+)
 
 #: The most contacts one period's figures read; a longer period is refused.
 MAX_CONTACTS = 50_000
 #: Contacts read at a time (the repository's largest page).
 PAGE = 500
+#: The callers the flagged-numbers list looks at: those of the last day.
+FLAGGED_WINDOW = timedelta(days=1)
 #: The longest period, in days.
 MAX_DAYS = 31
 
@@ -35,6 +42,7 @@ class RoomView:
     cases: list[CaseGroup]
     awaiting_approval: list[CaseRecord]
     truncated: bool
+    flagged: list[FlaggedCaller]
 
 
 def room_view(
@@ -46,9 +54,11 @@ def room_view(
     channel: Channel | None,
     zone: ZoneInfo,
     nuisance: NuisanceConfig,
+    now: datetime,
 ) -> RoomView:
-    """The figures of the contacts offered in ``[start, end)``, the queue now, and the
-    nuisance cases by kind and step with those whose next step waits for approval."""
+    """The figures of the contacts offered in ``[start, end)``, the queue now, the nuisance
+    cases by kind and step with those whose next step waits for approval, and the numbers
+    detection flags among the last day's callers."""
     access_check(principal, Permission.REPORTS_READ)
     start, end = require_utc(start, "start"), require_utc(end, "end")
     if end <= start:
@@ -78,4 +88,7 @@ def room_view(
         cases=cases,
         awaiting_approval=waiting,
         truncated=len(records) >= MAX_CONTACTS,
+        flagged=flagged_numbers(
+            uow_factory, principal, window=FLAGGED_WINDOW, now=now, config=nuisance, limit=10
+        ),
     )

@@ -85,6 +85,7 @@ def _view(request: Request, session: Session, period: Period) -> RoomView:
         channel=period.channel,
         zone=period.zone,
         nuisance=request.app.state.nuisance,
+        now=datetime.now(UTC),
     )
 
 
