@@ -158,6 +158,8 @@ def test_the_supervisor_figures_change_live(browser_page: Any, live_server: Live
     )
     assert int(page.inner_text("#fig-waiting")) == waiting + 1
     assert page.locator(".chart svg").count() == 4
+    assert "deliberate misuse" in page.inner_text("#flagged")  # the demo's hoax caller
+    assert "Waiting for a supervisor" in page.inner_text("#cases")
     shot(page, "supervisor")
 
 
