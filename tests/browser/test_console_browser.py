@@ -28,15 +28,18 @@ def shot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"console-{name}.png"))
 
 
-def offer(server: LiveServer, number: str, channel: str = "999") -> str:
-    """Telephony offers a call through the API; its contact id."""
+def offer(
+    server: LiveServer, number: str, channel: str = "999", kind: str = "call.offered", **more: Any
+) -> str:
+    """Telephony reports a call (offered, unless ``kind`` says otherwise); its contact id."""
     event = {
         "id": str(uuid.uuid4()),
-        "type": "call.offered",
+        "type": kind,
         "occurred_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "call_id": f"PBX-{uuid.uuid4().hex[:8]}",
+        "call_id": more.pop("call_id", f"PBX-{uuid.uuid4().hex[:8]}"),
         "channel": channel,
         "caller": {"number": number},
+        **more,
     }
     answer = server.api("POST", "/api/telephony/events", "integration", json=event)
     assert answer.status_code in (200, 201), answer.text
@@ -195,3 +198,19 @@ def test_nothing_moves_when_calls_arrive_and_nothing_spills_at_1280(
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.goto(live_server.url + "/console/supervisor")  # a handler may not: still no spill
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_the_open_contact_says_when_telephony_changes_it(
+    browser_page: Any, live_server: LiveServer
+) -> None:
+    page = browser_page
+    sign_in(page, live_server, "handler")
+    contact = offer(live_server, "+447700900920", call_id="PBX-changes")
+    page.goto(f"{live_server.url}/console/handler/{contact}")
+    page.wait_for_timeout(700)
+    assert page.is_hidden("#changed")
+    offer(live_server, "+447700900920", kind="call.ended", call_id="PBX-changes")
+    page.wait_for_selector("#changed", state="visible", timeout=5000)
+    with page.expect_navigation():
+        page.click("#changed a")
+    assert page.get_attribute("#contact-state", "data-state") == "abandoned"

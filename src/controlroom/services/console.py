@@ -61,6 +61,7 @@ class QueueItem:
     vulnerability: tuple[str, ...]
     landline: bool
     earlier_calls: int = 0
+    version: int = 0  # how many actions the contact has had: a change shows as a bigger one
 
     @property
     def waiting(self) -> bool:
@@ -95,6 +96,7 @@ def queue_item(record: ContactRecord, earlier_calls: int = 0) -> QueueItem:
         vulnerability=tuple(sorted(flag.value for flag in record.vulnerability)),
         landline=record.landline,
         earlier_calls=earlier_calls,
+        version=len(record.history),
     )
 
 

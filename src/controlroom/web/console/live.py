@@ -113,7 +113,7 @@ class LiveFeed:
 
 def _row(contact_id: str, item: QueueItem | None) -> dict[str, Any]:
     if item is None:
-        return {"id": contact_id, "key": "", "section": None, "html": "", "state": ""}
+        return {"id": contact_id, "key": "", "section": None, "html": "", "state": "", "version": 0}
     html = templates.get_template("console/_row.html").render(item=item, active="")
     section = "waiting" if item.waiting else "working"
     return {
@@ -122,6 +122,7 @@ def _row(contact_id: str, item: QueueItem | None) -> dict[str, Any]:
         "section": section,
         "html": html,
         "state": item.state.value,
+        "version": item.version,
     }
 
 

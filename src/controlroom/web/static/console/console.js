@@ -66,10 +66,10 @@
       if (focused) el.querySelector("a").focus();
     }
     if (head && head.dataset.contact === row.id) {
-      const state = document.getElementById("contact-state");
+      // Changed by someone or something else (telephony, AML, another handler): say so.
       const changed = document.getElementById("changed");
-      const now = row.state || "";
-      if (changed && state && now && now !== state.dataset.state) changed.hidden = false;
+      const newer = row.section ? row.version > Number(head.dataset.version) : !head.dataset.final;
+      if (changed && newer) changed.hidden = false;
     }
     window.__queueUpdates.push({ id: row.id, at: Date.now() });
   }
