@@ -94,7 +94,9 @@ def test_the_queue_is_priority_then_wait_and_lists_the_work_in_hand(room: Room) 
 
 
 def test_the_feed_reads_only_what_changed(room: Room) -> None:
-    head, _ = console.changes_since(room.factory, 0)
+    room.offer()
+    head, nothing = console.changes_since(room.factory, None)  # a feed starting now
+    assert nothing == []
     contact = room.offer()
     new_head, changed = console.changes_since(room.factory, head)
     assert changed == [contact] and new_head > head

@@ -144,13 +144,14 @@ def room_queue(uow_factory: UowFactory, principal: Principal) -> RoomQueue:
     return RoomQueue(sort_queue(waiting), sorted(working, key=lambda i: (i.offered_at, i.id)))
 
 
-def changes_since(uow_factory: UowFactory, after_seq: int) -> tuple[int, list[str]]:
+def changes_since(uow_factory: UowFactory, after_seq: int | None) -> tuple[int, list[str]]:
     """The audit log's last sequence number, and the contacts changed after ``after_seq``
-    (oldest change first). For the live feed, which checks each subscriber's session and
-    permission when it connects; it holds ids only."""
+    (oldest change first; none when ``after_seq`` is None, for a feed starting now). For the
+    live feed, which checks each subscriber's session and permission when it connects; it
+    holds ids only."""
     with uow_factory(read_only=True) as uow:
         head = uow.audit.head().seq
-        if head <= after_seq:
+        if after_seq is None or head <= after_seq:
             return head, []
         changed = [
             entry.subject.removeprefix("contact:")

@@ -86,10 +86,8 @@ class LiveFeed:
         while self.subscribers:
             try:
                 head, changed = await run_in_threadpool(
-                    console_service.changes_since, factory, self.seq or 0
+                    console_service.changes_since, factory, self.seq
                 )
-                if self.seq is None:
-                    changed = []
                 self.seq = head
                 if changed:
                     rows = await run_in_threadpool(console_service.feed_rows, factory, changed)
