@@ -257,6 +257,10 @@ class ProcessedEvents(Protocol):
     def get(self, event_id: str) -> StoredResponse | None:
         """The status and body first answered for ``event_id``, or ``None``."""
 
+    def prefetch(self, event_ids: Sequence[str]) -> None:
+        """Read the answers to ``event_ids`` at once, for the ``get`` calls that follow in the
+        same transaction (one query rather than one each)."""
+
     def add(
         self,
         event_id: str,

@@ -188,6 +188,8 @@ def apply_in(
     was changed now. Raises :class:`RetryEvent` when another writer got there first (roll
     back and apply it again), or a domain error (roll back)."""
     digest = event.digest()
+    if event.call_id is not None:  # the event's own answer and its call's contact, together
+        uow.processed_events.prefetch([event.id, CALL_PREFIX + event.call_id])
     stored = uow.processed_events.get(event.id)
     if stored is not None:
         return (*_replay(event, digest, stored), True)

@@ -300,6 +300,9 @@ class FakeProcessedEvents:
         """The stored answer, or ``None``."""
         return self._store.processed.get(event_id)
 
+    def prefetch(self, event_ids: Sequence[str]) -> None:
+        """Nothing to read ahead in memory."""
+
     def add(
         self,
         event_id: str,

@@ -9,7 +9,7 @@ writes its ``contact_calls`` row (caller history, ``nuisance.py``) in the same t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,9 @@ _UPDATE = update(contacts).where(
 _EVENT_ANSWER = select(telephony_events.c.status_code, telephony_events.c.response).where(
     telephony_events.c.event_id == bindparam("b_id")
 )
+_EVENT_ANSWERS = select(
+    telephony_events.c.event_id, telephony_events.c.status_code, telephony_events.c.response
+).where(telephony_events.c.event_id.in_(bindparam("b_ids", expanding=True)))
 _EVENT_ADD: dict[str, Insert] = {
     name: module.insert(telephony_events)
     .on_conflict_do_nothing()
@@ -205,11 +208,26 @@ class SqlProcessedEvents:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        # answers read ahead by prefetch(), None for ids not stored then (this transaction)
+        self._ahead: dict[str, tuple[int, dict[str, Any]] | None] = {}
 
     def get(self, event_id: str) -> tuple[int, dict[str, Any]] | None:
         """The status and body first answered for ``event_id``."""
+        if event_id in self._ahead:
+            found = self._ahead[event_id]
+            return None if found is None else (found[0], dict(found[1]))
         row = self._connection.execute(_EVENT_ANSWER, {"b_id": event_id}).first()
         return None if row is None else (row.status_code, dict(row.response))
+
+    def prefetch(self, event_ids: Sequence[str]) -> None:
+        """Read the answers to ``event_ids`` in one query, for the :meth:`get` calls to come."""
+        wanted = [i for i in dict.fromkeys(event_ids) if i not in self._ahead]
+        if not wanted:
+            return
+        self._ahead.update(dict.fromkeys(wanted))
+        rows = self._connection.execute(_EVENT_ANSWERS, {"b_ids": wanted})
+        for row in rows:
+            self._ahead[row.event_id] = (row.status_code, dict(row.response))
 
     def add(
         self,
@@ -229,4 +247,9 @@ class SqlProcessedEvents:
             "response": dict(response),
         }
         statement = _EVENT_ADD[self._connection.dialect.name]
-        return self._connection.execute(statement, values).first() is not None
+        added = self._connection.execute(statement, values).first() is not None
+        if added:
+            self._ahead[event_id] = (status_code, dict(response))
+        else:
+            self._ahead.pop(event_id, None)
+        return added
