@@ -84,7 +84,15 @@
         const tpl = document.createElement("template");
         tpl.innerHTML = html.trim();
         const fresh = tpl.content.getElementById("queue");
-        if (fresh) { queue.replaceChildren(...fresh.childNodes); }
+        if (!fresh) return;
+        // Keep the keyboard where it was: refocus the same row in the fresh list.
+        const focused = document.activeElement && document.activeElement.closest(".qrow");
+        const focusedId = focused && queue.contains(focused) ? focused.dataset.id : null;
+        queue.replaceChildren(...fresh.childNodes);
+        if (focusedId) {
+          const again = queue.querySelector(`.qrow[data-id="${CSS.escape(focusedId)}"] a`);
+          if (again) again.focus();
+        }
         tick();
       })
       .catch(() => {});
