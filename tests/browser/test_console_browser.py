@@ -75,7 +75,7 @@ def test_a_call_arrives_live_and_is_taken_through_the_inappropriate_999_procedur
     page.wait_for_selector("#queue-waiting")
     page.wait_for_timeout(500)  # the live feed is connected
     contact = offer(live_server, "+447700900901")
-    page.wait_for_selector(row(contact), timeout=5000)  # arrives without reloading
+    page.wait_for_selector(row(contact), timeout=10_000)  # arrives without reloading
     assert page.locator(f"#queue-waiting {row(contact)}").count() == 1
     page.click(f"{row(contact)} a")
     page.wait_for_selector(f'.contact-head[data-contact="{contact}"]')
@@ -106,7 +106,7 @@ def test_a_call_arrives_live_and_is_taken_through_the_inappropriate_999_procedur
         page.keyboard.press("t")
     assert page.get_attribute("#contact-state", "data-state") == "terminated"
     shot(page, "terminated")
-    page.wait_for_selector(row(contact), state="detached", timeout=5000)
+    page.wait_for_selector(row(contact), state="detached", timeout=10_000)
 
 
 def test_an_emergency_call_to_a_graded_incident(browser_page: Any, live_server: LiveServer) -> None:
@@ -157,7 +157,7 @@ def test_the_supervisor_figures_change_live(browser_page: Any, live_server: Live
     offer(live_server, "+447700900903")
     page.wait_for_function(
         f"Number(document.getElementById('fig-offered').textContent) === {before + 1}",
-        timeout=8000,
+        timeout=15_000,
     )
     assert int(page.inner_text("#fig-waiting")) == waiting + 1
     assert page.locator(".chart svg").count() == 4
@@ -192,7 +192,7 @@ def test_nothing_moves_when_calls_arrive_and_nothing_spills_at_1280(
     scroll = page.evaluate("document.querySelector('.contact').scrollTop")
     made = [offer(live_server, f"+44770090091{n}") for n in range(3)]
     for contact in made:
-        page.wait_for_selector(row(contact), timeout=5000)
+        page.wait_for_selector(row(contact), timeout=10_000)
     assert page.locator(".contact-body").bounding_box() == before
     assert page.evaluate("document.querySelector('.contact').scrollTop") == scroll
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
@@ -210,7 +210,7 @@ def test_the_open_contact_says_when_telephony_changes_it(
     page.wait_for_timeout(700)
     assert page.is_hidden("#changed")
     offer(live_server, "+447700900920", kind="call.ended", call_id="PBX-changes")
-    page.wait_for_selector("#changed", state="visible", timeout=5000)
+    page.wait_for_selector("#changed", state="visible", timeout=10_000)
     with page.expect_navigation():
         page.click("#changed a")
     assert page.get_attribute("#contact-state", "data-state") == "abandoned"
