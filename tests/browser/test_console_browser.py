@@ -214,3 +214,19 @@ def test_the_open_contact_says_when_telephony_changes_it(
     with page.expect_navigation():
         page.click("#changed a")
     assert page.get_attribute("#contact-state", "data-state") == "abandoned"
+
+
+def test_an_unreachable_tile_server_is_said_plainly(
+    browser_page: Any, live_server: LiveServer
+) -> None:
+    settings = live_server.app.state.settings
+    settings.tile_url = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # nothing listens there
+    try:
+        page = browser_page
+        sign_in(page, live_server, "handler")
+        page.click(".qrow a:has-text('Sam Hill')")
+        page.wait_for_selector("text=The map tile server cannot be reached", timeout=10_000)
+        assert "No map tiles are configured" not in page.inner_text(".map-panel")
+        page.wait_for_selector(".leaflet-interactive")  # the evidence is still drawn
+    finally:
+        settings.tile_url = None
