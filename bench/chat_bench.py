@@ -58,6 +58,23 @@ def app_factory() -> Any:
 
     settings = load_settings()
     prefix = os.environ["CHAT_BENCH_PREFIX"]
+    if os.environ.get("CHAT_BENCH_PROFILE"):  # a profile of the instance, written on exit
+        import atexit
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        out = f"{os.environ['CHAT_BENCH_PROFILE']}-{os.getpid()}.prof"
+        atexit.register(lambda: profiler.dump_stats(out))
+
+        def dump() -> None:
+            while True:
+                time.sleep(5)
+                profiler.dump_stats(out)
+
+        import threading
+
+        threading.Thread(target=dump, daemon=True).start()
     assert settings.redis_url
     app = create_app(settings, broker=RedisBroker(settings.redis_url, prefix=prefix))
     app.state.chats = replace(
@@ -114,7 +131,9 @@ def _start_instance(port: int, env: dict[str, str], log: Path) -> subprocess.Pop
         "--forwarded-allow-ips",
         "127.0.0.1",
         "--ws",
-        "websockets",
+        "websockets-sansio",
+        "--ws-per-message-deflate",
+        "false",
         "--timeout-graceful-shutdown",
         "2",
     ]
@@ -201,6 +220,7 @@ async def _visitor(
         base.replace("http", "ws") + "/public/chat/ws",
         additional_headers={"X-Forwarded-For": ip},
         max_queue=1024,
+        compression=None,
     ) as ws:
         await ws.send(
             json.dumps(
@@ -257,7 +277,9 @@ async def _operator(
     ready: asyncio.Event,
     taken: list[int],
 ) -> None:
-    async with connect(base.replace("http", "ws") + "/api/chat/ws", max_queue=4096) as ws:
+    async with connect(
+        base.replace("http", "ws") + "/api/chat/ws", max_queue=4096, compression=None
+    ) as ws:
         await ws.send(json.dumps({"type": "auth", "token": api_token}))
         joined = {chat: asyncio.Event() for chat in chats}
         reader = asyncio.create_task(_reader(ws, run, {}, "operator", joined))

@@ -94,3 +94,21 @@ def test_the_queue_keeps_arrival_order_and_a_chat_is_taken_once(
         assert await two.mark_escalated("chat-1") is False
 
     asyncio.run(work())
+
+
+def test_an_ended_or_unknown_chat_takes_no_messages(stores: tuple[Any, Any]) -> None:
+    from controlroom.domain.errors import Conflict, NotFound
+
+    one, two = stores
+
+    async def work() -> None:
+        await one.create(_chat(1))
+        await two.set_state("chat-1", ChatState.CLOSED)
+        with pytest.raises(Conflict, match="ended"):
+            await one.append("chat-1", _message("client-a1", "too late"))
+        notice, new = await one.append("chat-1", _message("system-x1", "ended"), closed_ok=True)
+        assert new and notice["seq"] == 1
+        with pytest.raises(NotFound):
+            await two.append("chat-404", _message("client-a1", "hello"))
+
+    asyncio.run(work())

@@ -21,11 +21,15 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from controlroom.domain.chat import ChatInfo, ChatState
+from controlroom.domain.errors import Conflict, NotFound
 
 KEEP_SECONDS = 7 * 24 * 3600
 #: Connections to Redis per event loop; when all are busy, a command waits for one.
 MAX_CONNECTIONS = 256
 _APPEND = """
+local state = redis.call('HGET', KEYS[3], 'state')
+if not state then return {-2, ''} end
+if state == 'closed' and ARGV[4] ~= '1' then return {-1, ''} end
 local seen = redis.call('HGET', KEYS[2], ARGV[1])
 if seen then
   return {0, redis.call('LINDEX', KEYS[1], tonumber(seen) - 1)}
@@ -50,6 +54,14 @@ def _info(fields: dict[str, str]) -> ChatInfo:
         operator=fields.get("operator", ""),
         escalated=fields.get("escalated") == "1",
     )
+
+
+def _check_open(chat_id: str, state: str | None, closed_ok: bool) -> None:
+    """Refuse a message to a chat that does not exist, or has ended (unless ``closed_ok``)."""
+    if state is None:
+        raise NotFound(f"no chat {chat_id!r}", field="chat")
+    if state == ChatState.CLOSED.value and not closed_ok:
+        raise Conflict("this chat has ended", field="chat", hint="start a new chat")
 
 
 def _fields(chat: ChatInfo) -> dict[str, str]:
@@ -112,8 +124,12 @@ class InProcessChatStore:
             fields["escalated"] = "1"
             return first
 
-    async def append(self, chat_id: str, message: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    async def append(
+        self, chat_id: str, message: dict[str, Any], *, closed_ok: bool = False
+    ) -> tuple[dict[str, Any], bool]:
         with self._lock:
+            fields = self._chats.get(chat_id)
+            _check_open(chat_id, None if fields is None else fields["state"], closed_ok)
             log, ids = self._logs[chat_id], self._ids[chat_id]
             client_id = message["client_id"]
             if client_id in ids:
@@ -160,18 +176,30 @@ class RedisChatStore:
         self.url = url
         self.prefix = prefix
         self._clients: dict[int, Any] = {}
+        self._scripts: dict[int, Any] = {}
         self._lock = threading.Lock()
 
     def _redis(self) -> Any:  # redis-py's async types are loose; used as Any here
-        # One client (and pool) per event loop: a pool's connections belong to one loop.
         loop = id(asyncio.get_running_loop())
         with self._lock:
-            if loop not in self._clients:
-                pool = aioredis.BlockingConnectionPool.from_url(
-                    self.url, max_connections=MAX_CONNECTIONS, timeout=10, decode_responses=True
-                )
-                self._clients[loop] = aioredis.Redis(connection_pool=pool)
-            return self._clients[loop]
+            return self._redis_unlocked(loop)
+
+    def _redis_unlocked(self, loop: int) -> Any:
+        # One client (and pool) per event loop: a pool's connections belong to one loop.
+        if loop not in self._clients:
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url, max_connections=MAX_CONNECTIONS, timeout=10, decode_responses=True
+            )
+            self._clients[loop] = aioredis.Redis(connection_pool=pool)
+        return self._clients[loop]
+
+    def _script(self) -> Any:
+        """The append script, sent once and then called by its SHA (per event loop)."""
+        loop = id(asyncio.get_running_loop())
+        with self._lock:
+            if loop not in self._scripts:
+                self._scripts[loop] = self._redis_unlocked(loop).register_script(_APPEND)
+            return self._scripts[loop]
 
     def _key(self, chat_id: str, part: str = "") -> str:
         return f"{self.prefix}chat:{chat_id}{part}"
@@ -212,10 +240,15 @@ class RedisChatStore:
         await redis.hset(self._key(chat_id), "escalated", "1")
         return bool(first)
 
-    async def append(self, chat_id: str, message: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        keys = [self._key(chat_id, ":log"), self._key(chat_id, ":ids")]
-        args = [message["client_id"], _encoded(message), KEEP_SECONDS]
-        new, stored = await self._redis().eval(_APPEND, 2, *keys, *args)
+    async def append(
+        self, chat_id: str, message: dict[str, Any], *, closed_ok: bool = False
+    ) -> tuple[dict[str, Any], bool]:
+        keys = [self._key(chat_id, ":log"), self._key(chat_id, ":ids"), self._key(chat_id)]
+        args = [message["client_id"], _encoded(message), KEEP_SECONDS, "1" if closed_ok else "0"]
+        script = self._script()
+        new, stored = await script(keys=keys, args=args)
+        if new < 0:
+            _check_open(chat_id, None if new == -2 else ChatState.CLOSED.value, closed_ok)
         return json.loads(stored), bool(new)
 
     async def since(self, chat_id: str, after: int) -> list[dict[str, Any]]:

@@ -233,7 +233,7 @@ class _LoopListener:
                 if not self.pubsub.subscribed:
                     await asyncio.sleep(0.05)
                     continue
-                message = await self.pubsub.get_message(timeout=1.0)
+                message = await self.pubsub.get_message(timeout=None)  # wait for the next
                 delay = 0.05
             except (redis.RedisError, OSError) as error:
                 log.warning("Redis subscription lost (%s); reconnecting", error)

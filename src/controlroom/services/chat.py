@@ -136,8 +136,6 @@ async def say(
 ) -> tuple[dict[str, Any], bool]:
     """Store and publish one message (once, however often it is sent); the stored message and
     whether it is new. A visitor's message that reads as an emergency escalates the chat."""
-    if chat.state is ChatState.CLOSED and sender is not Sender.SYSTEM:
-        raise Conflict("this chat has ended", field="chat", hint="start a new chat")
     message: dict[str, Any] = {
         "client_id": client_id,
         "from": sender.value,
@@ -148,7 +146,8 @@ async def say(
         message["operator"] = operator
     if emergency:
         message["emergency"] = True
-    stored, new = await chats.store.append(chat.chat_id, message)
+    closed_ok = sender is Sender.SYSTEM
+    stored, new = await chats.store.append(chat.chat_id, message, closed_ok=closed_ok)
     if new:
         chats.broker.publish(chat_topic(chat.chat_id), {"type": "message", **stored})
         if sender is Sender.VISITOR:

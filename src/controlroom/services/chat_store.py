@@ -27,10 +27,13 @@ class ChatStore(Protocol):
     async def mark_escalated(self, chat_id: str) -> bool:
         """Mark the chat escalated; ``True`` only for the first caller."""
 
-    async def append(self, chat_id: str, message: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    async def append(
+        self, chat_id: str, message: dict[str, Any], *, closed_ok: bool = False
+    ) -> tuple[dict[str, Any], bool]:
         """Store ``message`` (which has a ``client_id``) as the chat's next: the stored message
         with its ``seq``, and ``True``; or, when that ``client_id`` was stored before, that
-        message and ``False``."""
+        message and ``False``. ``NotFound`` for no such chat; ``Conflict`` for one that has
+        ended, unless ``closed_ok``."""
 
     async def since(self, chat_id: str, after: int) -> list[dict[str, Any]]:
         """The chat's messages with ``seq`` over ``after``, in order."""

@@ -174,10 +174,9 @@ async def _conversation(
             elif kind == "message":
                 guard.chat_message(client)
                 client_id = check_client_id(frame.get("client_id"))
-                current = await chats.store.get(chat.chat_id) or chat
                 text = check_text(frame.get("text"))
                 stored, _ = await service.say(
-                    chats, current, Sender.VISITOR, client_id, text, datetime.now(UTC)
+                    chats, chat, Sender.VISITOR, client_id, text, datetime.now(UTC)
                 )
                 outbox.put({"type": "ack", "client_id": client_id, "seq": stored["seq"]})
             elif kind == "leave":

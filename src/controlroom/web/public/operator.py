@@ -22,7 +22,7 @@ from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from controlroom.domain.access import Permission, Principal, access_check
-from controlroom.domain.chat import Sender, check_client_id, check_text
+from controlroom.domain.chat import ChatInfo, Sender, check_client_id, check_text
 from controlroom.domain.errors import DomainError, InvalidInput
 from controlroom.services import chat as service
 from controlroom.services.accounts import authorise
@@ -162,6 +162,7 @@ async def _commands(
     outbox: Outbox,
     following: dict[str, asyncio.Task[Any]],
 ) -> None:
+    joined: dict[str, ChatInfo] = {}  # the chats this socket took or joined
     while True:
         frame = await receive(socket)
         kind, chat_id = frame.get("type"), frame.get("chat")
@@ -190,10 +191,11 @@ async def _commands(
                     follow(chats, chat_id, after, outbox, me=Sender.OPERATOR.value)
                 )
                 following[chat_id] = close_on_failure(task, socket)
+                joined[chat_id] = chat
             elif kind == "message":
                 client_id = check_client_id(frame.get("client_id"))
                 text = check_text(frame.get("text"))
-                chat = await service.operator_chat(chats, principal, chat_id)
+                chat = joined.get(chat_id) or await service.operator_chat(chats, principal, chat_id)
                 stored, _ = await service.say(
                     chats, chat, Sender.OPERATOR, client_id, text, now, operator=principal.name
                 )
