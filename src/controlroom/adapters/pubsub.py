@@ -11,7 +11,8 @@ then messages resume. Nobody else waits for it. A consumer that must not miss an
 chat) reloads its state from the store when it sees ``Overflow``.
 
 :class:`RedisBroker` fans out across app instances: ``publish`` hands the message to a sender
-thread that pipelines ``PUBLISH`` commands to Redis (retrying while Redis is away), and each
+thread that pipelines ``PUBLISH`` commands to Redis (retrying while Redis is away) — or, called
+on an event loop, to a task of that loop doing the same — and each
 event loop keeps one Redis subscription connection shared by all its local subscribers,
 subscribing to a channel while anyone local listens to it. After a lost connection it
 reconnects with back-off, resubscribes, and sends every local subscriber an ``Overflow`` with
@@ -203,6 +204,33 @@ class _LoopListener:
         # One command at a time on the subscription connection: concurrent first commands
         # would each open a connection, and messages to the one dropped would be lost.
         self.lock = asyncio.Lock()
+        self.outgoing: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self.writer: asyncio.Task[None] | None = None
+
+    def put(self, channel: str, payload: str) -> None:
+        """Publish from this loop's own thread: queued, then pipelined by one writer task (no
+        thread hand-off, so no wait for the GIL)."""
+        self.outgoing.put_nowait((channel, payload))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.get_running_loop().create_task(self.write())
+
+    async def write(self) -> None:
+        while True:
+            batch = [await self.outgoing.get()]
+            while len(batch) < 500 and not self.outgoing.empty():
+                batch.append(self.outgoing.get_nowait())
+            for attempt in range(20):
+                try:
+                    async with self.client.pipeline(transaction=False) as pipe:
+                        for channel, payload in batch:
+                            pipe.publish(channel, payload)
+                        await pipe.execute()
+                    break
+                except (redis.RedisError, OSError) as error:
+                    log.warning("publishing to Redis failed (%s); retrying", error)
+                    await asyncio.sleep(min(2.0, 0.05 * 2**attempt))
+            else:
+                log.error("Redis unreachable: %d messages were not published", len(batch))
 
     async def subscribe(self, channels: list[str]) -> None:
         """Subscribe and wait until Redis confirms (so nothing published after is missed)."""
@@ -278,10 +306,11 @@ class _LoopListener:
             self.broker.registry.deliver(topic, body)
 
     async def close(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.task
+        for task in (self.task, self.writer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         with contextlib.suppress(Exception):
             await self.pubsub.aclose()
             await self.client.aclose()
@@ -309,7 +338,12 @@ class RedisBroker:
     def publish(self, topic: str, message: Mapping[str, Any]) -> None:
         """Send ``message`` to every subscriber of ``topic`` in every instance."""
         payload = json.dumps({**message, "topic": topic}, separators=(",", ":"))
-        self._sender.put(self.channel(topic), payload)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a thread without an event loop: the sender thread publishes
+            self._sender.put(self.channel(topic), payload)
+        else:
+            self._listener(loop).put(self.channel(topic), payload)
 
     def _listener(self, loop: asyncio.AbstractEventLoop) -> _LoopListener:
         with self._lock:
