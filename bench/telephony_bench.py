@@ -186,6 +186,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds() -> float:
+    """User + system CPU time of every PostgreSQL server process so far (Linux; 0 elsewhere):
+    the database shares the machine's cores with the service and the client."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 class RawClient:
     """A minimal HTTP/1.1 keep-alive client on asyncio streams (``--client raw``): it uses a
     tenth of httpx's CPU, leaving more of a small machine to the server."""
@@ -435,10 +450,12 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         try:
             _, warm_rows, _ = asyncio.run(replay(port, token, warm.events, args, "warm-up"))
             cpu = sum(cpu_seconds(s.pid) for s in servers), time.process_time()
+            database_cpu = database_cpu_seconds()
             began, rows, retries = asyncio.run(
                 replay(port, token, stream.events, args, f"{kind} replay")
             )
             cpu = sum(cpu_seconds(s.pid) for s in servers) - cpu[0], time.process_time() - cpu[1]
+            database_cpu = database_cpu_seconds() - database_cpu
         finally:
             for server in servers:
                 server.send_signal(signal.SIGINT if profile else signal.SIGKILL)
@@ -477,7 +494,11 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             if event.duplicate
         ),
         "retries": retries,
-        "cpu_ms": {"server": 1000 * cpu[0] / len(rows), "client": 1000 * cpu[1] / len(rows)},
+        "cpu_ms": {
+            "server": 1000 * cpu[0] / len(rows),
+            "client": 1000 * cpu[1] / len(rows),
+            "database": 1000 * database_cpu / len(rows),
+        },
         "latency_ms": {name: quantile(latencies, q) / 1e6 for name, q in QUANTILES}
         | {"max": latencies[-1] / 1e6, "mean": sum(latencies) / len(latencies) / 1e6},
         "latencies": latencies,
@@ -523,6 +544,7 @@ def cells(run: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("duplicates answered identically", f"{run['duplicates_same']} of {run['duplicates']}", ""),
         ("retries (connection errors, 5xx)", f"{run['retries']:,}", ""),
         ("CPU per event: server / client", f"{cpu['server']:.2f} / {cpu['client']:.2f} ms", ""),
+        ("CPU per event: PostgreSQL's processes", f"{cpu.get('database', 0):.2f} ms", ""),
         ("acked events missing after SIGKILL", f"{chk['missing']}{mark(not chk['missing'])}", "0"),
         ("contacts (expected)", contacts + mark(chk["contacts"] == chk["contacts_expected"]), ""),
         ("`controlroom audit verify`", f"{chk['audit']}{mark(chk['audit_ok'])}", ""),
