@@ -198,3 +198,16 @@ def test_a_callers_name_is_escaped_in_the_queue_and_the_live_rows(
     assert "<img src=x" not in page and "&lt;img src=x" in page
     row = _row(contact, feed_rows(browser.app.state.uow_factory, [contact])[contact])
     assert "<img src=x" not in row["html"] and "&lt;img" in row["html"]
+
+
+def test_a_silent_call_shows_the_checklist_and_the_prompt(
+    browser: TestClient, telephony: str
+) -> None:
+    contact = offer_call(browser, telephony, channel="silent_solution_55")
+    csrf = csrf_of(browser)
+    act(browser, contact, csrf, action="answer")
+    page = browser.get(f"/console/handler/{contact}").text
+    assert "Silent call checklist" in page and "Listen for background noise" in page
+    prompted = act(browser, contact, csrf, action="prompt")
+    read = browser.get(prompted.headers["location"]).text
+    assert "Read now" in read and "Cough, tap the phone" in read

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from controlroom import bootstrap
 from controlroom.domain.access import Permission, Unauthenticated
 from controlroom.domain.contacts import (
+    SILENT_PROMPTS,
     ActionKind,
     AdviceKind,
     AgeBand,
@@ -148,6 +149,7 @@ def _choices(request: Request) -> dict[str, Any]:
         "responses": list(SilentResponse),
         "flags": list(VulnerabilityFlag),
         "age_bands": list(AgeBand),
+        "silent_prompts": SILENT_PROMPTS,
     }
 
 
