@@ -211,3 +211,37 @@ def test_a_silent_call_shows_the_checklist_and_the_prompt(
     prompted = act(browser, contact, csrf, action="prompt")
     read = browser.get(prompted.headers["location"]).text
     assert "Read now" in read and "Cough, tap the phone" in read
+
+
+def test_the_caller_and_a_location_can_be_recorded(browser: TestClient, telephony: str) -> None:
+    contact = offer_call(browser, telephony)
+    csrf = csrf_of(browser)
+    act(browser, contact, csrf, action="answer")
+    saved = act(browser, contact, csrf, action="update_caller", name="Jo Bloggs", age_band="")
+    assert saved.status_code == 303
+    placed = act(
+        browser,
+        contact,
+        csrf,
+        action="add_location",
+        source="coordinates",
+        lat="50.37",
+        lon="-4.14",
+        text="outside the Co-op",
+    )
+    assert placed.status_code == 303
+    said = act(
+        browser,
+        contact,
+        csrf,
+        action="add_location",
+        source="postcode",
+        lat="",
+        lon="",
+        text="PL1 2AB",
+    )
+    assert said.status_code == 303
+    page = browser.get(f"/console/handler/{contact}").text
+    assert "Jo Bloggs" in page and "50.37" in page and "PL1 2AB" in page
+    bad = act(browser, contact, csrf, action="add_location", lat="95", lon="0")
+    assert bad.status_code == 400 and 'role="alert"' in bad.text
