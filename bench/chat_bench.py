@@ -458,7 +458,12 @@ def main() -> int:
                     raise SystemExit(f"{base} did not start; see {folder}")
                 time.sleep(0.2)
         progress("two instances up")
-        run = asyncio.run(_bench(args, bases, api_token))
+        try:
+            import uvloop
+        except ImportError:  # pragma: no cover - Windows
+            run = asyncio.run(_bench(args, bases, api_token))
+        else:
+            run = uvloop.run(_bench(args, bases, api_token))
     finally:
         for process in instances:
             process.terminate()

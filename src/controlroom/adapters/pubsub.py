@@ -40,6 +40,13 @@ DEFAULT_QUEUE_SIZE = 1000
 OVERFLOW = "Overflow"
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class _Subscriber:
     """One subscription: its loop, its queue, and how many messages it has missed."""
 
@@ -61,8 +68,12 @@ class _Subscriber:
             self.dropped = 0
         self.queue.put_nowait(message)
 
-    def send(self, message: dict[str, Any]) -> None:
-        """Offer ``message`` from any thread."""
+    def send(self, message: dict[str, Any], running: asyncio.AbstractEventLoop | None) -> None:
+        """Offer ``message`` from any thread (``running``: the caller's event loop, if any):
+        at once on the subscriber's own loop, else through it (waking it up)."""
+        if running is self.loop:
+            self.offer(message)
+            return
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody listens any more
             self.loop.call_soon_threadsafe(self.offer, message)
 
@@ -103,8 +114,11 @@ class _Registry:
         """Send ``message`` (a copy each, ``"topic"`` set) to the subscribers of ``topic``."""
         with self._lock:
             listeners = list(self._by_topic.get(topic, ()))
+        if not listeners:
+            return
+        running = _running_loop()
         for subscriber in listeners:
-            subscriber.send({**message, "topic": topic})
+            subscriber.send({**message, "topic": topic}, running)
 
     def topics(self) -> list[str]:
         """Every topic somebody listens to."""
@@ -283,8 +297,9 @@ class _LoopListener:
                     await self.pubsub.subscribe(*channels)
             except (redis.RedisError, OSError):
                 return
+        running = _running_loop()
         for subscriber in self.broker.registry.everyone():
-            subscriber.send({"type": OVERFLOW, "topic": "", "dropped": -1})
+            subscriber.send({"type": OVERFLOW, "topic": "", "dropped": -1}, running)
 
     def handle(self, message: dict[str, Any]) -> None:
         channel = message["channel"]

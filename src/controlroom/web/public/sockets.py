@@ -49,7 +49,10 @@ def same_origin(socket: WebSocket) -> bool:
 
 async def receive(socket: WebSocket, timeout: float | None = None) -> dict[str, Any]:
     """The next frame as a JSON object; :class:`Closed` for one too big or not an object."""
-    text = await asyncio.wait_for(socket.receive_text(), timeout)
+    if timeout is None:
+        text = await socket.receive_text()
+    else:
+        text = await asyncio.wait_for(socket.receive_text(), timeout)
     if len(text) > MAX_FRAME_CHARS:
         raise Closed(TOO_BIG, f"a frame may be at most {MAX_FRAME_CHARS:,} characters")
     try:
