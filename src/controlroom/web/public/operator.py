@@ -2,7 +2,9 @@
 
 Browsers cannot put a token in a WebSocket's headers, and a token in a URL ends up in logs, so
 the socket's first frame authenticates: ``{"type": "auth", "token": "<API token>"}`` (a user's
-token, checked with the one access check for ``contact:act``). Then the operator receives
+token), or ``{"type": "auth", "session": true}`` for an operator signed in to the console (its
+session cookie comes with the handshake); either is checked with the one access check for
+``contact:act``. Then the operator receives
 ``{"type": "queue", "chats": [...]}`` whenever the queue changes, ``{"type": "alert", ...}`` for
 every ``ChatEscalated`` and ``ReportEscalated`` event, and the messages of the chats they take or
 join. Frames the operator sends: ``take``, ``join`` (with ``after``, to resume), ``message``,
@@ -16,7 +18,7 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +30,7 @@ from controlroom.services import chat as service
 from controlroom.services.accounts import authorise
 from controlroom.services.chat import QUEUE_TOPIC, Chats
 from controlroom.services.live import EVENTS_TOPIC
+from controlroom.web.console.session import current_session
 from controlroom.web.public.sockets import (
     POLICY,
     Closed,
@@ -92,12 +95,21 @@ async def operator_socket(socket: WebSocket) -> None:
 
 
 async def _authenticate(socket: WebSocket) -> Principal:
+    """The operator behind the first frame: an API token, or the console's session cookie
+    sent with the handshake (``{"type": "auth", "session": true}``; the socket must come from
+    this site, which :func:`same_origin` has checked)."""
     frame = await receive(socket, AUTH_SECONDS)
     token = frame.get("token") if frame.get("type") == "auth" else None
-    if not isinstance(token, str) or not token:
-        raise Closed(POLICY, "send {'type': 'auth', 'token': <API token>} first")
-    factory = socket.app.state.uow_factory
     try:
+        if frame.get("type") == "auth" and frame.get("session") is True:
+            session = await run_in_threadpool(current_session, cast(Request, socket))
+            if session is None:
+                raise Closed(POLICY, "no console session: sign in to the console first")
+            access_check(session.principal, Permission.CONTACT_ACT)
+            return session.principal
+        if not isinstance(token, str) or not token:
+            raise Closed(POLICY, "send {'type': 'auth', 'token': <API token>} first")
+        factory = socket.app.state.uow_factory
         return await run_in_threadpool(
             authorise, factory(), f"Bearer {token}", Permission.CONTACT_ACT, now=datetime.now(UTC)
         )
