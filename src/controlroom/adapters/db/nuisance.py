@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from controlroom.adapters.db.call_history import driver_rows
+from controlroom.adapters.db.call_rows import driver_rows
 from controlroom.adapters.db.records_json import _decode, _encode
 from controlroom.adapters.db.tables import nuisance_cases, nuisance_identifiers
 from controlroom.domain.errors import Conflict, InvalidInput

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, Row, Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from controlroom.adapters.db.call_history import PendingCalls
+from controlroom.adapters.db.call_rows import PendingCalls
 from controlroom.adapters.db.records_json import record_from_json, record_to_json
 from controlroom.adapters.db.tables import contacts, telephony_events
 from controlroom.domain.contacts import Contact, ContactRecord, ProcedureName, State

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from controlroom.adapters.db.call_history import contact_call_values
+from controlroom.adapters.db.call_rows import contact_call_values
 from controlroom.adapters.db.records_json import record_from_json
 
 revision: str = "0002"
