@@ -38,6 +38,7 @@ from controlroom.domain.nuisance import (
     NuisanceRules,
     WindowCounts,
     detect,
+    imei_of,
     summarise,
     window_starts,
 )
@@ -49,17 +50,7 @@ HISTORY_DAYS = 30
 #: The most calls of one caller a look-up lists (the newest), besides the notable ones.
 MAX_LISTED = 200
 _WITHHELD = {"", "withheld", "anonymous", "private", "unknown", "unavailable", "restricted"}
-_IMEI = re.compile(r"[0-9]{14,16}")
 _SEPARATORS = re.compile(r"[\s\-().]")
-
-
-def imei_of(record: ContactRecord) -> str | None:
-    """The handset's IMEI from the contact's location evidence (the latest giving one)."""
-    for evidence in reversed(record.location):
-        value = evidence.payload.get("imei")
-        if value is not None and _IMEI.fullmatch(value):
-            return value
-    return None
 
 
 def history_window(rules: NuisanceRules) -> timedelta:

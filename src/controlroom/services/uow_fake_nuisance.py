@@ -19,9 +19,9 @@ from controlroom.domain.nuisance import (
     WindowCounts,
     call_summary,
     count_windows,
+    imei_of,
     notable,
 )
-from controlroom.services.nuisance_history import imei_of
 
 if TYPE_CHECKING:
     from controlroom.services.uow_fake import FakeStore

@@ -4,7 +4,6 @@ memo keyed by the row, so a repeat caller's calls are built once per process).""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
@@ -22,13 +21,13 @@ from controlroom.domain.nuisance import (
     CallSummary,
     OutcomeKind,
     call_summary,
+    imei_of,
 )
 from controlroom.domain.policy import Route, VulnerabilityFlag
 from controlroom.domain.triage.decision import Channel
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_IMEI = re.compile(r"[0-9]{14,16}")
 #: How many stored calls the row memo keeps (about 1 KB each, so at most about 130 MB).
 SUMMARY_MEMO = 131_072
 #: The latest time a look-up can ask for, in microseconds (the year 9999).
@@ -69,15 +68,6 @@ def to_micros(at: datetime) -> int:
 def from_micros(value: int) -> datetime:
     """The UTC time ``value`` microseconds after 1970-01-01."""
     return EPOCH + timedelta(microseconds=value)
-
-
-def imei_of(record: ContactRecord) -> str | None:
-    """The handset's IMEI from the contact's location evidence (the latest giving one)."""
-    for evidence in reversed(record.location):
-        value = evidence.payload.get("imei")
-        if value is not None and _IMEI.fullmatch(value):
-            return value
-    return None
 
 
 def call_values(summary: CallSummary) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from controlroom.domain.nuisance.config import (
     LadderStep,
     NuisanceConfig,
 )
-from controlroom.domain.nuisance.from_contacts import call_summary
+from controlroom.domain.nuisance.from_contacts import call_summary, imei_of
 from controlroom.domain.nuisance.history import (
     WINDOWS,
     CallerHistory,
@@ -111,6 +111,7 @@ __all__ = [
     "call_summary",
     "count_windows",
     "detect",
+    "imei_of",
     "notable",
     "provider_note",
     "recommended_response",

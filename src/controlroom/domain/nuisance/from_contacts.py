@@ -10,6 +10,8 @@ passes them.
 
 from __future__ import annotations
 
+import re
+
 from controlroom.domain.contacts.kinds import SilentResponse
 from controlroom.domain.contacts.records import ContactRecord, Outcome
 from controlroom.domain.contacts.states import ProcedureName, State
@@ -26,6 +28,18 @@ _DIRECT = {
     Outcome.ADVISED: OutcomeKind.NON_EMERGENCY,
     Outcome.REFERRED: OutcomeKind.NON_EMERGENCY,
 }
+
+
+_IMEI = re.compile(r"[0-9]{14,16}")
+
+
+def imei_of(record: ContactRecord) -> str | None:
+    """The handset's IMEI from the contact's location evidence (the latest giving one)."""
+    for evidence in reversed(record.location):
+        value = evidence.payload.get("imei")
+        if value is not None and _IMEI.fullmatch(value):
+            return value
+    return None
 
 
 def _spoke(record: ContactRecord) -> bool:
