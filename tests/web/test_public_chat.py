@@ -107,7 +107,8 @@ def test_a_visitor_and_an_operator_chat(
             reply = until(visitor, lambda f: f.get("type") == "message" and f["from"] == "operator")
             assert reply["text"] == "Sorry to hear that. <b>Which</b> station?"  # as text
             visitor.send_json({"type": "message", "client_id": "visitor-0002", "text": "Exeter"})
-            assert until(visitor, is_type("ack"))["client_id"] == "visitor-0002"
+            echo = until(visitor, lambda f: f.get("client_id") == "visitor-0002")
+            assert echo["type"] == "message" and echo["seq"] == 4
             heard = until(
                 operator,
                 lambda f: (
@@ -132,7 +133,7 @@ def test_a_reconnecting_visitor_gets_what_they_missed_once_each(client: TestClie
         joined = _start(client, visitor, "Someone scratched my car")
         until(visitor, is_type("message", seq=1))
         visitor.send_json({"type": "message", "client_id": "visitor-0002", "text": "Last night"})
-        until(visitor, is_type("ack"))
+        until(visitor, lambda f: f.get("client_id") == "visitor-0002")
     with client.websocket_connect("/public/chat/ws") as again:
         # resent after the drop, with the same client id: stored once
         again.send_json(

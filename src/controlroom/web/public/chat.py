@@ -9,9 +9,10 @@ The protocol (JSON frames; docs/digital101.md has it whole):
 - answered ``{"type": "joined", "chat", "secret"?, "state", "position"}``, then every message
   after ``after`` and the live ones: ``{"type": "message", "seq", "client_id", "from", "text",
   "at", "emergency"?}``, ``{"type": "typing"}``, ``{"type": "position"}``, ``{"type": "state"}``;
-- then the visitor sends ``{"type": "message", "client_id", "text"}`` (acknowledged with
-  ``{"type": "ack", "client_id", "seq"}``; resending the same ``client_id`` stores nothing
-  new), ``{"type": "typing"}`` and ``{"type": "leave"}``.
+- then the visitor sends ``{"type": "message", "client_id", "text"}`` (acknowledged by the
+  message coming back with its ``seq``; resending the same ``client_id`` stores nothing new and
+  is answered ``{"type": "ack", "client_id", "seq"}``), ``{"type": "typing"}`` and
+  ``{"type": "leave"}``.
 """
 
 from __future__ import annotations
@@ -175,10 +176,11 @@ async def _conversation(
                 guard.chat_message(client)
                 client_id = check_client_id(frame.get("client_id"))
                 text = check_text(frame.get("text"))
-                stored, _ = await service.say(
+                stored, new = await service.say(
                     chats, chat, Sender.VISITOR, client_id, text, datetime.now(UTC)
                 )
-                outbox.put({"type": "ack", "client_id": client_id, "seq": stored["seq"]})
+                if not new:  # a new message is acknowledged by its own echo
+                    outbox.put({"type": "ack", "client_id": client_id, "seq": stored["seq"]})
             elif kind == "leave":
                 current = await chats.store.get(chat.chat_id) or chat
                 if current.state is not ChatState.CLOSED:

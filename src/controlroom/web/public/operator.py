@@ -208,12 +208,12 @@ async def _commands(
                 client_id = check_client_id(frame.get("client_id"))
                 text = check_text(frame.get("text"))
                 chat = joined.get(chat_id) or await service.operator_chat(chats, principal, chat_id)
-                stored, _ = await service.say(
+                stored, new = await service.say(
                     chats, chat, Sender.OPERATOR, client_id, text, now, operator=principal.name
                 )
-                outbox.put(
-                    {"type": "ack", "chat": chat_id, "client_id": client_id, "seq": stored["seq"]}
-                )
+                if not new:  # a new message is acknowledged by its own echo
+                    ack = {"type": "ack", "chat": chat_id, "client_id": client_id}
+                    outbox.put(ack | {"seq": stored["seq"]})
             elif kind == "typing":
                 service.typing(chats, chat_id, Sender.OPERATOR)
             elif kind == "close":
