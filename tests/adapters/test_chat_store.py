@@ -112,3 +112,22 @@ def test_an_ended_or_unknown_chat_takes_no_messages(stores: tuple[Any, Any]) -> 
             await two.append("chat-404", _message("client-a1", "hello"))
 
     asyncio.run(work())
+
+
+def test_the_in_process_store_forgets_old_ended_chats() -> None:
+    from datetime import timedelta
+
+    store = InProcessChatStore()
+    long_ago = NOW - timedelta(days=8)
+
+    async def work() -> None:
+        for n in range(999):
+            await store.create(ChatInfo(f"old-{n}", f"C-{n}", "hash", long_ago))
+            if n:  # old-0 is still waiting: kept
+                await store.set_state(f"old-{n}", ChatState.CLOSED)
+        await store.create(_chat(1))
+        assert await store.get("old-1") is None
+        assert await store.get("old-0") is not None
+        assert await store.get("chat-1") is not None
+
+    asyncio.run(work())

@@ -257,3 +257,25 @@ def test_an_operator_signed_in_to_the_console_needs_no_token(
     with client.websocket_connect("/api/chat/ws") as socket:
         socket.send_json({"type": "auth", "session": True})
         assert "sign in" in until(socket, is_type("error"))["message"]
+
+
+def test_an_emergency_in_an_online_report_alerts_operators_at_once(
+    app: FastAPI, client: TestClient, token_for: Callable[[str], str]
+) -> None:
+    with client.websocket_connect("/api/chat/ws") as supervisor:
+        _operator(supervisor, token_for("supervisor"))
+        page = client.get("/public/report/crime").text
+        found = re.search(r'name="form_token" value="([^"]+)"', page)
+        assert found
+        form = {
+            "form_token": found.group(1),
+            "description": "A man is breaking into the house next door right now with a crowbar",
+            "attribute[CRIME_TYPE]": "burglary",
+            "attribute[WHEN]": "2026-12-04T15:00",
+            "address_string": "2 High Street, Exeter EX1 1AA",
+        }
+        receipt = client.post("/public/report/crime", data=form)
+        assert "Call 999 now if anyone is in danger" in receipt.text
+        alert = until(supervisor, is_type("alert"))
+        assert alert["event"]["type"] == "ReportEscalated"
+        assert alert["event"]["reference"] in receipt.text

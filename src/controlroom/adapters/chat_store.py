@@ -95,11 +95,26 @@ class InProcessChatStore:
 
     async def create(self, chat: ChatInfo) -> None:
         with self._lock:
+            if len(self._chats) % 1000 == 999:
+                self._forget_before(chat.started_at.timestamp() - KEEP_SECONDS)
             self._chats[chat.chat_id] = _fields(chat)
             self._logs[chat.chat_id] = []
             self._ids[chat.chat_id] = {}
             self._tickets += 1
             self._queue[chat.chat_id] = self._tickets
+
+    def _forget_before(self, cutoff: float) -> None:
+        """Drop the chats started before ``cutoff`` that are no longer waiting (as Redis
+        expires them)."""
+        old = [
+            chat_id
+            for chat_id, fields in self._chats.items()
+            if chat_id not in self._queue
+            and datetime.fromisoformat(fields["started_at"]).timestamp() < cutoff
+        ]
+        for chat_id in old:
+            for table in (self._chats, self._logs, self._ids):
+                table.pop(chat_id, None)
 
     async def get(self, chat_id: str) -> ChatInfo | None:
         with self._lock:
