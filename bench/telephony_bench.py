@@ -497,7 +497,7 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         "cpu_ms": {
             "server": 1000 * cpu[0] / len(rows),
             "client": 1000 * cpu[1] / len(rows),
-            "database": 1000 * database_cpu / len(rows),
+            "database": 1000 * database_cpu / len(rows) if kind == "postgresql" else None,
         },
         "latency_ms": {name: quantile(latencies, q) / 1e6 for name, q in QUANTILES}
         | {"max": latencies[-1] / 1e6, "mean": sum(latencies) / len(latencies) / 1e6},
@@ -544,13 +544,17 @@ def cells(run: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("duplicates answered identically", f"{run['duplicates_same']} of {run['duplicates']}", ""),
         ("retries (connection errors, 5xx)", f"{run['retries']:,}", ""),
         ("CPU per event: server / client", f"{cpu['server']:.2f} / {cpu['client']:.2f} ms", ""),
-        ("CPU per event: PostgreSQL's processes", f"{cpu.get('database', 0):.2f} ms", ""),
+        ("CPU per event: PostgreSQL's processes", _ms(cpu.get("database")), ""),
         ("acked events missing after SIGKILL", f"{chk['missing']}{mark(not chk['missing'])}", "0"),
         ("contacts (expected)", contacts + mark(chk["contacts"] == chk["contacts_expected"]), ""),
         ("`controlroom audit verify`", f"{chk['audit']}{mark(chk['audit_ok'])}", ""),
         ("rows inserted per event (all tables)", f"{chk['rows_per_event']:.2f}", ""),
     ]
     return rows
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} ms"
 
 
 def _workers(n: int) -> str:
