@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from controlroom.web.open311.limits import Rate
 from controlroom.web.public.guard import Guard, Limits, Refused
@@ -208,3 +211,23 @@ def test_a_body_too_large_is_refused(public: TestClient) -> None:
     token = _token(public, "/public/")
     page = public.post("/public/guidance", data={"text": "x" * 40_000, "form_token": token})
     assert page.status_code == 413
+
+
+@settings(max_examples=200, deadline=None)
+@given(position=st.integers(min_value=0, max_value=200), char=st.sampled_from("0123456789abcdef."))
+def test_a_tampered_form_token_is_always_refused(position: int, char: str) -> None:
+    guard = Guard("a-secret", min_age=0)
+    token = guard.form_token("report")
+    at = position % len(token)
+    tampered = token[:at] + char + token[at + 1 :]
+    if tampered == token:
+        return
+    with pytest.raises(Refused):
+        guard.check_form_token(tampered, "report")
+
+
+def test_no_public_form_sends_what_it_holds_in_the_url() -> None:
+    folder = Path(__file__).resolve().parents[2] / "src/controlroom/web/templates/public"
+    for template in folder.glob("*.html"):
+        for form in re.findall(r"<form[^>]*>", template.read_text()):
+            assert 'method="post"' in form or "action" not in form, (template.name, form)
