@@ -25,4 +25,6 @@ def serve(host: str | None, port: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
+        # chat messages are short: compressing each costs more CPU than it saves bytes
+        ws_per_message_deflate=False,
     )
