@@ -298,3 +298,32 @@ def test_the_schema_documents_every_event_type(anonymous: TestClient) -> None:
     for name in ("CallOffered", "CallAnswered", "CallDtmf", "CallEnded", "CallReconnected"):
         assert components[name]["description"], name
     assert components["SmsReceived"]["properties"]["from"]["description"]
+
+
+def test_every_answer_has_the_documented_shape(
+    telephony: TestClient, token_for: Callable[[str], str]
+) -> None:
+    from controlroom.web.schemas_telephony import TelephonyAnswer
+
+    token_for("call_handler")
+    answers = [
+        telephony.post(EVENTS, json=offered("ev-1")),
+        telephony.post(EVENTS, json=offered("ev-1")),  # the stored answer, again
+        telephony.post(
+            EVENTS,
+            json={
+                "id": "ev-2",
+                "type": "call.answered",
+                "occurred_at": offered("x")["occurred_at"],
+                "call_id": "PBX-1",
+                "channel": "999",
+                "caller": {"number": NUMBER},
+                "agent": "call-handler",
+            },
+        ),
+    ]
+    for answer in answers:
+        assert answer.status_code in (200, 201), answer.text
+        assert answer.headers["content-type"] == "application/json"
+        shaped = TelephonyAnswer.model_validate(answer.json())
+        assert shaped.model_dump(mode="json") == answer.json()

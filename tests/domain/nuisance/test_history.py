@@ -173,3 +173,19 @@ def test_history_input_is_checked() -> None:
 def test_vulnerability_flags_are_kept_as_a_set() -> None:
     call = inappropriate("v", NOW, VulnerabilityFlag.MENTAL_HEALTH, VulnerabilityFlag.MENTAL_HEALTH)
     assert call.vulnerability == frozenset({VulnerabilityFlag.MENTAL_HEALTH})
+
+
+def test_a_stored_summary_is_the_same_value_and_needs_every_field() -> None:
+    from dataclasses import asdict
+
+    import pytest
+
+    from controlroom.domain.errors import InvalidInput
+    from controlroom.domain.nuisance import CallSummary
+
+    call = silent("C-1", NOW)
+    fields = {name: getattr(call, name) for name in asdict(call)}
+    assert CallSummary.stored(**fields) == call
+    fields.pop("hoax")
+    with pytest.raises(InvalidInput, match="every field"):
+        CallSummary.stored(**fields)

@@ -170,27 +170,39 @@ def driver_rows(
         cursor.close()
 
 
+# Values by their stored text, and vulnerability sets by their stored comma list, looked up
+# rather than built for every row read (a look-up on call arrival reads hundreds of rows).
+_OUTCOMES = {kind.value: kind for kind in OutcomeKind}
+_CHANNELS = {channel.value: channel for channel in Channel}
+_ROUTES: dict[str | None, Route | None] = {route.value: route for route in Route} | {None: None}
+
+
+@lru_cache(maxsize=1024)
+def _flags(stored: str) -> frozenset[VulnerabilityFlag]:
+    return frozenset(VulnerabilityFlag(flag) for flag in stored.split(",") if flag)
+
+
 @lru_cache(maxsize=SUMMARY_MEMO)
 def summary_of(row: tuple[Any, ...]) -> CallSummary:
     """The :class:`CallSummary` a ``contact_calls`` row (in ``CALL_COLUMNS`` order) stands for."""
     (cid, number, imei, channel, offered, answered, ended, outcome) = row[:8]
     (silent, dtmf_55, speech, warned, terminated, incident, flags, route, abusive, hoax) = row[8:]
-    return CallSummary(
+    return CallSummary.stored(
         contact_id=cid,
-        offered_at=from_micros(offered),
-        outcome=OutcomeKind(outcome),
+        offered_at=EPOCH + timedelta(microseconds=offered),
+        outcome=_OUTCOMES[outcome],
         number=number,
         imei=imei,
-        channel=Channel(channel),
-        answered_at=None if answered is None else from_micros(answered),
-        ended_at=None if ended is None else from_micros(ended),
+        channel=_CHANNELS[channel],
+        answered_at=None if answered is None else EPOCH + timedelta(microseconds=answered),
+        ended_at=None if ended is None else EPOCH + timedelta(microseconds=ended),
         silent=bool(silent),
         speech=bool(speech),
         dtmf_55=bool(dtmf_55),
         warned=bool(warned),
         terminated=bool(terminated),
-        vulnerability=frozenset(VulnerabilityFlag(flag) for flag in flags.split(",") if flag),
-        route=None if route is None else Route(route),
+        vulnerability=_flags(flags),
+        route=_ROUTES[route],
         incident=bool(incident),
         abusive=bool(abusive),
         hoax=bool(hoax),
