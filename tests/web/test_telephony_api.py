@@ -306,9 +306,10 @@ def test_every_answer_has_the_documented_shape(
     from controlroom.web.schemas_telephony import TelephonyAnswer
 
     token_for("call_handler")
+    offer = offered("ev-1")
     answers = [
-        telephony.post(EVENTS, json=offered("ev-1")),
-        telephony.post(EVENTS, json=offered("ev-1")),  # the stored answer, again
+        telephony.post(EVENTS, json=offer),
+        telephony.post(EVENTS, json=offer),  # the stored answer, again
         telephony.post(
             EVENTS,
             json={
