@@ -29,6 +29,7 @@ P = Permission
 #: submissions authenticate with the spec's ``api_key`` in the form, not a bearer token).
 PUBLIC = {
     ("GET", "/healthz"),
+    ("GET", "/"),  # links to the console, the public pages and the API documentation
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
@@ -258,3 +259,10 @@ def test_each_role_gets_exactly_what_its_permissions_allow(
 
 
 _SERIAL = itertools.count(1)
+
+
+def test_the_home_page_points_at_the_front_doors(anonymous: TestClient) -> None:
+    page = anonymous.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for link in ('href="/console/login"', 'href="/public/"', 'href="/docs"'):
+        assert link in page.text

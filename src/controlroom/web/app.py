@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 from controlroom import __version__, bootstrap
 from controlroom.config import Settings, load_settings
@@ -18,6 +19,19 @@ from controlroom.web.console import install_console
 from controlroom.web.errors import install_error_handlers
 from controlroom.web.open311 import install_open311
 from controlroom.web.public import install_public
+
+#: The page at ``/``: a plain list of the service's front doors.
+HOME_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>controlroom</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:18px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;
+color:#111;background:#fff}a{color:#0b4f8a}</style></head>
+<body><h1>controlroom</h1><ul>
+<li><a href="/console/login">Console</a>: call handlers and supervisors sign in here.</li>
+<li><a href="/public/">Public pages</a>: "is it a police matter?", online reports, live chat.</li>
+<li><a href="/docs">API documentation</a> for integrations (telephony, Open311, triage).</li>
+</ul></body></html>
+"""
 
 
 def create_app(
@@ -62,5 +76,10 @@ def create_app(
     def healthz() -> dict[str, str]:
         """Answers while the service is up."""
         return {"status": "ok", "version": __version__}
+
+    @app.get("/", include_in_schema=False)
+    def home() -> HTMLResponse:
+        """Where to go: the console, the public pages, the API's documentation."""
+        return HTMLResponse(HOME_PAGE)
 
     return app
