@@ -14,6 +14,7 @@ import pytest
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.domain.chat import ChatInfo, ChatState
 from tests.adapters.test_pubsub import REDIS_URL, needs_redis
+from tests.run_async import run_async
 
 NOW = datetime(2026, 12, 4, 15, tzinfo=UTC)
 
@@ -51,7 +52,7 @@ def test_messages_are_numbered_and_stored_once(stores: tuple[Any, Any]) -> None:
         assert [m["seq"] for m in await one.since("chat-1", 1)] == [2]
         assert await one.since("chat-1", 5) == []
 
-    asyncio.run(work())
+    run_async(work())
 
 
 def test_concurrent_appends_from_two_instances_get_distinct_numbers(
@@ -70,7 +71,7 @@ def test_concurrent_appends_from_two_instances_get_distinct_numbers(
         assert [m["seq"] for m in log] == list(range(1, 101))
         assert sorted(int(m["text"]) for m in log) == list(range(100))
 
-    asyncio.run(work())
+    run_async(work())
 
 
 def test_the_queue_keeps_arrival_order_and_a_chat_is_taken_once(
@@ -93,7 +94,7 @@ def test_the_queue_keeps_arrival_order_and_a_chat_is_taken_once(
         assert await one.mark_escalated("chat-1") is True
         assert await two.mark_escalated("chat-1") is False
 
-    asyncio.run(work())
+    run_async(work())
 
 
 def test_an_ended_or_unknown_chat_takes_no_messages(stores: tuple[Any, Any]) -> None:
@@ -111,7 +112,7 @@ def test_an_ended_or_unknown_chat_takes_no_messages(stores: tuple[Any, Any]) -> 
         with pytest.raises(NotFound):
             await two.append("chat-404", _message("client-a1", "hello"))
 
-    asyncio.run(work())
+    run_async(work())
 
 
 def test_the_in_process_store_forgets_old_ended_chats() -> None:
@@ -130,4 +131,4 @@ def test_the_in_process_store_forgets_old_ended_chats() -> None:
         assert await store.get("old-0") is not None
         assert await store.get("chat-1") is not None
 
-    asyncio.run(work())
+    run_async(work())

@@ -17,6 +17,7 @@ from controlroom.adapters.pubsub import OVERFLOW, InProcessBroker, RedisBroker
 from controlroom.domain.contacts import ActionKind, Actor, Role
 from controlroom.domain.reporting import ReportEscalated
 from controlroom.services.live import EVENTS_TOPIC, BrokerPublisher, event_message
+from tests.run_async import run_async
 
 REDIS_URL = os.environ.get("CONTROLROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -58,7 +59,7 @@ def test_in_process_subscribers_get_messages_of_their_topics_in_order() -> None:
             got = await _take(ab, 4)
             assert [(m["topic"], m["n"]) for m in got] == [("a", 0), ("a", 1), ("a", 2), ("b", 99)]
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_publishing_from_another_thread_reaches_the_loop() -> None:
@@ -71,7 +72,7 @@ def test_publishing_from_another_thread_reaches_the_loop() -> None:
             thread.join()
             assert (await _take(messages, 1))[0] == {"from": "thread", "topic": "t"}
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_a_slow_subscriber_is_told_how_many_messages_it_missed() -> None:
@@ -89,7 +90,7 @@ def test_a_slow_subscriber_is_told_how_many_messages_it_missed() -> None:
         assert rest[0] == {"type": OVERFLOW, "topic": "t", "dropped": 7}
         assert rest[1]["n"] == 10
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_nothing_is_delivered_after_the_subscription_ends() -> None:
@@ -100,7 +101,7 @@ def test_nothing_is_delivered_after_the_subscription_ends() -> None:
             pass
         broker.publish("t", {"n": 1})  # nobody listens: no error
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_committed_events_become_typed_messages_on_the_events_topic() -> None:
@@ -127,7 +128,7 @@ def test_committed_events_become_typed_messages_on_the_events_topic() -> None:
             got = (await _take(messages, 1))[0]
         assert got == {**message, "topic": EVENTS_TOPIC}
 
-    asyncio.run(main())
+    run_async(main())
 
 
 @pytest.fixture
@@ -157,7 +158,7 @@ def test_two_brokers_on_redis_see_each_others_messages(
         await first.aclose()
         await second.aclose()
 
-    asyncio.run(main())
+    run_async(main())
 
 
 @needs_redis
@@ -177,7 +178,7 @@ def test_redis_keeps_each_publishers_order_and_loses_nothing(
         assert [m["n"] for m in got] == list(range(500))
         await second.aclose()
 
-    asyncio.run(main())
+    run_async(main())
 
 
 @needs_redis
@@ -194,7 +195,7 @@ def test_a_redis_subscriber_listens_only_to_its_topics(
         assert got == [{"n": 1, "topic": "mine"}]
         await second.aclose()
 
-    asyncio.run(main())
+    run_async(main())
 
 
 @needs_redis
@@ -221,4 +222,4 @@ def test_many_subscriptions_opened_at_once_all_receive(
         assert [m["n"] for m in got] == list(range(50))
         await second.aclose()
 
-    asyncio.run(main())
+    run_async(main())

@@ -24,6 +24,7 @@ from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import chat as service
 from controlroom.services.live import EVENTS_TOPIC, BrokerPublisher
+from tests.run_async import run_async
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 HANDLER = Principal(name="handler", role=Role.CALL_HANDLER)
@@ -43,7 +44,7 @@ def chats(database_url: str, policy: Policy) -> service.Chats:
 
 
 def run(work: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(work())  # type: ignore[arg-type]
+    return run_async(work())  # type: ignore[arg-type]
 
 
 def _contact(chats: service.Chats, contact_id: str) -> Any:
@@ -264,4 +265,4 @@ def test_resuming_never_loses_or_duplicates_a_message(sends: list[int], drops: l
         assert [held[seq] for seq in sorted(held)] == log
         assert len({m["client_id"] for m in log}) == len(log) == len(set(sends))
 
-    asyncio.run(work())
+    run_async(work())

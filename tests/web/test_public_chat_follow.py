@@ -12,6 +12,7 @@ from controlroom.adapters.pubsub import InProcessBroker
 from controlroom.domain.chat import ChatInfo
 from controlroom.services.chat import Chats, chat_topic
 from controlroom.web.public.sockets import follow
+from tests.run_async import run_async
 
 NOW = datetime(2026, 12, 4, 15, tzinfo=UTC)
 
@@ -51,4 +52,4 @@ def test_out_of_order_and_lost_live_messages_are_filled_in_from_the_store() -> N
         task.cancel()
         return [frame["seq"] for frame in outbox.frames if frame["type"] == "message"]
 
-    assert asyncio.run(work()) == [2, 3, 4, 5, 6, 7, 8]
+    assert run_async(work()) == [2, 3, 4, 5, 6, 7, 8]
