@@ -47,16 +47,17 @@ class Reader:
             for call in history.calls
             if not call.genuine_emergency and _near(call.offered_at, genuine, grace)
         }
+        # the calls detection weighs (not emergencies, nor calls close to one), in time order
+        self._weighed = [
+            call
+            for call in history.calls
+            if not call.genuine_emergency and call.contact_id not in self.near_emergency
+        ]
+        self._weighed_at = [call.offered_at for call in self._weighed]
 
     def _window(self, span: timedelta) -> list[CallSummary]:
         start = self.history.now - span
-        return [
-            call
-            for call in self.history.calls
-            if call.offered_at >= start
-            and not call.genuine_emergency
-            and call.contact_id not in self.near_emergency
-        ]
+        return self._weighed[bisect.bisect_left(self._weighed_at, start) :]
 
     def _left_out(self, span: timedelta) -> str | None:
         start = self.history.now - span

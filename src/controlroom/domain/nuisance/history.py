@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -153,7 +154,7 @@ class CallSummary:
             return None
         return self.ended_at - (self.answered_at or self.offered_at)
 
-    @property
+    @cached_property  # read for every call by every detector on each look-up
     def genuine_emergency(self) -> bool:
         """True for a call that was a real emergency: an incident, or triaged as one."""
         return (
