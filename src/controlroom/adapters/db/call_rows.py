@@ -110,11 +110,6 @@ def _upsert_statement(module: Any) -> Any:
 _UPSERT = {"postgresql": _upsert_statement(postgresql), "sqlite": _upsert_statement(sqlite)}
 
 
-def upsert_call(connection: Connection, record: ContactRecord) -> None:
-    """Write the contact's ``contact_calls`` row, keeping any abusive and hoax markers."""
-    connection.execute(_UPSERT[connection.dialect.name], contact_call_values(record))
-
-
 class PendingCalls:
     """``contact_calls`` rows of the contacts saved in a transaction, written together (one
     row per contact, however often it was saved) before the transaction next reads the table,

@@ -314,7 +314,7 @@ def summarise(
         )
     )
     starts = window_starts(now, tz)
-    windows = {name: _count(name, start, kept) for name, start in starts.items()}
+    windows = count_windows(kept, starts, now)
     recent = [call for call in kept if call.offered_at >= starts["last_30_days"]]
     left_out = 0
     if counts is not None:
