@@ -101,8 +101,8 @@ def time_lookups(
     config = load_nuisance_config("dcp-p-042", policy)
     principal = Principal("bench-handler", Role.CALL_HANDLER)
 
-    def factory(*, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, read_only=read_only)
+    def factory(*, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, read_only=read_only, snapshot=snapshot)
 
     for identifier in lookups[:warmup]:
         caller_history(factory, principal, identifier, NOW, config)

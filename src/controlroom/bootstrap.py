@@ -42,7 +42,7 @@ from controlroom.services.reporting import Reporting
 class UowFactory(Protocol):
     """Makes a new unit of work; ``read_only=True`` for one that only reads."""
 
-    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork: ...
+    def __call__(self, *, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork: ...
 
 
 @lru_cache(maxsize=8)
@@ -87,8 +87,8 @@ def uow_factory(
         prepare_database(settings)
     engine = engine_for(settings)
 
-    def make(*, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, publisher, read_only=read_only)
+    def make(*, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, publisher, read_only=read_only, snapshot=snapshot)
 
     return make
 

@@ -56,7 +56,7 @@ class Desk:
     def __init__(self, policy: Policy) -> None:
         self.uow, self.policy, self.now = FakeUnitOfWork(), policy, T0
 
-    def factory(self, *, read_only: bool = False) -> FakeUnitOfWork:
+    def factory(self, *, read_only: bool = False, snapshot: bool = True) -> FakeUnitOfWork:
         return self.uow
 
     def tick(self) -> datetime:

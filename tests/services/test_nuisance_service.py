@@ -84,7 +84,7 @@ class Room:
     def __init__(self, policy: Policy) -> None:
         self.uow, self.policy, self.now = FakeUnitOfWork(), policy, NOW
 
-    def factory(self, *, read_only: bool = False) -> FakeUnitOfWork:
+    def factory(self, *, read_only: bool = False, snapshot: bool = True) -> FakeUnitOfWork:
         return self.uow
 
     def tick(self) -> datetime:

@@ -63,7 +63,7 @@ class Line:
         self.uow, self.policy, self.count = uow, policy, 0
         self.now = T0
 
-    def factory(self, *, read_only: bool = False) -> FakeUnitOfWork:
+    def factory(self, *, read_only: bool = False, snapshot: bool = True) -> FakeUnitOfWork:
         return self.uow
 
     def at(self, seconds: float) -> datetime:

@@ -41,7 +41,7 @@ class Gate:
         self.opened = threading.Event()
         self.first = True
 
-    def __call__(self, *, read_only: bool = False) -> FakeUnitOfWork:
+    def __call__(self, *, read_only: bool = False, snapshot: bool = True) -> FakeUnitOfWork:
         if self.first:
             self.first = False
             self.opened.wait(5)

@@ -56,9 +56,11 @@ _TEXTS_MORE = ("network_mnc", "home_mcc", "home_mnc")
 
 
 class UowFactory(Protocol):
-    """Makes a new unit of work; ``read_only=True`` for one that only reads."""
+    """Makes a new unit of work; ``read_only=True`` for one that only reads, and with it
+    ``snapshot=False`` when each read may see the latest data on its own (a look-up of one
+    thing: cheaper on a database server than a transaction)."""
 
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False, snapshot: bool = True) -> UnitOfWork: ...
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from controlroom.domain.nuisance import (
     WindowCounts,
     detect,
     imei_of,
+    notable,
     summarise,
     window_starts,
 )
@@ -146,11 +147,8 @@ def lookup(
     calls: dict[str, CallSummary] = {}
     complete = True
     for identifier in wanted:
-        key = "number" if identifier.kind is IdentifierKind.NUMBER else "imei"
-        found = uow.calls.summaries(
-            **{key: identifier.value}, since=start, until=now, newest=MAX_LISTED + 1
-        )
-        complete = complete and len(found) <= MAX_LISTED
+        found, everything = uow.calls.latest(identifier, since=start, until=now, newest=MAX_LISTED)
+        complete = complete and everything
         for call in found:
             if call.contact_id != exclude:
                 calls.setdefault(call.contact_id, call)
@@ -173,16 +171,14 @@ def _in_part(
     tz: str,
     exclude: str | None,
 ) -> tuple[dict[str, CallSummary], dict[str, WindowCounts]]:
-    """A caller with more than :data:`MAX_LISTED` calls in the window: the newest of them, every
-    notable one (genuine emergencies, warnings, vulnerability, markers), and every window's
-    counts over all of them, counted by the database."""
+    """A caller with more than :data:`MAX_LISTED` calls in the window: the newest of them and
+    every notable one (genuine emergencies, warnings, vulnerability, markers), as read by
+    ``latest``, and every window's counts over all of them, counted by the database."""
     numbers = [i.value for i in identifiers if i.kind is IdentifierKind.NUMBER]
     imeis = [i.value for i in identifiers if i.kind is IdentifierKind.IMEI]
     kept = sorted(newest.values(), key=lambda call: (call.offered_at, call.contact_id))
-    calls = {call.contact_id: call for call in kept[-MAX_LISTED:]}
-    for call in uow.calls.notable(numbers=numbers, imeis=imeis, since=start, until=now):
-        if call.contact_id != exclude:
-            calls.setdefault(call.contact_id, call)
+    older, recent = kept[:-MAX_LISTED], kept[-MAX_LISTED:]
+    calls = {call.contact_id: call for call in [*filter(notable, older), *recent]}
     starts = window_starts(now, tz)
     counts = uow.calls.totals(
         numbers=numbers, imeis=imeis, starts=starts, until=now, exclude=exclude
@@ -204,7 +200,7 @@ def caller_history(
     access_check(principal, Permission.CONTACT_READ)
     now = require_utc(now)
     wanted = identifier if isinstance(identifier, Identifier) else parse_identifier(identifier)
-    with uow_factory(read_only=True) as uow:
+    with uow_factory(read_only=True, snapshot=False) as uow:
         return lookup(uow, [wanted], now, config)
 
 
@@ -229,7 +225,7 @@ def contact_history(
         empty = summarise((), now, config.tz)
         note = "The number is withheld and no handset IMEI is known: no caller history."
         return CallerLookup((), empty, (), (), (note,))
-    with uow_factory(read_only=True) as uow:
+    with uow_factory(read_only=True, snapshot=False) as uow:
         found = lookup(uow, identifiers, now, config, exclude=record.id)
     if record.caller.number is None:
         note = "The number is withheld: the history is the handset's (IMEI) only."

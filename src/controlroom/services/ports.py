@@ -102,17 +102,16 @@ class CallHistoryRepository(Protocol):
         imei: str | None = None,
         since: datetime,
         until: datetime | None = None,
-        newest: int | None = None,
     ) -> list[CallSummary]:
         """The calls from ``number`` or ``imei`` (merged when both are given) offered from
-        ``since`` to ``until`` (inclusive; no end when ``None``), oldest first; only the
-        ``newest`` of each identifier's when given."""
+        ``since`` to ``until`` (inclusive; no end when ``None``), oldest first."""
 
-    def notable(
-        self, *, numbers: Sequence[str], imeis: Sequence[str], since: datetime, until: datetime
-    ) -> list[CallSummary]:
-        """The ``notable`` calls (``domain.nuisance.notable``) from any of ``numbers`` or
-        ``imeis`` offered from ``since`` to ``until``, oldest first."""
+    def latest(
+        self, identifier: Identifier, *, since: datetime, until: datetime, newest: int
+    ) -> tuple[list[CallSummary], bool]:
+        """The ``newest`` calls from ``identifier`` offered from ``since`` to ``until``
+        (inclusive) and every ``notable`` one (``domain.nuisance.notable``) before them,
+        oldest first; and whether that is all its calls in that time."""
 
     def totals(
         self,

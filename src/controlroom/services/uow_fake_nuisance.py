@@ -49,10 +49,9 @@ class FakeCallHistory:
         imei: str | None = None,
         since: datetime,
         until: datetime | None = None,
-        newest: int | None = None,
     ) -> list[CallSummary]:
-        """Calls from ``number`` or ``imei`` offered from ``since`` to ``until``, oldest first
-        (only the ``newest`` of each identifier's, when given)."""
+        """Calls from ``number`` or ``imei`` offered from ``since`` to ``until``, oldest
+        first."""
         if number is None and imei is None:
             raise InvalidInput("give a number or an IMEI", field="identifier")
         found: dict[str, CallSummary] = {}
@@ -69,7 +68,7 @@ class FakeCallHistory:
                 ),
                 key=lambda call: (call.offered_at, call.contact_id),
             )
-            for call in calls[-newest:] if newest is not None else calls:
+            for call in calls:
                 found.setdefault(call.contact_id, call)
         return sorted(found.values(), key=lambda call: (call.offered_at, call.contact_id))
 
@@ -86,11 +85,17 @@ class FakeCallHistory:
             key=lambda call: (call.offered_at, call.contact_id),
         )
 
-    def notable(
-        self, *, numbers: Sequence[str], imeis: Sequence[str], since: datetime, until: datetime
-    ) -> list[CallSummary]:
-        """The notable calls from any of ``numbers`` or ``imeis``, oldest first."""
-        return [call for call in self._of(numbers, imeis, since, until) if notable(call)]
+    def latest(
+        self, identifier: Identifier, *, since: datetime, until: datetime, newest: int
+    ) -> tuple[list[CallSummary], bool]:
+        """The ``newest`` calls from ``identifier`` and every notable one before them, oldest
+        first; and whether that is all its calls from ``since`` to ``until``."""
+        numbers = [identifier.value] if identifier.kind is IdentifierKind.NUMBER else []
+        imeis = [identifier.value] if identifier.kind is IdentifierKind.IMEI else []
+        calls = self._of(numbers, imeis, since, until)
+        cut = max(len(calls) - newest, 0)
+        kept = [call for call in calls[:cut] if notable(call)] + calls[cut:]
+        return kept, cut == 0
 
     def totals(
         self,

@@ -23,8 +23,8 @@ def publisher() -> FakePublisher:
 def make_uow(database_engine: Engine, publisher: FakePublisher) -> MakeUow:
     """Makes a unit of work on the test database (``read_only=True`` for a reading one)."""
 
-    def make(*, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(database_engine, publisher, read_only=read_only)
+    def make(*, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork:
+        return SqlUnitOfWork(database_engine, publisher, read_only=read_only, snapshot=snapshot)
 
     return make
 

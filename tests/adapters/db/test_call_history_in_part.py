@@ -91,10 +91,18 @@ def test_the_newest_calls_and_every_notable_one(make_uow: MakeUow) -> None:
         key=lambda c: (c.offered_at, c.contact_id),
     )
     with make_uow(read_only=True) as uow:
-        newest = uow.calls.summaries(number=NUMBER, since=since, until=NOW, newest=25)
-        marked = uow.calls.notable(numbers=[NUMBER], imeis=[], since=since, until=NOW)
-    assert newest == inside[-25:]
-    assert marked == [c for c in inside if notable(c)] and marked
+        found, everything = uow.calls.latest(
+            Identifier(IdentifierKind.NUMBER, NUMBER), since=since, until=NOW, newest=25
+        )
+    older = [c for c in inside[:-25] if notable(c)]
+    assert older, "a real test: some older calls are notable and some are not"
+    assert len(older) < len(inside) - 25
+    assert found == older + inside[-25:]
+    assert not everything
+    with make_uow(read_only=True) as uow:
+        assert uow.calls.latest(
+            Identifier(IdentifierKind.NUMBER, NUMBER), since=since, until=NOW, newest=len(inside)
+        ) == (inside, True)
 
 
 def test_a_busy_number_is_listed_in_part_but_counted_and_flagged_in_full(

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    CompoundSelect,
     Connection,
     Integer,
     Select,
@@ -27,8 +28,10 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    literal,
     or_,
     select,
+    union_all,
     update,
 )
 
@@ -65,15 +68,43 @@ _WINDOW = and_(
 )
 _BY_NUMBER = select(*_COLUMNS).where(_c.number == bindparam("value"), _WINDOW)
 _BY_IMEI = select(*_COLUMNS).where(_c.imei == bindparam("value"), _WINDOW)
-_NEWEST = bindparam("newest", type_=Integer)
-#: The same, newest first and at most ``newest`` rows (a caller with very many calls).
-_NEWEST_BY_NUMBER = _BY_NUMBER.order_by(_c.offered_at.desc()).limit(_NEWEST)
-_NEWEST_BY_IMEI = _BY_IMEI.order_by(_c.offered_at.desc()).limit(_NEWEST)
-_MARKED = or_(_c.hoax, _c.abusive, _c.terminated, _c.warned, _c.vulnerability != "")
-#: A genuine emergency (``CallSummary.genuine_emergency``).
-_EMERGENCY = or_(_c.incident, _c.route == "emergency", _c.outcome == "emergency")
-#: Calls that weigh in every detection (``domain.nuisance.notable``).
-_NOTABLE = or_(_MARKED, _EMERGENCY)
+
+
+def _marked(c: Any) -> ColumnElement[bool]:
+    return or_(c.hoax, c.abusive, c.terminated, c.warned, c.vulnerability != "")
+
+
+def _emergency(c: Any) -> ColumnElement[bool]:
+    """A genuine emergency (``CallSummary.genuine_emergency``)."""
+    return or_(c.incident, c.route == "emergency", c.outcome == "emergency")
+
+
+def _notable(c: Any) -> ColumnElement[bool]:
+    """Calls that weigh in every detection (``domain.nuisance.notable``)."""
+    return or_(_marked(c), _emergency(c))
+
+
+_MARKED = _marked(_c)
+_EMERGENCY = _emergency(_c)
+
+
+def _latest(column: Any) -> CompoundSelect[Any]:
+    """The newest ``newest`` calls of one identifier in the window (``part`` 0), and every
+    notable call of it in the window (``part`` 1): two index range scans, one round trip."""
+    newest = (
+        select(*_COLUMNS, literal(0).label("part"))
+        .where(column == bindparam("value"), _WINDOW)
+        .order_by(_c.offered_at.desc())
+        .limit(bindparam("newest", type_=Integer))
+        .subquery()
+    )
+    notable = select(*_COLUMNS, literal(1).label("part"))
+    return union_all(
+        select(newest), notable.where(column == bindparam("value"), _WINDOW, _notable(_c))
+    )
+
+
+_LATEST = {"number": _latest(_c.number), "imei": _latest(_c.imei)}
 #: What ``WindowCounts`` counts besides the calls and their outcomes.
 _MEASURES = {
     "silent": _c.silent,
@@ -100,40 +131,44 @@ class SqlCallHistory:
         imei: str | None = None,
         since: datetime,
         until: datetime | None = None,
-        newest: int | None = None,
     ) -> list[CallSummary]:
         """The calls from ``number`` or ``imei`` (either, merged, when both are given) offered
-        from ``since`` to ``until`` (both inclusive), oldest first; only the ``newest`` of
-        each identifier's, when given."""
+        from ``since`` to ``until`` (both inclusive), oldest first."""
         if number is None and imei is None:
             raise InvalidInput("give a number or an IMEI", field="identifier")
         self._pending.flush()
         params: dict[str, Any] = {"since": to_micros(since)}
         params["until"] = _END if until is None else to_micros(until)
-        statements = (_BY_NUMBER, _BY_IMEI)
-        if newest is not None:
-            statements, params["newest"] = (_NEWEST_BY_NUMBER, _NEWEST_BY_IMEI), newest
         found: dict[str, CallSummary] = {}
-        for statement, value in zip(statements, (number, imei), strict=True):
+        for statement, value in ((_BY_NUMBER, number), (_BY_IMEI, imei)):
             if value is None:
                 continue
             for row in driver_rows(self._connection, statement, {"value": value, **params}):
                 summary = summary_of(row)
                 found.setdefault(summary.contact_id, summary)
         calls = list(found.values())
-        if (number is not None and imei is not None) or newest is not None:
+        if number is not None and imei is not None:
             calls.sort(key=lambda call: (call.offered_at, call.contact_id))
         return calls
 
-    def notable(
-        self, *, numbers: Sequence[str], imeis: Sequence[str], since: datetime, until: datetime
-    ) -> list[CallSummary]:
-        """The :func:`~controlroom.domain.nuisance.notable` calls from any of ``numbers`` or
-        ``imeis`` offered from ``since`` to ``until``, oldest first."""
+    def latest(
+        self, identifier: Identifier, *, since: datetime, until: datetime, newest: int
+    ) -> tuple[list[CallSummary], bool]:
+        """The ``newest`` calls from ``identifier`` offered from ``since`` to ``until`` (both
+        inclusive) and every :func:`~controlroom.domain.nuisance.notable` one before them,
+        oldest first; and whether that is all its calls in that time. One query."""
         self._pending.flush()
-        params = _span(numbers, imeis, since, until)
-        rows = self._connection.execute(_notable_query(bool(numbers), bool(imeis)), params)
-        return [summary_of(tuple(row)) for row in rows]
+        kind = "number" if identifier.kind is IdentifierKind.NUMBER else "imei"
+        params = {"value": identifier.value, "since": to_micros(since), "newest": newest + 1}
+        params["until"] = to_micros(until)
+        parts: tuple[list[CallSummary], list[CallSummary]] = ([], [])
+        for row in driver_rows(self._connection, _LATEST[kind], params):
+            parts[row[-1]].append(summary_of(row[:-1]))
+        recent, notable = parts
+        recent.sort(key=_in_order)
+        everything = len(recent) <= newest
+        found = {call.contact_id: call for call in (*notable, *recent[-newest:])}
+        return sorted(found.values(), key=_in_order), everything
 
     def totals(
         self,
@@ -145,16 +180,22 @@ class SqlCallHistory:
         exclude: str | None = None,
     ) -> dict[str, WindowCounts]:
         """Each window of :data:`WINDOWS` counted over every call from any of ``numbers`` or
-        ``imeis`` offered from its start (``starts``) to ``until``, by the database."""
+        ``imeis`` offered from its start (``starts``) to ``until``, by the database.
+
+        The windows all end at ``until``, so they nest: the database counts each call once,
+        in the band between consecutive window starts it falls in (newest band first), and
+        each window adds up the bands inside it."""
         self._pending.flush()
-        params = _span(numbers, imeis, min(starts.values()), until)
-        params |= {f"start_{name}": to_micros(starts[name]) for name in WINDOWS}
+        latest_first = sorted(WINDOWS, key=lambda name: starts[name], reverse=True)
+        params = _span(numbers, imeis, starts[latest_first[-1]], until)
+        params |= {f"band_{i}": to_micros(starts[n]) for i, n in enumerate(latest_first[:-1])}
         params["exclude"] = exclude or ""
         query = _totals_query(bool(numbers), bool(imeis))
-        found: list[Mapping[str, Any]] = [
-            dict(row._mapping) for row in self._connection.execute(query, params)
-        ]
-        return {name: _window_counts(name, starts[name], found) for name in WINDOWS}
+        rows = [tuple(row) for row in self._connection.execute(query, params)]
+        return {
+            name: _window_counts(name, starts[name], [r for r in rows if r[0] <= band])
+            for band, name in enumerate(latest_first)
+        }
 
     def upsert(self, record: ContactRecord) -> None:
         """Write the contact's row (the contact repository does this on every save)."""
@@ -210,6 +251,10 @@ class SqlCallHistory:
         return out
 
 
+def _in_order(call: CallSummary) -> tuple[datetime, str]:
+    return call.offered_at, call.contact_id
+
+
 def _span(
     numbers: Sequence[str], imeis: Sequence[str], since: datetime, until: datetime
 ) -> dict[str, Any]:
@@ -229,31 +274,24 @@ def _callers(numbers: bool, imeis: bool) -> ColumnElement[bool]:
 
 
 @cache
-def _notable_query(numbers: bool, imeis: bool) -> Select[Any]:
-    query = select(*_COLUMNS).where(_callers(numbers, imeis), _NOTABLE)
-    return query.order_by(_c.offered_at, _c.contact_id)
-
-
-@cache
 def _totals_query(numbers: bool, imeis: bool) -> Select[Any]:
-    columns: list[Any] = [_c.outcome]
-    for name in WINDOWS:
-        inside = _c.offered_at >= bindparam(f"start_{name}", type_=BigInteger)
-        columns.append(func.sum(case((inside, 1), else_=0)).label(f"{name}:calls"))
-        for measure, column in _MEASURES.items():
-            label = f"{name}:{measure}"
-            columns.append(func.sum(case((and_(inside, column), 1), else_=0)).label(label))
+    inside = [
+        (_c.offered_at >= bindparam(f"band_{i}", type_=BigInteger), i)
+        for i in range(len(WINDOWS) - 1)
+    ]
+    band = case(*inside, else_=len(WINDOWS) - 1).label("band")
+    sums = [func.sum(case((column, 1), else_=0)) for column in _MEASURES.values()]
     where = and_(_callers(numbers, imeis), _c.contact_id != bindparam("exclude"))
-    return select(*columns).where(where).group_by(_c.outcome)
+    return select(band, _c.outcome, func.count(), *sums).where(where).group_by(band, _c.outcome)
 
 
-def _window_counts(name: str, since: datetime, rows: Sequence[Mapping[str, Any]]) -> WindowCounts:
-    outcomes = {
-        OutcomeKind(row["outcome"]): int(row[f"{name}:calls"])
-        for row in rows
-        if row[f"{name}:calls"]
-    }
-    sums = {m: sum(int(row[f"{name}:{m}"] or 0) for row in rows) for m in _MEASURES}
+def _window_counts(name: str, since: datetime, rows: Sequence[tuple[Any, ...]]) -> WindowCounts:
+    """One window's counts from the rows ``(band, outcome, calls, *measures)`` inside it."""
+    outcomes: dict[OutcomeKind, int] = {}
+    for row in rows:
+        kind = OutcomeKind(row[1])
+        outcomes[kind] = outcomes.get(kind, 0) + int(row[2])
+    sums = {m: sum(int(row[3 + i] or 0) for row in rows) for i, m in enumerate(_MEASURES)}
     return WindowCounts(
         name=name,
         since=since,

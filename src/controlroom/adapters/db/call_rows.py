@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Connection,
     Dialect,
     Select,
@@ -136,7 +137,7 @@ class PendingCalls:
 
 @cache
 def _driver_sql(
-    statement: Select[Any], dialect: Dialect
+    statement: Select[Any] | CompoundSelect[Any], dialect: Dialect
 ) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
     """``statement`` compiled for ``dialect``, its parameter names in order when the driver
     takes them by position (SQLite's ``?``), and the values of the parameters the statement
@@ -148,7 +149,7 @@ def _driver_sql(
 
 
 def driver_rows(
-    connection: Connection, statement: Select[Any], params: dict[str, Any]
+    connection: Connection, statement: Select[Any] | CompoundSelect[Any], params: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
     """The rows of ``statement`` as plain tuples, read through the driver's own cursor in the
     unit of work's transaction. Only the look-up on call arrival reads this way: skipping the

@@ -11,12 +11,14 @@ DEFERRED`` for a read-only one. PostgreSQL URLs use psycopg 3; ``postgresql://``
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 
 #: How long a SQLite connection waits for a lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -24,6 +26,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: that a busy service does not open and close a connection for every request.
 POOL_SIZE = 20
 POOL_OVERFLOW = 40
+#: A pooled PostgreSQL connection idle for longer than this is checked (a round trip) before
+#: it is used again; one used more recently is trusted, so a busy service pays nothing.
+PING_AFTER_IDLE_SECONDS = 5.0
 #: Execution option naming how a SQLite transaction begins: "IMMEDIATE" or "DEFERRED".
 SQLITE_BEGIN = "controlroom_sqlite_begin"
 
@@ -48,9 +53,39 @@ def create_engine_for(url: str | URL, **options: Any) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(parsed, **options)
     if backend == "postgresql":
-        pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_pre_ping": True}
-        return create_engine(parsed, **(pool | options))
+        pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        engine = create_engine(parsed, **(pool | options))
+        _ping_when_idle(engine)
+        return engine
     raise ValueError(f"unsupported database {backend!r}: use a sqlite:// or postgresql:// URL")
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use when it has been idle a while (the database may
+    have restarted or closed it since): a dead one is replaced, unseen by the caller.
+
+    Checking every connection on every use (``pool_pre_ping``) costs a round trip per unit of
+    work, which is most of a short read's time; a connection used in the last
+    :data:`PING_AFTER_IDLE_SECONDS` was alive a moment ago. If it died since, the statement
+    fails, the pool is emptied and the next unit of work gets a fresh connection.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get(_LAST_USED)
+        if last is not None and time.monotonic() - last < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the pooled connection is closed") from exc
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+
+_LAST_USED = "controlroom_last_used"
 
 
 def _sqlite_engine(url: URL, **options: Any) -> Engine:
@@ -107,10 +142,14 @@ def writer_lock(engine: Engine) -> threading.RLock | None:
         return lock
 
 
-def read_only_options(engine: Engine) -> dict[str, Any]:
-    """Execution options for a connection that only reads, with a consistent snapshot."""
+def read_only_options(engine: Engine, *, snapshot: bool = True) -> dict[str, Any]:
+    """Execution options for a connection that only reads: with a consistent ``snapshot`` for
+    all its statements, or (``snapshot=False``) each statement reading the latest committed
+    data on its own, which on PostgreSQL saves the round trips of a transaction."""
     if engine.dialect.name == "sqlite":
         return {SQLITE_BEGIN: "DEFERRED"}
     if engine.dialect.name == "postgresql":
+        if not snapshot:
+            return {"isolation_level": "AUTOCOMMIT"}
         return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
     return {}

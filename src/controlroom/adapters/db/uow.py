@@ -45,7 +45,9 @@ class NullPublisher:
 
 class SqlUnitOfWork:
     """A transaction on ``engine``; ``read_only`` units read a consistent snapshot and take no
-    write lock (on SQLite, ``BEGIN DEFERRED``; on PostgreSQL, ``REPEATABLE READ READ ONLY``)."""
+    write lock (on SQLite, ``BEGIN DEFERRED``; on PostgreSQL, ``REPEATABLE READ READ ONLY``),
+    or with ``snapshot=False`` read each statement's latest committed data (on PostgreSQL, no
+    transaction: no ``BEGIN`` or ``ROLLBACK`` round trips)."""
 
     contacts: SqlContactRepository
     audit: SqlAuditLog
@@ -57,11 +59,17 @@ class SqlUnitOfWork:
     _calls_pending: PendingCalls
 
     def __init__(
-        self, engine: Engine, publisher: Publisher | None = None, *, read_only: bool = False
+        self,
+        engine: Engine,
+        publisher: Publisher | None = None,
+        *,
+        read_only: bool = False,
+        snapshot: bool = True,
     ) -> None:
         self.engine = engine
         self.publisher = publisher or NullPublisher()
         self.read_only = read_only
+        self._options = read_only_options(engine, snapshot=snapshot) if read_only else None
         self._connection: Connection | None = None
         self._pending: list[object] = []
         self._lock = None if read_only else writer_lock(engine)
@@ -88,8 +96,8 @@ class SqlUnitOfWork:
             if self._lock is not None:
                 self._lock.release()
             raise
-        if self.read_only:
-            connection = connection.execution_options(**read_only_options(self.engine))
+        if self._options is not None:
+            connection = connection.execution_options(**self._options)
         self._connection = connection
         self._pending = []
         self._calls_pending = PendingCalls(connection)

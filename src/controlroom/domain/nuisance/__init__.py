@@ -2,6 +2,7 @@
 
 - :mod:`.history`: each earlier call in brief (:class:`CallSummary`) and what they add up to
   (:func:`summarise` -> :class:`CallerHistory`, with the handler's one-line summary);
+  :mod:`.outcomes` names how a call ended, :mod:`.windows` counts calls over the windows;
 - :mod:`.rules`: detection as data (:class:`NuisanceRules`) and :func:`detect`, which flags a
   faulty device, a vulnerable person or deliberate misuse, each with its evidence;
 - :mod:`.config`: the force's escalation ladder (:class:`Ladder`) and configuration;

@@ -10,66 +10,29 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from controlroom.domain.contacts.values import require_e164, require_utc
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.nuisance.identifiers import require_imei
+from controlroom.domain.nuisance.outcomes import INAPPROPRIATE
+from controlroom.domain.nuisance.outcomes import OutcomeKind as OutcomeKind
+from controlroom.domain.nuisance.windows import WINDOWS as WINDOWS
+from controlroom.domain.nuisance.windows import WindowCounts as WindowCounts
+from controlroom.domain.nuisance.windows import count_windows as count_windows
+from controlroom.domain.nuisance.windows import local_day_start as local_day_start
+from controlroom.domain.nuisance.windows import window_starts as window_starts
+from controlroom.domain.nuisance.windows import zone as zone
 from controlroom.domain.policy import Route, VulnerabilityFlag
 from controlroom.domain.triage.decision import Channel
 
 _CONTACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-
-
-class OutcomeKind(StrEnum):
-    """How an earlier call ended, in the terms nuisance detection needs."""
-
-    SILENT = "silent"  # answered, nothing said, closed with no response
-    ACCIDENTAL = "accidental"  # a pocket dial or a call made by mistake
-    ABANDONED = "abandoned"  # the caller went before the call was answered
-    CALLER_HUNG_UP = "caller_hung_up"  # the caller went after it was answered
-    INAPPROPRIATE_ADVISED = "inappropriate_advised"  # §4.12 call: advised (4.12.4)
-    INAPPROPRIATE_WARNED = "inappropriate_warned"  # warned of termination (4.12.5)
-    INAPPROPRIATE_TERMINATED = "inappropriate_terminated"  # terminated after the warning
-    EMERGENCY = "emergency"  # a genuine emergency: an incident logged or passed on
-    NON_EMERGENCY = "non_emergency"  # a genuine non-emergency: advised, referred, reported
-    IN_PROGRESS = "in_progress"  # not ended yet
-
-    @property
-    def label(self) -> str:
-        """The outcome in plain words, for call logs."""
-        return _LABELS[self]
-
-
-_LABELS = {
-    OutcomeKind.SILENT: "silent, no response",
-    OutcomeKind.ACCIDENTAL: "accidental call",
-    OutcomeKind.ABANDONED: "abandoned before answer",
-    OutcomeKind.CALLER_HUNG_UP: "caller hung up",
-    OutcomeKind.INAPPROPRIATE_ADVISED: "inappropriate call, advised",
-    OutcomeKind.INAPPROPRIATE_WARNED: "inappropriate call, warned",
-    OutcomeKind.INAPPROPRIATE_TERMINATED: "inappropriate call, terminated after warning",
-    OutcomeKind.EMERGENCY: "emergency",
-    OutcomeKind.NON_EMERGENCY: "genuine non-emergency",
-    OutcomeKind.IN_PROGRESS: "in progress",
-}
-
-#: Outcomes of a §4.12 inappropriate 999 call.
-INAPPROPRIATE = frozenset(
-    {
-        OutcomeKind.INAPPROPRIATE_ADVISED,
-        OutcomeKind.INAPPROPRIATE_WARNED,
-        OutcomeKind.INAPPROPRIATE_TERMINATED,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -171,27 +134,6 @@ _SUMMARY_FIELDS = frozenset(CallSummary.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
-class WindowCounts:
-    """Counts of the calls offered within one window."""
-
-    name: str
-    since: datetime
-    calls: int = 0
-    silent: int = 0
-    speech: int = 0
-    abandoned: int = 0
-    dtmf_55: int = 0
-    warned: int = 0
-    terminated: int = 0
-    emergency: int = 0
-    outcomes: Mapping[OutcomeKind, int] = field(default_factory=dict)
-
-
-#: The windows every history counts over, by name; "today" is the force-local calendar day.
-WINDOWS = ("last_hour", "today", "last_7_days", "last_30_days")
-
-
-@dataclass(frozen=True)
 class CallerHistory:
     """Every earlier call from a caller up to ``now``, and what they add up to."""
 
@@ -236,38 +178,10 @@ class CallerHistory:
         return tuple(call for call in self.calls if call.offered_at >= start)
 
 
-def zone(tz: str) -> ZoneInfo:
-    """The time zone named ``tz`` (e.g. ``Europe/London``); :class:`InvalidInput` if unknown."""
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidInput(
-            f"unknown time zone {tz!r}", field="tz", hint="use an IANA name such as Europe/London"
-        ) from None
-
-
-def local_day_start(now: datetime, tz: str) -> datetime:
-    """The start (local midnight) of the force-local calendar day containing ``now``, in UTC."""
-    here = zone(tz)
-    now = require_utc(now)
-    day = now.astimezone(here).date()
-    return datetime.combine(day, time(0), tzinfo=here).astimezone(now.tzinfo)
-
-
 def intervals_of(calls: Iterable[CallSummary]) -> tuple[float, ...]:
     """The seconds between each call and the next, in order of when they were offered."""
     times = sorted(call.offered_at for call in calls)
     return tuple((b - a).total_seconds() for a, b in itertools.pairwise(times))
-
-
-def window_starts(now: datetime, tz: str) -> dict[str, datetime]:
-    """When each of :data:`WINDOWS` starts at ``now``, the day taken in zone ``tz``."""
-    return {
-        "last_hour": now - timedelta(hours=1),
-        "today": local_day_start(now, tz),
-        "last_7_days": now - timedelta(days=7),
-        "last_30_days": now - timedelta(days=30),
-    }
 
 
 def notable(call: CallSummary) -> bool:
@@ -314,10 +228,11 @@ def summarise(
         )
     )
     starts = window_starts(now, tz)
-    windows = count_windows(kept, starts, now)
     recent = [call for call in kept if call.offered_at >= starts["last_30_days"]]
     left_out = 0
-    if counts is not None:
+    if counts is None:
+        windows = count_windows(kept, starts, now)
+    else:
         missing = set(WINDOWS) - set(counts)
         if missing:
             raise InvalidInput(f"counts lack the windows {sorted(missing)}", field="counts")
@@ -336,32 +251,6 @@ def summarise(
         intervals=intervals_of(recent),
         summary=handler_summary(windows),
         left_out=left_out,
-    )
-
-
-def count_windows(
-    calls: Iterable[CallSummary], starts: Mapping[str, datetime], until: datetime
-) -> dict[str, WindowCounts]:
-    """Each window's counts over ``calls`` offered from its start (``starts``) to ``until``."""
-    kept = tuple(call for call in calls if call.offered_at <= until)
-    return {name: _count(name, start, kept) for name, start in starts.items()}
-
-
-def _count(name: str, since: datetime, calls: tuple[CallSummary, ...]) -> WindowCounts:
-    inside = [call for call in calls if call.offered_at >= since]
-    outcomes = Counter(call.outcome for call in inside)
-    return WindowCounts(
-        name=name,
-        since=since,
-        calls=len(inside),
-        silent=sum(1 for call in inside if call.silent),
-        speech=sum(1 for call in inside if call.speech),
-        abandoned=outcomes[OutcomeKind.ABANDONED],
-        dtmf_55=sum(1 for call in inside if call.dtmf_55),
-        warned=sum(1 for call in inside if call.warned),
-        terminated=sum(1 for call in inside if call.terminated),
-        emergency=sum(1 for call in inside if call.genuine_emergency),
-        outcomes=MappingProxyType(dict(outcomes)),
     )
 
 
