@@ -50,6 +50,11 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class ConcurrentWrite(Conflict):
+    """Another transaction wrote the same thing first, found when this one's writes went to the
+    database: doing the whole change again, on what is stored now, may well succeed."""
+
+
 class ServiceUnavailable(DomainError):
     """An outside service the request needs (e.g. what3words) is not configured or not reachable."""
 

@@ -193,19 +193,22 @@ def pending_for(
     uow: UnitOfWork, number: str, offered_at: datetime, windows: MatchWindows
 ) -> list[PendingAml]:
     """The AML messages from ``number`` still waiting within ``pending`` of ``offered_at``."""
-    found: list[PendingAml] = []
+    waiting: list[PendingAml] = []
     start, end = offered_at - windows.pending, offered_at + windows.pending
-    for bucket in _buckets(start, end):
+    stems = [f"{PENDING_PREFIX}{number}#{bucket}#" for bucket in _buckets(start, end)]
+    uow.processed_events.prefetch([f"{stem}0" for stem in stems])  # usually all there is
+    for stem in stems:
         for slot in range(MAX_PENDING_PER_MINUTE):
-            key = f"{PENDING_PREFIX}{number}#{bucket}#{slot}"
+            key = f"{stem}{slot}"
             stored = uow.processed_events.get(key)
             if stored is None:
                 break
             item = _pending(key, stored[1])
-            if item is None or not start <= item.occurred_at <= end:
-                continue
-            if uow.processed_events.get(ATTACHED_PREFIX + item.event_id) is None:
-                found.append(item)
+            if item is not None and start <= item.occurred_at <= end:
+                waiting.append(item)
+    if waiting:
+        uow.processed_events.prefetch([ATTACHED_PREFIX + item.event_id for item in waiting])
+    found = [i for i in waiting if uow.processed_events.get(ATTACHED_PREFIX + i.event_id) is None]
     return sorted(found, key=lambda item: item.occurred_at)
 
 

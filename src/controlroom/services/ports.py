@@ -52,6 +52,10 @@ class ContactRepository(Protocol):
     def get_for_update(self, contact_id: str) -> Contact | None:
         """The contact, locked against other writers until the unit of work ends."""
 
+    def lock(self, contact_ids: Sequence[str]) -> None:
+        """Read and lock these contacts now, in one go, for the ``get_for_update`` calls to
+        come (a batch of work that will touch them all)."""
+
     def add(self, contact: Contact) -> None:
         """Store a new contact; :class:`~controlroom.domain.access.Conflict` if the id exists."""
 

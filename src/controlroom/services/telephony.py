@@ -20,6 +20,7 @@ See docs/telephony.md for the event formats.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +40,7 @@ from controlroom.domain.contacts import (
     State,
 )
 from controlroom.domain.contacts.values import require_text, require_utc
-from controlroom.domain.errors import Conflict, InvalidInput, NotFound
+from controlroom.domain.errors import ConcurrentWrite, Conflict, InvalidInput, NotFound
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import location_matching as aml
@@ -98,10 +99,10 @@ def ingest_event(
         with uow_factory() as uow:
             try:
                 status, body, replayed = apply_in(uow, principal, event, now, policy, windows)
-            except RetryEvent:
+                if not replayed:
+                    uow.commit()
+            except (RetryEvent, ConcurrentWrite):
                 continue
-            if not replayed:
-                uow.commit()
             return status, body
     raise Conflict(f"event {event.id!r} clashed with other changes; send it again", field="id")
 
@@ -144,6 +145,19 @@ def apply_in(
     ):
         raise RetryEvent  # delivered twice at once: answer as the first delivery did
     return outcome.status, body, False
+
+
+def read_ahead(uow: UnitOfWork, events: Sequence[TelephonyEvent]) -> None:
+    """Read what :func:`apply_in` will look up for ``events`` — their stored answers, their
+    calls' markers and contacts — in two queries, rather than in several for each event."""
+    calls = [CALL_PREFIX + event.call_id for event in events if event.call_id is not None]
+    uow.processed_events.prefetch([event.id for event in events] + calls)
+    contacts = [
+        str(stored[1]["contact_id"])
+        for stored in map(uow.processed_events.get, calls)
+        if stored is not None
+    ]
+    uow.contacts.lock(contacts)
 
 
 def _check(event: TelephonyEvent, now: datetime) -> None:

@@ -32,7 +32,13 @@ from controlroom.domain.access import Principal
 from controlroom.domain.policy import Policy
 from controlroom.services import location_matching as aml
 from controlroom.services.contacts import UowFactory
-from controlroom.services.telephony import TelephonyEvent, apply_in, checked, ingest_event
+from controlroom.services.telephony import (
+    TelephonyEvent,
+    apply_in,
+    checked,
+    ingest_event,
+    read_ahead,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +146,7 @@ class EventBatcher:
         committed) when any event of it failed."""
         try:
             with self._uow_factory() as uow:
+                read_ahead(uow, [item.event for item in batch])
                 answers = [
                     apply_in(uow, i.principal, i.event, i.now, self._policy, self._windows)[:2]
                     for i in batch

@@ -80,6 +80,9 @@ class FakeContactRepository:
         """The same as :meth:`get` (there is one writer)."""
         return self.get(contact_id)
 
+    def lock(self, contact_ids: Sequence[str]) -> None:
+        """Nothing to do: there is one writer."""
+
     def add(self, contact: Contact) -> None:
         """Store a new contact."""
         if contact.id in self._store.contacts:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 
@@ -54,7 +54,7 @@ class Require:
         """The principal behind the request's token, if it holds the permission."""
         header = request.headers.get("authorization")
         presented, now = bearer_token(header), datetime.now(UTC)
-        checked = checked_tokens(request)
+        checked = tokens_of(request.app)
         principal = checked.get(presented, now)
         if principal is None:
             principal = await run_in_threadpool(_look_up, uow_factory(request), header, now)
@@ -68,9 +68,9 @@ def _look_up(factory: UowFactory, header: str | None, now: datetime) -> Principa
     return authenticate_token(reader, bearer_token(header), now=now, recorder=recorder)
 
 
-def checked_tokens(request: Request) -> CheckedTokens:
+def tokens_of(app: FastAPI) -> CheckedTokens:
     """The application's tokens found good recently (services/token_cache.py)."""
-    state = request.app.state
+    state = app.state
     checked: CheckedTokens | None = getattr(state, "checked_tokens", None)
     if checked is None:
         trust = state.settings.token_trust_seconds

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from controlroom.domain.access import Conflict
 from controlroom.domain.contacts import (
@@ -20,7 +20,7 @@ from controlroom.domain.contacts import (
     Role,
     State,
 )
-from controlroom.domain.errors import InvalidInput
+from controlroom.domain.errors import ConcurrentWrite, InvalidInput
 from controlroom.domain.triage.decision import Channel
 from tests.adapters.db.conftest import MakeUow
 from tests.domain.contacts.helpers import (
@@ -100,8 +100,12 @@ def test_saving_checks_the_version(make_uow: MakeUow) -> None:
         assert version == 3
         uow.connection.execute(text("UPDATE contacts SET version = version + 1"))  # another writer
         drive(contact, (ActionKind.LOG_INCIDENT,), POLICY, clock)
+        uow.contacts.save(contact)  # checked as it is written, at the latest at the commit
         with pytest.raises(Conflict):
-            uow.contacts.save(contact)
+            uow.commit()
+    with make_uow() as uow:  # nothing of the refused save was written
+        stored = uow.contacts.get("C-1")
+        assert stored is not None and stored.state is State.ASSESSED
     with make_uow() as uow, pytest.raises(InvalidInput):
         uow.contacts.save(contact)  # not read in this unit of work
 
@@ -182,6 +186,65 @@ def test_find_reconnectable_within_45_seconds(make_uow: MakeUow) -> None:
         assert found is not None and found.id == "C-1"
         assert uow.contacts.find_reconnectable(NUMBER, hung_up + timedelta(seconds=46)) is None
         assert uow.contacts.find_reconnectable(OTHER_NUMBER, hung_up) is None
+
+
+def test_a_transaction_reads_the_contacts_it_saved(make_uow: MakeUow) -> None:
+    clock = Clock()
+    with make_uow() as uow:
+        uow.contacts.add(offered("C-1", Channel.NINE_NINE_NINE, clock))
+        uow.commit()
+    with make_uow() as uow:
+        uow.contacts.lock(["C-1", "C-unknown"])
+        contact = uow.contacts.get_for_update("C-1")
+        assert contact is not None
+        drive(contact, (ActionKind.ANSWER,), POLICY, clock)
+        uow.contacts.save(contact)
+        again = uow.contacts.get_for_update("C-1")
+        assert again is not None and again.state is State.ANSWERED and again is not contact
+        assert uow.contacts.count(state=State.ANSWERED) == 1  # the save is written first
+        [listed] = uow.contacts.list(state=State.ANSWERED)
+        assert listed.id == "C-1"
+        assert uow.contacts.get_for_update("C-unknown") is None
+        uow.commit()
+    with make_uow() as uow:
+        stored = uow.contacts.get("C-1")
+        assert stored is not None and stored.state is State.ANSWERED
+        version = uow.connection.execute(text("SELECT version FROM contacts")).scalar_one()
+        assert version == 2
+
+
+def test_answers_to_new_events_are_written_at_the_commit(make_uow: MakeUow) -> None:
+    kwargs = {"event_type": "offer", "received_at": START, "status_code": 201}
+    with make_uow() as uow:
+        uow.processed_events.prefetch(["ev-1", "ev-2"])
+        assert uow.processed_events.add("ev-1", response={"n": 1}, **kwargs)
+        assert uow.processed_events.add("ev-2", response={"n": 2}, **kwargs)
+        assert not uow.processed_events.add("ev-2", response={"n": 3}, **kwargs)
+        assert uow.processed_events.get("ev-2") == (201, {"n": 2})
+        uow.commit()
+    with make_uow(read_only=True) as uow:
+        assert uow.processed_events.get("ev-1") == (201, {"n": 1})
+        assert uow.processed_events.get("ev-2") == (201, {"n": 2})
+
+
+def test_an_answer_stored_meanwhile_by_another_writer_is_refused_whole(
+    make_uow: MakeUow, database_engine: Engine
+) -> None:
+    if database_engine.dialect.name == "sqlite":
+        pytest.skip("SQLite lets one writer in at a time: no other can store it meanwhile")
+    kwargs = {"event_type": "offer", "received_at": START, "status_code": 201}
+    with make_uow() as uow:
+        uow.processed_events.prefetch(["ev-2", "ev-3"])
+        assert uow.processed_events.add("ev-2", response={"n": 2}, **kwargs)
+        assert uow.processed_events.add("ev-3", response={"n": 3}, **kwargs)
+        with make_uow() as other:  # another writer answers the same event first
+            assert other.processed_events.add("ev-3", response={"n": 4}, **kwargs)
+            other.commit()
+        with pytest.raises(ConcurrentWrite):
+            uow.commit()
+    with make_uow(read_only=True) as uow:
+        assert uow.processed_events.get("ev-2") is None  # nothing of the refused commit
+        assert uow.processed_events.get("ev-3") == (201, {"n": 4})
 
 
 def test_processed_events_answer_once(make_uow: MakeUow) -> None:

@@ -80,6 +80,7 @@ def sql_reports(uow: object) -> SqlReports:
     """The reports of a SQL unit of work, inside its ``with`` block."""
     if not isinstance(uow, SqlUnitOfWork):
         raise TypeError(f"online reports are kept in the database, not in {type(uow).__name__}")
+    uow.flush()  # the contacts this transaction saved, before their reports are read or added
     return SqlReports(uow.connection)
 
 

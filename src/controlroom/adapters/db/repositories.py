@@ -21,7 +21,7 @@ from controlroom.adapters.db.records_json import record_from_json, record_to_jso
 from controlroom.adapters.db.tables import contacts, telephony_events
 from controlroom.domain.contacts import Contact, ContactRecord, ProcedureName, State
 from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
-from controlroom.domain.errors import Conflict, InvalidInput
+from controlroom.domain.errors import ConcurrentWrite, Conflict, InvalidInput
 from controlroom.domain.triage.decision import Channel
 
 MAX_PAGE = 500
@@ -34,6 +34,12 @@ _INSERT: dict[str, Insert] = {
     name: module.insert(contacts).on_conflict_do_nothing().returning(contacts.c.id)
     for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+_LOCK_MANY = (
+    select(contacts)
+    .where(contacts.c.id.in_(bindparam("b_ids", expanding=True)))
+    .order_by(contacts.c.id)  # every writer locks in the same order
+    .with_for_update()
+)
 _UPDATE = update(contacts).where(
     contacts.c.id == bindparam("b_id"), contacts.c.version == bindparam("b_version")
 )
@@ -68,14 +74,25 @@ def _columns(record: ContactRecord) -> dict[str, Any]:
 
 
 class SqlContactRepository:
-    """Contacts in the ``contacts`` table."""
+    """Contacts in the ``contacts`` table.
+
+    A contact this transaction holds — read for update, added or saved — is kept as its
+    record, so reading it again in the same transaction builds it from that record without a
+    query. Saves are written together (one ``UPDATE`` per contact, however often it was
+    saved) at :meth:`flush`, which the unit of work calls before it commits; every query here
+    flushes first, so a transaction always reads what it wrote.
+    """
 
     def __init__(self, connection: Connection, pending: PendingCalls | None = None) -> None:
         self._connection = connection
-        self._seen: dict[str, int] = {}
+        self._seen: dict[str, int] = {}  # the version each contact will have once flushed
+        self._held: dict[str, ContactRecord] = {}
+        # each contact saved and not yet written: the version it was read at, and its record
+        self._saves: dict[str, tuple[int, ContactRecord]] = {}
         self._calls = pending or PendingCalls(connection)
 
     def _load(self, query: Select[Any], params: Mapping[str, Any] | None = None) -> Contact | None:
+        self.flush()
         row = self._connection.execute(query, params).first()
         return None if row is None else self._contact(row)
 
@@ -85,11 +102,30 @@ class SqlContactRepository:
 
     def get(self, contact_id: str) -> Contact | None:
         """The contact, or ``None``."""
+        held = self._held.get(contact_id)
+        if held is not None:
+            return Contact(held)
         return self._load(_GET, {"b_id": contact_id})
 
     def get_for_update(self, contact_id: str) -> Contact | None:
         """The contact, its row locked until the transaction ends."""
-        return self._load(_GET_FOR_UPDATE, {"b_id": contact_id})
+        held = self._held.get(contact_id)
+        if held is not None:
+            return Contact(held)
+        contact = self._load(_GET_FOR_UPDATE, {"b_id": contact_id})
+        if contact is not None:
+            self._held[contact_id] = contact.record
+        return contact
+
+    def lock(self, contact_ids: Sequence[str]) -> None:
+        """Read and lock ``contact_ids`` in one query, for the :meth:`get_for_update` calls to
+        come (those not found are left to them)."""
+        wanted = [i for i in dict.fromkeys(contact_ids) if i not in self._held]
+        if not wanted:
+            return
+        self.flush()
+        for row in self._connection.execute(_LOCK_MANY, {"b_ids": wanted}):
+            self._held[row.id] = self._contact(row).record
 
     def add(self, contact: Contact) -> None:
         """Insert a new contact at version 1."""
@@ -98,21 +134,41 @@ class SqlContactRepository:
         if inserted.first() is None:
             raise Conflict(f"contact {contact.id} already exists", field="contact_id")
         self._seen[contact.id] = 1
+        self._held[contact.id] = contact.record
         self._calls.add(contact.record)
 
     def save(self, contact: Contact) -> None:
-        """Update a contact read in this unit of work, if nobody saved it since."""
+        """Update a contact read in this unit of work, if nobody saved it since (checked when
+        the save is written: :meth:`flush`)."""
         seen = self._seen.get(contact.id)
         if seen is None:
             raise InvalidInput(f"contact {contact.id} was not read in this unit of work")
-        values = {"b_id": contact.id, "b_version": seen, "version": seen + 1}
-        result = self._connection.execute(_UPDATE, values | _columns(contact.record))
-        if result.rowcount != 1:
-            raise Conflict(
-                f"contact {contact.id} was changed by somebody else", hint="reload it and retry"
-            )
+        read_at = self._saves[contact.id][0] if contact.id in self._saves else seen
+        self._saves[contact.id] = (read_at, contact.record)
         self._seen[contact.id] = seen + 1
+        self._held[contact.id] = contact.record
         self._calls.add(contact.record)
+
+    def flush(self) -> None:
+        """Write the saves made since the last flush; :class:`Conflict` (nothing written) when
+        somebody else saved one of those contacts first."""
+        if not self._saves:
+            return
+        saves, self._saves = self._saves, {}
+        rows = [
+            {"b_id": cid, "b_version": read_at, "version": self._seen[cid], **_columns(record)}
+            for cid, (read_at, record) in saves.items()
+        ]
+        result = self._connection.execute(_UPDATE, rows)
+        if result.rowcount != len(rows):
+            raise ConcurrentWrite(
+                "a contact was changed by somebody else at the same time",
+                hint="reload it and retry",
+            )
+
+    def forget(self) -> None:
+        """The transaction ended: drop what it held and the saves not written."""
+        self._held, self._saves, self._seen = {}, {}, {}
 
     @staticmethod
     def _filtered(query: Select[Any], filters: Mapping[str, Any]) -> Select[Any]:
@@ -155,6 +211,7 @@ class SqlContactRepository:
             "offered_from": offered_from,
             "offered_to": offered_to,
         }
+        self.flush()
         query = self._filtered(select(contacts), filters)
         query = query.order_by(contacts.c.offered_at.desc(), contacts.c.id.desc())
         rows = self._connection.execute(query.limit(limit).offset(offset))
@@ -179,11 +236,13 @@ class SqlContactRepository:
             "offered_from": offered_from,
             "offered_to": offered_to,
         }
+        self.flush()
         query = self._filtered(select(func.count()).select_from(contacts), filters)
         return int(self._connection.execute(query).scalar_one())
 
     def find_reconnectable(self, number: str, at: datetime) -> Contact | None:
         """The hung-up landline contact from ``number`` that may rejoin at ``at``, locked."""
+        self.flush()
         c = contacts.c
         query = (
             select(contacts)
@@ -198,18 +257,25 @@ class SqlContactRepository:
         )
         for row in self._connection.execute(query).all():
             contact = self._contact(row)
+            self._held[contact.id] = contact.record
             if contact.accepts_reconnect(number, at):
                 return contact
         return None
 
 
 class SqlProcessedEvents:
-    """Answers to telephony events in ``telephony_events``."""
+    """Answers to telephony events in ``telephony_events``.
+
+    An answer added under an id this transaction has already looked for and not found is
+    written at :meth:`flush` (before the commit), together with the others: the look-up
+    already says it is new, and :class:`ConcurrentWrite` is raised there in the rare case that
+    another writer stored the same id in between."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        # answers read ahead by prefetch(), None for ids not stored then (this transaction)
+        # answers read ahead (or looked up), None for ids not stored then (this transaction)
         self._ahead: dict[str, tuple[int, dict[str, Any]] | None] = {}
+        self._adds: dict[str, dict[str, Any]] = {}
 
     def get(self, event_id: str) -> tuple[int, dict[str, Any]] | None:
         """The status and body first answered for ``event_id``."""
@@ -217,6 +283,7 @@ class SqlProcessedEvents:
             found = self._ahead[event_id]
             return None if found is None else (found[0], dict(found[1]))
         row = self._connection.execute(_EVENT_ANSWER, {"b_id": event_id}).first()
+        self._ahead[event_id] = None if row is None else (row.status_code, dict(row.response))
         return None if row is None else (row.status_code, dict(row.response))
 
     def prefetch(self, event_ids: Sequence[str]) -> None:
@@ -246,6 +313,12 @@ class SqlProcessedEvents:
             "status_code": status_code,
             "response": dict(response),
         }
+        if event_id in self._ahead:  # looked for in this transaction
+            if self._ahead[event_id] is not None:
+                return False  # found then, or added since
+            self._adds[event_id] = values
+            self._ahead[event_id] = (status_code, dict(response))
+            return True
         statement = _EVENT_ADD[self._connection.dialect.name]
         added = self._connection.execute(statement, values).first() is not None
         if added:
@@ -253,3 +326,21 @@ class SqlProcessedEvents:
         else:
             self._ahead.pop(event_id, None)
         return added
+
+    def flush(self) -> None:
+        """Write the answers added since the last flush, in one statement."""
+        if not self._adds:
+            return
+        rows, self._adds = list(self._adds.values()), {}
+        statement = _EVENT_ADD[self._connection.dialect.name]
+        written = self._connection.execute(statement, rows).all()
+        if len(written) != len(rows):
+            raise ConcurrentWrite(
+                "an event was answered by another writer at the same time",
+                field="id",
+                hint="send it again: it gets the answer first given",
+            )
+
+    def forget(self) -> None:
+        """The transaction ended: drop what was read and not written."""
+        self._ahead, self._adds = {}, {}

@@ -4,9 +4,9 @@ Used as ``with uow: ...; uow.commit()``. Events collected with :meth:`SqlUnitOfW
 are published only after the commit succeeds; a publisher that fails is logged and the change
 stays committed. Leaving the block without committing rolls back.
 
-Audit entries and the caller-history rows of saved contacts are written together just before
-the commit (or before the same transaction next reads them), so a transaction that changes many
-contacts writes each table once.
+Saved contacts, their caller-history rows, event answers and audit entries are written
+together just before the commit (or before the same transaction next reads them), so a
+transaction that changes many contacts writes each table once.
 """
 
 from __future__ import annotations
@@ -130,13 +130,20 @@ class SqlUnitOfWork:
         """Queue ``events`` to publish after the commit."""
         self._pending.extend(events)
 
+    def flush(self) -> None:
+        """Write what the repositories keep back until the commit (saved contacts, their
+        caller-history rows, event answers); audit entries stay for the commit."""
+        self.contacts.flush()
+        self._calls_pending.flush()
+        self.processed_events.flush()
+
     def commit(self) -> None:
         """Commit the transaction, then publish what was collected."""
         connection = self.connection
-        self._calls_pending.flush()
+        self.flush()
         self.audit.flush()
         connection.commit()
-        self.audit.forget()
+        self._forget()
         pending, self._pending = self._pending, []
         if pending:
             try:
@@ -147,6 +154,12 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         """Undo the transaction so far and drop the collected events."""
         self.connection.rollback()
-        self.audit.forget()
+        self._forget()
         self._calls_pending.forget()
         self._pending = []
+
+    def _forget(self) -> None:
+        """The transaction ended: what the repositories held for it no longer holds."""
+        self.audit.forget()
+        self.contacts.forget()
+        self.processed_events.forget()

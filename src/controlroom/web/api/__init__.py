@@ -24,6 +24,7 @@ from controlroom.web.api.location import router as location_router
 from controlroom.web.api.nuisance import callers_router
 from controlroom.web.api.nuisance import router as nuisance_router
 from controlroom.web.api.telephony import router as telephony_router
+from controlroom.web.api.telephony_fast import TelephonyFastPath
 from controlroom.web.api.triage import router as triage_router
 
 API_PREFIX = "/api/"
@@ -45,7 +46,8 @@ def install_api(app: FastAPI) -> None:
     routers = (triage_router, contacts_router, telephony_router, location_router, audit_router)
     for router in (*routers, callers_router, nuisance_router):
         app.include_router(router)
-    app.add_middleware(BodyGuard)
+    app.add_middleware(TelephonyFastPath)
+    app.add_middleware(BodyGuard)  # added last, so it runs first
 
 
 def body_limit(policy: Policy, path: str) -> int:

@@ -56,7 +56,7 @@ async def post_aml(request: Request, response: Response, principal: Integration)
         body,
         datetime.now(UTC),
         request.app.state.policy,
-        windows=windows_for(request),
+        windows=windows_for(request.app),
         hmac_key=key.encode() if key else None,
     )
     response.status_code = status

@@ -2,6 +2,8 @@
 
 Events go through the application's :class:`EventBatcher`, which commits the events that
 arrive together in one transaction (group commit) and answers each once it is committed.
+When all is well the request is answered before it reaches this route, with the same checks
+(``telephony_fast.py``); this route answers everything else, and documents the endpoint.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response
 
 from controlroom.domain.access import Permission, Principal
 from controlroom.domain.policy import Policy
 from controlroom.services.location_matching import MatchWindows
 from controlroom.services.telephony_batch import EventBatcher
 from controlroom.web.api.contacts import AUTH, error_doc
-from controlroom.web.auth import require, uow_factory
+from controlroom.web.auth import require
 from controlroom.web.schemas_telephony import TelephonyAnswer, TelephonyEventIn
 
 router = APIRouter(prefix="/api/telephony", tags=["telephony"])
@@ -44,9 +46,9 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def windows_for(request: Request) -> MatchWindows:
+def windows_for(app: FastAPI) -> MatchWindows:
     """The AML matching windows from the application's settings."""
-    settings = request.app.state.settings
+    settings = app.state.settings
     return MatchWindows(
         pending=timedelta(seconds=settings.aml_pending_seconds),
         late=timedelta(minutes=settings.aml_late_minutes),
@@ -56,14 +58,17 @@ def windows_for(request: Request) -> MatchWindows:
 _BATCHER_GUARD = threading.Lock()
 
 
-def batcher_for(request: Request) -> EventBatcher:
+def batcher_of(app: FastAPI) -> EventBatcher:
     """The application's event batcher, made on first use."""
-    state = request.app.state
+    state = app.state
+    batcher: EventBatcher | None = getattr(state, "telephony_batcher", None)
+    if batcher is not None:
+        return batcher
     with _BATCHER_GUARD:
-        batcher: EventBatcher | None = getattr(state, "telephony_batcher", None)
+        batcher = getattr(state, "telephony_batcher", None)
         if batcher is None:
             policy: Policy = state.policy
-            batcher = EventBatcher(uow_factory(request), policy, windows_for(request))
+            batcher = EventBatcher(state.uow_factory, policy, windows_for(app))
             state.telephony_batcher = batcher
         return batcher
 
@@ -82,7 +87,7 @@ async def post_event(
     """Idempotent: the same event again (same id, same content) changes nothing and gets the
     same answer. See docs/telephony.md for every event type, the ordering rules and AML
     matching."""
-    answer = batcher_for(request).submit(principal, event.to_event(), datetime.now(UTC))
+    answer = batcher_of(request.app).submit(principal, event.to_event(), datetime.now(UTC))
     status, body = await asyncio.wrap_future(answer)
     # the body is the service's own answer (TelephonyAnswer's shape, tested against it): sent
     # as it is, rather than validated again on every event
