@@ -189,13 +189,24 @@ def store_pending(
     return False
 
 
+def pending_keys(number: str, offered_at: datetime, windows: MatchWindows) -> list[str]:
+    """Where the first AML message of each minute that a call from ``number`` offered at
+    ``offered_at`` would take is kept (to read ahead for many calls at once)."""
+    return [f"{stem}0" for stem in _stems(number, offered_at, windows)]
+
+
+def _stems(number: str, offered_at: datetime, windows: MatchWindows) -> list[str]:
+    start, end = offered_at - windows.pending, offered_at + windows.pending
+    return [f"{PENDING_PREFIX}{number}#{bucket}#" for bucket in _buckets(start, end)]
+
+
 def pending_for(
     uow: UnitOfWork, number: str, offered_at: datetime, windows: MatchWindows
 ) -> list[PendingAml]:
     """The AML messages from ``number`` still waiting within ``pending`` of ``offered_at``."""
     waiting: list[PendingAml] = []
     start, end = offered_at - windows.pending, offered_at + windows.pending
-    stems = [f"{PENDING_PREFIX}{number}#{bucket}#" for bucket in _buckets(start, end)]
+    stems = _stems(number, offered_at, windows)
     uow.processed_events.prefetch([f"{stem}0" for stem in stems])  # usually all there is
     for stem in stems:
         for slot in range(MAX_PENDING_PER_MINUTE):

@@ -147,11 +147,20 @@ def apply_in(
     return outcome.status, body, False
 
 
-def read_ahead(uow: UnitOfWork, events: Sequence[TelephonyEvent]) -> None:
+def read_ahead(
+    uow: UnitOfWork, events: Sequence[TelephonyEvent], windows: aml.MatchWindows
+) -> None:
     """Read what :func:`apply_in` will look up for ``events`` — their stored answers, their
-    calls' markers and contacts — in two queries, rather than in several for each event."""
+    calls' markers and contacts, AML messages waiting for new calls — in two queries, rather
+    than in several for each event."""
     calls = [CALL_PREFIX + event.call_id for event in events if event.call_id is not None]
-    uow.processed_events.prefetch([event.id for event in events] + calls)
+    waiting = [
+        key
+        for event in events
+        if event.type is EventType.CALL_OFFERED and event.caller and event.caller.number
+        for key in aml.pending_keys(event.caller.number, event.occurred_at, windows)
+    ]
+    uow.processed_events.prefetch([event.id for event in events] + calls + waiting)
     contacts = [
         str(stored[1]["contact_id"])
         for stored in map(uow.processed_events.get, calls)

@@ -146,7 +146,7 @@ class EventBatcher:
         committed) when any event of it failed."""
         try:
             with self._uow_factory() as uow:
-                read_ahead(uow, [item.event for item in batch])
+                read_ahead(uow, [item.event for item in batch], self._windows)
                 answers = [
                     apply_in(uow, i.principal, i.event, i.now, self._policy, self._windows)[:2]
                     for i in batch

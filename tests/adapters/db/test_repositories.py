@@ -78,6 +78,10 @@ def test_adding_an_existing_id_is_a_conflict(make_uow: MakeUow) -> None:
         uow.commit()
     with make_uow() as uow, pytest.raises(Conflict):
         uow.contacts.add(contact)
+        uow.commit()  # written, and refused, at the latest at the commit
+    with make_uow() as uow, pytest.raises(Conflict):
+        uow.contacts.add(offered("C-2", Channel.NINE_NINE_NINE, Clock()))
+        uow.contacts.add(offered("C-2", Channel.NINE_NINE_NINE, Clock()))
 
 
 def test_saving_checks_the_version(make_uow: MakeUow) -> None:

@@ -25,10 +25,13 @@ def _user(row: Row[Any]) -> UserAccount:
 
 
 class SqlUserRepository:
-    """User accounts in ``users``."""
+    """User accounts in ``users``. An account read by name is kept for the rest of the
+    transaction (a batch of telephony events names the same few handlers again and again)
+    until an account is added or saved."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self._by_name: dict[str, UserAccount | None] = {}
 
     def _one(self, query: Select[Any], params: dict[str, Any] | None = None) -> UserAccount | None:
         row = self._connection.execute(query, params).first()
@@ -40,10 +43,13 @@ class SqlUserRepository:
 
     def get_by_name(self, name: str) -> UserAccount | None:
         """The account with this name."""
-        return self._one(_USER_BY_NAME, {"b_name": name})
+        if name not in self._by_name:
+            self._by_name[name] = self._one(_USER_BY_NAME, {"b_name": name})
+        return self._by_name[name]
 
     def add(self, user: UserAccount) -> None:
         """Insert a new account."""
+        self._by_name.clear()
         values = {
             "id": user.id,
             "name": user.name,
@@ -60,6 +66,7 @@ class SqlUserRepository:
 
     def save(self, user: UserAccount) -> None:
         """Update an account's password hash and disabled time."""
+        self._by_name.clear()
         self._connection.execute(
             update(users)
             .where(users.c.id == user.id)

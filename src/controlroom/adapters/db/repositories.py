@@ -78,7 +78,7 @@ class SqlContactRepository:
 
     A contact this transaction holds — read for update, added or saved — is kept as its
     record, so reading it again in the same transaction builds it from that record without a
-    query. Saves are written together (one ``UPDATE`` per contact, however often it was
+    query. New and changed contacts are written together (each once, however often it was
     saved) at :meth:`flush`, which the unit of work calls before it commits; every query here
     flushes first, so a transaction always reads what it wrote.
     """
@@ -87,6 +87,7 @@ class SqlContactRepository:
         self._connection = connection
         self._seen: dict[str, int] = {}  # the version each contact will have once flushed
         self._held: dict[str, ContactRecord] = {}
+        self._adds: dict[str, ContactRecord] = {}  # each contact added and not yet written
         # each contact saved and not yet written: the version it was read at, and its record
         self._saves: dict[str, tuple[int, ContactRecord]] = {}
         self._calls = pending or PendingCalls(connection)
@@ -128,11 +129,11 @@ class SqlContactRepository:
             self._held[row.id] = self._contact(row).record
 
     def add(self, contact: Contact) -> None:
-        """Insert a new contact at version 1."""
-        values = {"id": contact.id, "version": 1, **_columns(contact.record)}
-        inserted = self._connection.execute(_INSERT[self._connection.dialect.name], values)
-        if inserted.first() is None:
+        """Insert a new contact at version 1 (written at :meth:`flush`, where an id already
+        stored is a :class:`Conflict`)."""
+        if contact.id in self._held:
             raise Conflict(f"contact {contact.id} already exists", field="contact_id")
+        self._adds[contact.id] = contact.record
         self._seen[contact.id] = 1
         self._held[contact.id] = contact.record
         self._calls.add(contact.record)
@@ -143,32 +144,43 @@ class SqlContactRepository:
         seen = self._seen.get(contact.id)
         if seen is None:
             raise InvalidInput(f"contact {contact.id} was not read in this unit of work")
-        read_at = self._saves[contact.id][0] if contact.id in self._saves else seen
-        self._saves[contact.id] = (read_at, contact.record)
+        if contact.id in self._adds:  # not written yet: written as it is now
+            self._adds[contact.id] = contact.record
+        else:
+            read_at = self._saves[contact.id][0] if contact.id in self._saves else seen
+            self._saves[contact.id] = (read_at, contact.record)
         self._seen[contact.id] = seen + 1
         self._held[contact.id] = contact.record
         self._calls.add(contact.record)
 
     def flush(self) -> None:
-        """Write the saves made since the last flush; :class:`Conflict` (nothing written) when
-        somebody else saved one of those contacts first."""
-        if not self._saves:
-            return
+        """Write the contacts added and saved since the last flush, each once, as they are
+        now; :class:`Conflict` (the transaction must roll back) for an id already stored, or
+        a contact somebody else saved first."""
+        adds, self._adds = self._adds, {}
+        if adds:
+            rows = [
+                {"id": cid, "version": self._seen[cid], **_columns(record)}
+                for cid, record in adds.items()
+            ]
+            written = self._connection.execute(_INSERT[self._connection.dialect.name], rows)
+            if len(written.all()) != len(rows):
+                raise Conflict("a new contact's id is already used", field="contact_id")
         saves, self._saves = self._saves, {}
-        rows = [
-            {"b_id": cid, "b_version": read_at, "version": self._seen[cid], **_columns(record)}
-            for cid, (read_at, record) in saves.items()
-        ]
-        result = self._connection.execute(_UPDATE, rows)
-        if result.rowcount != len(rows):
-            raise ConcurrentWrite(
-                "a contact was changed by somebody else at the same time",
-                hint="reload it and retry",
-            )
+        if saves:
+            rows = [
+                {"b_id": cid, "b_version": read_at, "version": self._seen[cid], **_columns(record)}
+                for cid, (read_at, record) in saves.items()
+            ]
+            if self._connection.execute(_UPDATE, rows).rowcount != len(rows):
+                raise ConcurrentWrite(
+                    "a contact was changed by somebody else at the same time",
+                    hint="reload it and retry",
+                )
 
     def forget(self) -> None:
         """The transaction ended: drop what it held and the saves not written."""
-        self._held, self._saves, self._seen = {}, {}, {}
+        self._held, self._adds, self._saves, self._seen = {}, {}, {}, {}
 
     @staticmethod
     def _filtered(query: Select[Any], filters: Mapping[str, Any]) -> Select[Any]:
