@@ -90,6 +90,15 @@ def pg_admin(url: str, statement: str) -> None:
     engine.dispose()
 
 
+def pg_setting(url: str, name: str) -> str:
+    """A PostgreSQL server setting, as ``SHOW`` gives it."""
+    engine = create_engine_for(url)
+    with engine.connect() as connection:
+        value = str(connection.exec_driver_sql(f"SHOW {name}").scalar_one())
+    engine.dispose()
+    return value
+
+
 def fresh_database(kind: str, workdir: Path, admin: str) -> str:
     """A new, empty database: a SQLite file, or the PostgreSQL database ``controlroom_bench``."""
     if kind == "sqlite":
@@ -437,6 +446,12 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="telephony-bench-"))
     say(f"{kind}: preparing a fresh database")
     url = fresh_database(kind, workdir, args.pg_admin)
+    autovacuum = pg_setting(url, "autovacuum") if kind == "postgresql" else None
+    if autovacuum == "off":
+        say(
+            "postgresql: autovacuum is off on this server: tables are never analysed, and "
+            "plans chosen while they were empty are kept (turn it on, as it is by default)"
+        )
     try:
         token = prepare(url)
         warm = stream_for(args.warmup, args.seed + 1, f"w{args.seed}")
@@ -504,6 +519,7 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         "latencies": latencies,
         "checks": checks,
         "commits": commits,
+        "autovacuum": autovacuum,
     }
 
 
@@ -545,6 +561,7 @@ def cells(run: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("retries (connection errors, 5xx)", f"{run['retries']:,}", ""),
         ("CPU per event: server / client", f"{cpu['server']:.2f} / {cpu['client']:.2f} ms", ""),
         ("CPU per event: PostgreSQL's processes", _ms(cpu.get("database")), ""),
+        ("PostgreSQL autovacuum", run.get("autovacuum") or "n/a", "on (the default)"),
         ("acked events missing after SIGKILL", f"{chk['missing']}{mark(not chk['missing'])}", "0"),
         ("contacts (expected)", contacts + mark(chk["contacts"] == chk["contacts_expected"]), ""),
         ("`controlroom audit verify`", f"{chk['audit']}{mark(chk['audit_ok'])}", ""),

@@ -138,9 +138,14 @@ def evidence_for_unlocated(
 def find_contact(
     uow: UnitOfWork, number: str, at: datetime, windows: MatchWindows
 ) -> tuple[Contact, Match] | None:
-    """The contact an AML message from ``number`` at ``at`` belongs to, and how it matched."""
+    """The contact an AML message from ``number`` at ``at`` belongs to, and how it matched.
+    Only contacts offered late enough to match are read: a call lasts at most
+    ``longest_call``, and a message may come ``late`` after it ended."""
     candidates = uow.contacts.list(
-        caller_number=number, offered_to=at + windows.pending, limit=CANDIDATES
+        caller_number=number,
+        offered_from=at - windows.longest_call - windows.late,
+        offered_to=at + windows.pending,
+        limit=CANDIDATES,
     )
     for contact in candidates:  # newest offered first
         offered, ended = contact.timestamps.offered, contact.timestamps.ended

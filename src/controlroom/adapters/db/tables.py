@@ -84,6 +84,8 @@ contacts = Table(
     Column("record", JSON, nullable=False),
     # the landline reconnection look-up: a number's contacts by the time they hung up
     Index("ix_contacts_caller_number_ended_at", "caller_number", "ended_at"),
+    # a caller's contacts, newest first: matching AML messages and emergencySMS to contacts
+    Index("ix_contacts_caller_number_offered_at", "caller_number", "offered_at"),
     Index(None, "offered_at"),
     Index(None, "answered_at"),
     Index(None, "ended_at"),
