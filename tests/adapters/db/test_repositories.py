@@ -173,6 +173,21 @@ def test_lists_filter_and_page(make_uow: MakeUow) -> None:
             repo.list(limit=0)
 
 
+def test_a_landline_that_hung_up_in_this_transaction_can_rejoin_in_it(
+    make_uow: MakeUow,
+) -> None:
+    clock = Clock()
+    with make_uow() as uow:
+        contact = offered("C-1", Channel.NINE_NINE_NINE, clock)
+        uow.contacts.add(contact)  # neither written yet ...
+        drive(contact, (ActionKind.ANSWER, ActionKind.HANG_UP), POLICY, clock)
+        uow.contacts.save(contact)
+        assert uow.contacts.find_reconnectable(OTHER_NUMBER, clock.now) is None
+        found = uow.contacts.find_reconnectable(NUMBER, clock.now)  # ... but found here
+        assert found is not None and found.id == "C-1" and found.state is State.HUNG_UP
+        uow.commit()
+
+
 def test_find_reconnectable_within_45_seconds(make_uow: MakeUow) -> None:
     clock = Clock()
     with make_uow() as uow:

@@ -88,17 +88,19 @@ class SqlContactRepository:
         self._seen: dict[str, int] = {}  # the version each contact will have once flushed
         self._held: dict[str, ContactRecord] = {}
         self._adds: dict[str, ContactRecord] = {}  # each contact added and not yet written
+        self._stored_numbers: dict[str, str | None] = {}  # caller numbers as read from rows
         # each contact saved and not yet written: the version it was read at, and its record
         self._saves: dict[str, tuple[int, ContactRecord]] = {}
         self._calls = pending or PendingCalls(connection)
 
     def _load(self, query: Select[Any], params: Mapping[str, Any] | None = None) -> Contact | None:
-        self.flush()
+        # no flush: a contact with writes pending is held, and read from there
         row = self._connection.execute(query, params).first()
         return None if row is None else self._contact(row)
 
     def _contact(self, row: Row[Any]) -> Contact:
         self._seen[row.id] = row.version
+        self._stored_numbers[row.id] = row.caller_number
         return Contact(record_from_json(row.record))
 
     def get(self, contact_id: str) -> Contact | None:
@@ -124,7 +126,6 @@ class SqlContactRepository:
         wanted = [i for i in dict.fromkeys(contact_ids) if i not in self._held]
         if not wanted:
             return
-        self.flush()
         for row in self._connection.execute(_LOCK_MANY, {"b_ids": wanted}):
             self._held[row.id] = self._contact(row).record
 
@@ -178,9 +179,19 @@ class SqlContactRepository:
                     hint="reload it and retry",
                 )
 
+    def _flush_for(self, number: str | None) -> None:
+        """Before a query for the contacts of ``number`` (any number when ``None``): flush,
+        unless no contact with writes pending could be among them."""
+        pending = (*self._adds.values(), *(record for _, record in self._saves.values()))
+        numbers = {record.caller.number for record in pending}
+        numbers.update(self._stored_numbers.get(cid) for cid in self._saves)
+        if number is None or number in numbers:
+            self.flush()
+
     def forget(self) -> None:
         """The transaction ended: drop what it held and the saves not written."""
         self._held, self._adds, self._saves, self._seen = {}, {}, {}, {}
+        self._stored_numbers = {}
 
     @staticmethod
     def _filtered(query: Select[Any], filters: Mapping[str, Any]) -> Select[Any]:
@@ -223,7 +234,7 @@ class SqlContactRepository:
             "offered_from": offered_from,
             "offered_to": offered_to,
         }
-        self.flush()
+        self._flush_for(caller_number)
         query = self._filtered(select(contacts), filters)
         query = query.order_by(contacts.c.offered_at.desc(), contacts.c.id.desc())
         rows = self._connection.execute(query.limit(limit).offset(offset))
@@ -248,13 +259,13 @@ class SqlContactRepository:
             "offered_from": offered_from,
             "offered_to": offered_to,
         }
-        self.flush()
+        self._flush_for(caller_number)
         query = self._filtered(select(func.count()).select_from(contacts), filters)
         return int(self._connection.execute(query).scalar_one())
 
     def find_reconnectable(self, number: str, at: datetime) -> Contact | None:
         """The hung-up landline contact from ``number`` that may rejoin at ``at``, locked."""
-        self.flush()
+        self._flush_for(number)
         c = contacts.c
         query = (
             select(contacts)

@@ -18,6 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from controlroom.domain.policy import Policy
+from controlroom.web.api.asgi_messages import given_back
 from controlroom.web.api.contacts import audit_router
 from controlroom.web.api.contacts import router as contacts_router
 from controlroom.web.api.location import router as location_router
@@ -112,20 +113,11 @@ class BodyGuard:
                     hint="send JSON encoded as UTF-8",
                 )
                 return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, given_back(_whole(body), receive), send)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
+def _whole(body: bytes) -> Message:
+    return {"type": "http.request", "body": body, "more_body": False}
 
 
 def _content_length(headers: Headers) -> int | None:

@@ -27,11 +27,12 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from controlroom.domain.access import Permission, Principal, Unauthenticated, access_check
 from controlroom.domain.errors import DomainError
 from controlroom.services.accounts import bearer_token
+from controlroom.web.api.asgi_messages import given_back
 from controlroom.web.api.telephony import batcher_of
 from controlroom.web.auth import tokens_of
 from controlroom.web.errors import status_for
@@ -54,11 +55,11 @@ class TelephonyFastPath:
             return
         message = await receive()
         if message["type"] != "http.request" or message.get("more_body", False):
-            await self.app(scope, _again(message, receive), send)  # not as the guard sends it
+            await self.app(scope, given_back(message, receive), send)  # not as the guard sends it
             return
         answer = self._submit(scope, message.get("body", b""))
         if answer is None:
-            await self.app(scope, _again(message, receive), send)
+            await self.app(scope, given_back(message, receive), send)
             return
         try:
             status, body = await asyncio.wrap_future(answer)
@@ -85,20 +86,6 @@ class TelephonyFastPath:
             return batcher_of(app).submit(principal, event, now)
         except (DomainError, ValidationError, ValueError):
             return None
-
-
-def _again(first: Message, receive: Receive) -> Receive:
-    """``receive`` with ``first`` given back first (it was read here already)."""
-    given = False
-
-    async def again() -> Message:
-        nonlocal given
-        if not given:
-            given = True
-            return first
-        return await receive()
-
-    return again
 
 
 async def _send(
