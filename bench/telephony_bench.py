@@ -90,6 +90,19 @@ def pg_admin(url: str, statement: str) -> None:
     engine.dispose()
 
 
+def reference_loop_ms() -> float:
+    """How long this machine takes, now, for a fixed pure-Python loop (the best of three, in
+    ms): shared machines run at different speeds from one minute to the next, and this puts a
+    run's figures beside the speed it ran at."""
+    best = float("inf")
+    for _ in range(3):
+        began, total = time.perf_counter(), 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - began)
+    return 1000 * best
+
+
 def pg_setting(url: str, name: str) -> str:
     """A PostgreSQL server setting, as ``SHOW`` gives it."""
     engine = create_engine_for(url)
@@ -462,6 +475,7 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             f"on 127.0.0.1:{port}"
         )
         servers = start_servers(url, port, profile, args.workers)
+        speed = [reference_loop_ms()]
         try:
             _, warm_rows, _ = asyncio.run(replay(port, token, warm.events, args, "warm-up"))
             cpu = sum(cpu_seconds(s.pid) for s in servers), time.process_time()
@@ -471,6 +485,7 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             )
             cpu = sum(cpu_seconds(s.pid) for s in servers) - cpu[0], time.process_time() - cpu[1]
             database_cpu = database_cpu_seconds() - database_cpu
+            speed.append(reference_loop_ms())
         finally:
             for server in servers:
                 server.send_signal(signal.SIGINT if profile else signal.SIGKILL)
@@ -520,6 +535,7 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         "checks": checks,
         "commits": commits,
         "autovacuum": autovacuum,
+        "reference_loop_ms": speed,
     }
 
 
@@ -562,6 +578,11 @@ def cells(run: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("CPU per event: server / client", f"{cpu['server']:.2f} / {cpu['client']:.2f} ms", ""),
         ("CPU per event: PostgreSQL's processes", _ms(cpu.get("database")), ""),
         ("PostgreSQL autovacuum", run.get("autovacuum") or "n/a", "on (the default)"),
+        (
+            "machine speed: reference loop before / after (lower is faster)",
+            " / ".join(f"{ms:.0f} ms" for ms in run["reference_loop_ms"]),
+            "",
+        ),
         ("acked events missing after SIGKILL", f"{chk['missing']}{mark(not chk['missing'])}", "0"),
         ("contacts (expected)", contacts + mark(chk["contacts"] == chk["contacts_expected"]), ""),
         ("`controlroom audit verify`", f"{chk['audit']}{mark(chk['audit_ok'])}", ""),

@@ -5,7 +5,8 @@ foreign keys on and a busy timeout; the file's directory is created if missing. 
 are begun by us rather than by the driver: ``BEGIN IMMEDIATE`` for a unit of work that may
 write (so writers queue for the lock at the start instead of failing half-way), ``BEGIN
 DEFERRED`` for a read-only one. PostgreSQL URLs use psycopg 3; ``postgresql://`` and
-``postgres://`` are accepted and rewritten to ``postgresql+psycopg://``.
+``postgres://`` are accepted and rewritten to ``postgresql+psycopg://``. JSON columns are
+written and read with orjson.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -46,9 +48,16 @@ def is_sqlite(url: str | URL) -> bool:
     return normalise_url(url).get_backend_name() == "sqlite"
 
 
+def json_text(value: Any) -> str:
+    """``value`` as JSON text, for JSON columns: as the standard library writes it (keys that
+    are not strings become strings) but compact, and several times faster."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def create_engine_for(url: str | URL, **options: Any) -> Engine:
     """An engine for ``url`` (SQLite or PostgreSQL), configured as this module describes."""
     parsed = normalise_url(url)
+    options = {"json_serializer": json_text, "json_deserializer": orjson.loads} | options
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return _sqlite_engine(parsed, **options)
