@@ -228,6 +228,10 @@ class UserRepository(Protocol):
     def get_by_name(self, name: str) -> UserAccount | None:
         """The account with this name, or ``None``."""
 
+    def read_ahead(self, names: Sequence[str]) -> None:
+        """Read the accounts with these names in one go, for the ``get_by_name`` calls to
+        come in this unit of work."""
+
     def add(self, user: UserAccount) -> None:
         """Store a new account; ``Conflict`` if the name is taken."""
 

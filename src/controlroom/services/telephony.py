@@ -151,8 +151,8 @@ def read_ahead(
     uow: UnitOfWork, events: Sequence[TelephonyEvent], windows: aml.MatchWindows
 ) -> None:
     """Read what :func:`apply_in` will look up for ``events`` — their stored answers, their
-    calls' markers and contacts, AML messages waiting for new calls — in two queries, rather
-    than in several for each event."""
+    calls' markers and contacts, AML messages waiting for new calls, the handlers who answered
+    — in three queries, rather than in several for each event."""
     calls = [CALL_PREFIX + event.call_id for event in events if event.call_id is not None]
     waiting = [
         key
@@ -167,6 +167,7 @@ def read_ahead(
         if stored is not None
     ]
     uow.contacts.lock(contacts)
+    uow.users.read_ahead([event.agent for event in events if event.agent])
 
 
 def _check(event: TelephonyEvent, now: datetime) -> None:

@@ -34,6 +34,7 @@ from controlroom.services.ports import (
     StoredResponse,
     UnitOfWork,
 )
+from controlroom.services.uow_fake_accounts import FakeTokenRepository, FakeUserRepository
 from controlroom.services.uow_fake_nuisance import (
     FakeCallHistory,
     FakeNuisanceCases,
@@ -238,59 +239,6 @@ class FakeAuditLog:
     def verify(self) -> ChainReport:
         """Check the chain."""
         return verify_chain(self._store.audit, self._store.head)
-
-
-class FakeUserRepository:
-    """Users in a dict."""
-
-    def __init__(self, store: FakeStore) -> None:
-        self._store = store
-
-    def get(self, user_id: str) -> UserAccount | None:
-        """The account, or ``None``."""
-        return self._store.users.get(user_id)
-
-    def get_by_name(self, name: str) -> UserAccount | None:
-        """The account with this name, or ``None``."""
-        return next((u for u in self._store.users.values() if u.name == name), None)
-
-    def add(self, user: UserAccount) -> None:
-        """Store a new account."""
-        if self.get_by_name(user.name) is not None or user.id in self._store.users:
-            raise Conflict(f"a user named {user.name!r} already exists", field="name")
-        self._store.users[user.id] = user
-
-    def save(self, user: UserAccount) -> None:
-        """Store a changed account."""
-        self._store.users[user.id] = user
-
-    def list(self) -> list[UserAccount]:
-        """Every account, by name."""
-        return sorted(self._store.users.values(), key=lambda u: u.name)
-
-
-class FakeTokenRepository:
-    """Tokens in a dict."""
-
-    def __init__(self, store: FakeStore) -> None:
-        self._store = store
-
-    def get(self, token_id: str) -> ApiToken | None:
-        """The token, or ``None``."""
-        return self._store.tokens.get(token_id)
-
-    def add(self, token: ApiToken) -> None:
-        """Store a new token."""
-        self._store.tokens[token.id] = token
-
-    def save(self, token: ApiToken) -> None:
-        """Store a changed token."""
-        self._store.tokens[token.id] = token
-
-    def list(self, *, include_revoked: bool = True) -> list[ApiToken]:
-        """Tokens, oldest first."""
-        tokens = sorted(self._store.tokens.values(), key=lambda t: (t.created_at, t.id))
-        return [t for t in tokens if include_revoked or t.active]
 
 
 class FakeProcessedEvents:

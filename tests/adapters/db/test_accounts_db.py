@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -69,6 +70,20 @@ def test_a_duplicate_user_is_a_conflict(make_uow: MakeUow) -> None:
         assert user is not None
         with pytest.raises(Conflict):
             uow.users.add(user)  # the database's own constraint, past the service's check
+
+
+def test_handlers_read_ahead_by_name_then_read_again_after_a_change(make_uow: MakeUow) -> None:
+    carol = add_user(make_uow(), ADMIN, "carol", Role.CALL_HANDLER)
+    add_user(make_uow(), ADMIN, "dave", Role.CALL_HANDLER)
+    with make_uow() as uow:
+        uow.users.read_ahead(["carol", "dave", "nobody", "carol"])
+        assert uow.users.get_by_name("carol") == carol
+        assert uow.users.get_by_name("nobody") is None
+        dave = uow.users.get_by_name("dave")
+        assert dave is not None
+        uow.users.save(replace(dave, disabled_at=NOW))  # a change: read again from now on
+        again = uow.users.get_by_name("dave")
+        assert again is not None and again.disabled_at == NOW
 
 
 def test_an_integration_token(make_uow: MakeUow) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
@@ -15,6 +16,7 @@ from controlroom.domain.errors import Conflict
 # Read on every API request: built once, so SQLAlchemy reuses their compiled forms.
 _USER_BY_ID = select(users).where(users.c.id == bindparam("b_id"))
 _USER_BY_NAME = select(users).where(users.c.name == bindparam("b_name"))
+_USERS_BY_NAME = select(users).where(users.c.name.in_(bindparam("b_names", expanding=True)))
 _TOKEN_BY_ID = select(api_tokens).where(api_tokens.c.id == bindparam("b_id"))
 
 
@@ -46,6 +48,15 @@ class SqlUserRepository:
         if name not in self._by_name:
             self._by_name[name] = self._one(_USER_BY_NAME, {"b_name": name})
         return self._by_name[name]
+
+    def read_ahead(self, names: Sequence[str]) -> None:
+        """Read the accounts with these names in one query, for :meth:`get_by_name`."""
+        wanted = [name for name in dict.fromkeys(names) if name not in self._by_name]
+        if not wanted:
+            return
+        self._by_name.update(dict.fromkeys(wanted))
+        for row in self._connection.execute(_USERS_BY_NAME, {"b_names": wanted}):
+            self._by_name[row.name] = _user(row)
 
     def add(self, user: UserAccount) -> None:
         """Insert a new account."""
