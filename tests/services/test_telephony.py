@@ -11,7 +11,13 @@ import pytest
 from controlroom.domain.access import AccessDenied, Principal
 from controlroom.domain.audit import AuditTag
 from controlroom.domain.contacts import Actor, Contact, Role, State
-from controlroom.domain.errors import Conflict, InvalidInput, NotFound, PolicyViolation
+from controlroom.domain.errors import (
+    ConcurrentWrite,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PolicyViolation,
+)
 from controlroom.domain.location import (
     AmlError,
     LocationFix,
@@ -131,6 +137,23 @@ def test_an_offer_creates_a_contact_with_one_audit_row(line: Line) -> None:
     assert row.tag == AuditTag.TELEPHONY_OFFERED
     assert row.details["event_id"] == "ev-1" and row.details["call_id"] == "PBX-1"
     assert (row.actor, row.role) == ("telephony", "integration")
+
+
+def test_an_event_overtaken_at_the_commit_is_applied_again(
+    line: Line, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit, tries = line.uow.commit, []
+
+    def overtaken_once() -> None:
+        tries.append(1)
+        if len(tries) == 1:  # another writer stored the same thing first
+            raise ConcurrentWrite("an event was answered by another writer at the same time")
+        commit()
+
+    monkeypatch.setattr(line.uow, "commit", overtaken_once)
+    status, body = line.send(line.offered("PBX-1", 0))
+    assert (status, body["result"], len(tries)) == (201, "created", 2)
+    assert len(line.uow.store.contacts) == 1  # the first try left nothing behind
 
 
 def test_a_replayed_event_changes_nothing_and_answers_the_same(line: Line) -> None:

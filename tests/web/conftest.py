@@ -64,6 +64,14 @@ def anonymous(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
+def telephony(app: FastAPI, token_for: Callable[[str], str]) -> Iterator[TestClient]:
+    """The telephony system's client (role integration)."""
+    headers = bearer(token_for("integration"))
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as test_client:
+        yield test_client
+
+
+@pytest.fixture
 def client(app: FastAPI, token_for: Callable[[str], str]) -> Iterator[TestClient]:
     """A call handler's client: sends a token, answers server errors as responses."""
     headers = bearer(token_for("call_handler"))

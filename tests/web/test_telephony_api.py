@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,14 +51,6 @@ def aml_text(lat: float, lon: float) -> str:
         method=PositioningMethod.GNSS,
     )
     return format_aml_v1(fix)
-
-
-@pytest.fixture
-def telephony(app: FastAPI, token_for: Callable[[str], str]) -> Iterator[TestClient]:
-    """The telephony system's client."""
-    headers = bearer(token_for("integration"))
-    with TestClient(app, raise_server_exceptions=False, headers=headers) as test_client:
-        yield test_client
 
 
 def counts(app: FastAPI) -> tuple[int, int]:

@@ -3,7 +3,7 @@ answers as the route gives, and everything but the plain good case left to the r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,13 +28,6 @@ def answered_early(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
     monkeypatch.setattr(telephony_fast.TelephonyFastPath, "_submit", spy)
     return seen
-
-
-@pytest.fixture
-def telephony(app: FastAPI, token_for: Callable[[str], str]) -> Iterator[TestClient]:
-    headers = bearer(token_for("integration"))
-    with TestClient(app, raise_server_exceptions=False, headers=headers) as test_client:
-        yield test_client
 
 
 def test_once_the_token_is_checked_events_are_answered_early_and_alike(
