@@ -130,12 +130,16 @@ class _QueueCache:
 _caches: dict[int, _QueueCache] = {}
 
 
-async def _queue(chats: Chats, principal: Principal) -> list[dict[str, Any]]:
+async def _queue(
+    chats: Chats, principal: Principal, changed_at: float = -1.0
+) -> list[dict[str, Any]]:
+    """The waiting chats, read from the store unless another socket read them a moment ago
+    and after ``changed_at`` (when this socket heard the queue change)."""
     access_check(principal, Permission.CONTACT_READ)
     cache = _caches.setdefault(id(chats.store), _QueueCache())
     async with cache.lock:
         now = time.monotonic()
-        if now - cache.read_at > QUEUE_FRESH_SECONDS:
+        if now - cache.read_at > QUEUE_FRESH_SECONDS or cache.read_at < changed_at:
             cache.chats = await service.waiting(chats, principal, QUEUE_SHOWN)
             cache.read_at = time.monotonic()
         return cache.chats
@@ -147,12 +151,13 @@ async def _listen(chats: Chats, principal: Principal, outbox: Outbox, ready: asy
         outbox.put({"type": "queue", "chats": await _queue(chats, principal)})
         ready.set()
         changed = asyncio.Event()
+        heard = [-1.0]  # when the last change was heard: a queue read before it is stale
 
         async def send_queue() -> None:
             while True:
                 await changed.wait()
                 changed.clear()
-                chats_waiting = await _queue(chats, principal)
+                chats_waiting = await _queue(chats, principal, heard[0])
                 outbox.put({"type": "queue", "chats": chats_waiting})
                 await asyncio.sleep(0.5)
 
@@ -160,6 +165,7 @@ async def _listen(chats: Chats, principal: Principal, outbox: Outbox, ready: asy
         try:
             async for frame in frames:
                 if frame.get("topic") == QUEUE_TOPIC or frame.get("type") == "Overflow":
+                    heard[0] = time.monotonic()
                     changed.set()
                 elif frame.get("type") in ALERTS:
                     outbox.put({"type": "alert", "event": frame})
