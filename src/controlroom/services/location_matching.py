@@ -135,6 +135,11 @@ def evidence_for_unlocated(
 # -- matching an AML message to a contact ---------------------------------------------------
 
 
+def earliest_offer(at: datetime, windows: MatchWindows) -> datetime:
+    """The earliest a call can have been offered for an AML message at ``at`` to match it."""
+    return at - windows.longest_call - windows.late
+
+
 def find_contact(
     uow: UnitOfWork, number: str, at: datetime, windows: MatchWindows
 ) -> tuple[Contact, Match] | None:
@@ -143,7 +148,7 @@ def find_contact(
     ``longest_call``, and a message may come ``late`` after it ended."""
     candidates = uow.contacts.list(
         caller_number=number,
-        offered_from=at - windows.longest_call - windows.late,
+        offered_from=earliest_offer(at, windows),
         offered_to=at + windows.pending,
         limit=CANDIDATES,
     )

@@ -52,9 +52,16 @@ class ContactRepository(Protocol):
     def get_for_update(self, contact_id: str) -> Contact | None:
         """The contact, locked against other writers until the unit of work ends."""
 
-    def lock(self, contact_ids: Sequence[str]) -> None:
-        """Read and lock these contacts now, in one go, for the ``get_for_update`` calls to
-        come (a batch of work that will touch them all)."""
+    def lock(
+        self,
+        contact_ids: Sequence[str],
+        *,
+        numbers: Sequence[str] = (),
+        since: datetime | None = None,
+    ) -> None:
+        """Read and lock now, in one go, these contacts and those from ``numbers`` offered or
+        ended at ``since`` or later, for the ``get_for_update``, ``find_reconnectable`` and
+        number-and-time ``list`` calls to come (a batch of work that will touch them)."""
 
     def add(self, contact: Contact) -> None:
         """Store a new contact; :class:`~controlroom.domain.access.Conflict` if the id exists."""

@@ -81,7 +81,13 @@ class FakeContactRepository:
         """The same as :meth:`get` (there is one writer)."""
         return self.get(contact_id)
 
-    def lock(self, contact_ids: Sequence[str]) -> None:
+    def lock(
+        self,
+        contact_ids: Sequence[str],
+        *,
+        numbers: Sequence[str] = (),
+        since: datetime | None = None,
+    ) -> None:
         """Nothing to do: there is one writer."""
 
     def add(self, contact: Contact) -> None:

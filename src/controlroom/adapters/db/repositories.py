@@ -1,5 +1,6 @@
-"""Contacts and processed telephony events on SQLAlchemy Core, over the unit of work's
-connection (the audit log is in ``audit_log.py``, accounts in ``accounts.py``).
+"""Contacts on SQLAlchemy Core, over the unit of work's connection (answers to telephony
+events are in ``processed_events.py``, the audit log in ``audit_log.py``, accounts in
+``accounts.py``).
 
 Contacts are saved with optimistic concurrency: each row has a ``version``; saving a contact
 read at version *n* succeeds only while the row is still at *n*. ``get_for_update`` also locks
@@ -18,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from controlroom.adapters.db.call_rows import PendingCalls
 from controlroom.adapters.db.records_json import record_from_json, record_to_json
-from controlroom.adapters.db.tables import contacts, telephony_events
+from controlroom.adapters.db.tables import contacts
 from controlroom.domain.contacts import Contact, ContactRecord, ProcedureName, State
 from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
 from controlroom.domain.errors import ConcurrentWrite, Conflict, InvalidInput
@@ -34,27 +35,21 @@ _INSERT: dict[str, Insert] = {
     name: module.insert(contacts).on_conflict_do_nothing().returning(contacts.c.id)
     for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_LOCK_MANY = (
-    select(contacts)
-    .where(contacts.c.id.in_(bindparam("b_ids", expanding=True)))
+_BY_ID = contacts.c.id.in_(bindparam("b_ids", expanding=True))
+# the contacts of some numbers offered, or ended, since a moment (read ahead for a batch)
+_RECENT = contacts.c.caller_number.in_(bindparam("b_numbers", expanding=True)) & (
+    (contacts.c.offered_at >= bindparam("b_since")) | (contacts.c.ended_at >= bindparam("b_since"))
+)
+_LOCK: dict[tuple[bool, bool], Select[Any]] = {
+    (ids, recent): select(contacts)
+    .where(_BY_ID | _RECENT if ids and recent else _BY_ID if ids else _RECENT)
     .order_by(contacts.c.id)  # every writer locks in the same order
     .with_for_update()
-)
+    for ids, recent in ((True, False), (False, True), (True, True))
+}
 _UPDATE = update(contacts).where(
     contacts.c.id == bindparam("b_id"), contacts.c.version == bindparam("b_version")
 )
-_EVENT_ANSWER = select(telephony_events.c.status_code, telephony_events.c.response).where(
-    telephony_events.c.event_id == bindparam("b_id")
-)
-_EVENT_ANSWERS = select(
-    telephony_events.c.event_id, telephony_events.c.status_code, telephony_events.c.response
-).where(telephony_events.c.event_id.in_(bindparam("b_ids", expanding=True)))
-_EVENT_ADD: dict[str, Insert] = {
-    name: module.insert(telephony_events)
-    .on_conflict_do_nothing()
-    .returning(telephony_events.c.event_id)
-    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
-}
 
 
 def _columns(record: ContactRecord) -> dict[str, Any]:
@@ -92,6 +87,8 @@ class SqlContactRepository:
         # each contact saved and not yet written: the version it was read at, and its record
         self._saves: dict[str, tuple[int, ContactRecord]] = {}
         self._calls = pending or PendingCalls(connection)
+        # numbers whose contacts offered or ended since a moment are all held (see lock)
+        self._recent: dict[str, datetime] = {}
 
     def _load(self, query: Select[Any], params: Mapping[str, Any] | None = None) -> Contact | None:
         # no flush: a contact with writes pending is held, and read from there
@@ -120,14 +117,37 @@ class SqlContactRepository:
             self._held[contact_id] = contact.record
         return contact
 
-    def lock(self, contact_ids: Sequence[str]) -> None:
-        """Read and lock ``contact_ids`` in one query, for the :meth:`get_for_update` calls to
-        come (those not found are left to them)."""
+    def lock(
+        self,
+        contact_ids: Sequence[str],
+        *,
+        numbers: Sequence[str] = (),
+        since: datetime | None = None,
+    ) -> None:
+        """Read and lock, in one query, ``contact_ids`` and every contact from ``numbers``
+        offered or ended at ``since`` or later. The :meth:`get_for_update` calls to come
+        find them held; a :meth:`find_reconnectable`, or a :meth:`list` by number and time,
+        for one of ``numbers`` reaching back no further than ``since`` is answered from what
+        this transaction holds, without a query."""
         wanted = [i for i in dict.fromkeys(contact_ids) if i not in self._held]
-        if not wanted:
+        recent = [] if since is None else [n for n in numbers if not self._covered(n, since)]
+        if not wanted and not recent:
             return
-        for row in self._connection.execute(_LOCK_MANY, {"b_ids": wanted}):
-            self._held[row.id] = self._contact(row).record
+        params = {"b_ids": wanted, "b_numbers": recent, "b_since": since}
+        for row in self._connection.execute(_LOCK[bool(wanted), bool(recent)], params):
+            if row.id not in self._held:  # one held already may have changed since its row
+                self._held[row.id] = self._contact(row).record
+        if since is not None:
+            self._recent.update(dict.fromkeys(recent, since))
+
+    def _covered(self, number: str | None, since: datetime | None) -> bool:
+        """Whether every contact from ``number`` offered or ended at ``since`` or later is
+        held (read ahead by :meth:`lock`, or added since)."""
+        start = None if number is None else self._recent.get(number)
+        return start is not None and since is not None and start <= since
+
+    def _held_from(self, number: str) -> list[ContactRecord]:
+        return [record for record in self._held.values() if record.caller.number == number]
 
     def add(self, contact: Contact) -> None:
         """Insert a new contact at version 1 (written at :meth:`flush`, where an id already
@@ -191,7 +211,20 @@ class SqlContactRepository:
     def forget(self) -> None:
         """The transaction ended: drop what it held and the saves not written."""
         self._held, self._adds, self._saves, self._seen = {}, {}, {}, {}
-        self._stored_numbers = {}
+        self._stored_numbers, self._recent = {}, {}
+
+    def _listed_held(
+        self, number: str, offered_from: datetime | None, offered_to: datetime | None
+    ) -> list[Contact]:
+        """What :meth:`list` gives for ``number`` and times it covers, from held contacts."""
+        found = [
+            record
+            for record in self._held_from(number)
+            if (offered_from is None or record.timestamps.offered >= offered_from)
+            and (offered_to is None or record.timestamps.offered < offered_to)
+        ]
+        found.sort(key=lambda record: (record.timestamps.offered, record.id), reverse=True)
+        return [Contact(record) for record in found]
 
     @staticmethod
     def _filtered(query: Select[Any], filters: Mapping[str, Any]) -> Select[Any]:
@@ -226,6 +259,12 @@ class SqlContactRepository:
         """Matching contacts, newest offered first."""
         if not 1 <= limit <= MAX_PAGE or offset < 0:
             raise InvalidInput(f"limit must be 1-{MAX_PAGE} and offset 0 or more", field="limit")
+        if (channel, state, procedure) == (None, None, None) and self._covered(
+            caller_number, offered_from
+        ):
+            return self._listed_held(str(caller_number), offered_from, offered_to)[
+                offset : offset + limit
+            ]
         filters = {
             "channel": channel,
             "state": state,
@@ -265,6 +304,17 @@ class SqlContactRepository:
 
     def find_reconnectable(self, number: str, at: datetime) -> Contact | None:
         """The hung-up landline contact from ``number`` that may rejoin at ``at``, locked."""
+        start = at - LANDLINE_RECONNECT_WINDOW
+        if self._covered(number, start):
+            held = [
+                record
+                for record in self._held_from(number)
+                if record.state is State.HUNG_UP
+                and record.timestamps.ended is not None
+                and start <= record.timestamps.ended <= at
+            ]
+            held.sort(key=lambda record: (record.timestamps.ended or at, record.id), reverse=True)
+            return next((c for c in map(Contact, held) if c.accepts_reconnect(number, at)), None)
         self._flush_for(number)
         c = contacts.c
         query = (
@@ -272,7 +322,7 @@ class SqlContactRepository:
             .where(
                 c.caller_number == number,
                 c.state == State.HUNG_UP.value,
-                c.ended_at >= at - LANDLINE_RECONNECT_WINDOW,
+                c.ended_at >= start,
                 c.ended_at <= at,
             )
             .order_by(c.ended_at.desc())
@@ -284,86 +334,3 @@ class SqlContactRepository:
             if contact.accepts_reconnect(number, at):
                 return contact
         return None
-
-
-class SqlProcessedEvents:
-    """Answers to telephony events in ``telephony_events``.
-
-    An answer added under an id this transaction has already looked for and not found is
-    written at :meth:`flush` (before the commit), together with the others: the look-up
-    already says it is new, and :class:`ConcurrentWrite` is raised there in the rare case that
-    another writer stored the same id in between."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-        # answers read ahead (or looked up), None for ids not stored then (this transaction)
-        self._ahead: dict[str, tuple[int, dict[str, Any]] | None] = {}
-        self._adds: dict[str, dict[str, Any]] = {}
-
-    def get(self, event_id: str) -> tuple[int, dict[str, Any]] | None:
-        """The status and body first answered for ``event_id``."""
-        if event_id in self._ahead:
-            found = self._ahead[event_id]
-            return None if found is None else (found[0], dict(found[1]))
-        row = self._connection.execute(_EVENT_ANSWER, {"b_id": event_id}).first()
-        self._ahead[event_id] = None if row is None else (row.status_code, dict(row.response))
-        return None if row is None else (row.status_code, dict(row.response))
-
-    def prefetch(self, event_ids: Sequence[str]) -> None:
-        """Read the answers to ``event_ids`` in one query, for the :meth:`get` calls to come."""
-        wanted = [i for i in dict.fromkeys(event_ids) if i not in self._ahead]
-        if not wanted:
-            return
-        self._ahead.update(dict.fromkeys(wanted))
-        rows = self._connection.execute(_EVENT_ANSWERS, {"b_ids": wanted})
-        for row in rows:
-            self._ahead[row.event_id] = (row.status_code, dict(row.response))
-
-    def add(
-        self,
-        event_id: str,
-        *,
-        event_type: str,
-        received_at: datetime,
-        status_code: int,
-        response: Mapping[str, Any],
-    ) -> bool:
-        """Record the answer; ``False`` when the id is already recorded."""
-        values = {
-            "event_id": event_id,
-            "type": event_type,
-            "received_at": received_at,
-            "status_code": status_code,
-            "response": dict(response),
-        }
-        if event_id in self._ahead:  # looked for in this transaction
-            if self._ahead[event_id] is not None:
-                return False  # found then, or added since
-            self._adds[event_id] = values
-            self._ahead[event_id] = (status_code, dict(response))
-            return True
-        statement = _EVENT_ADD[self._connection.dialect.name]
-        added = self._connection.execute(statement, values).first() is not None
-        if added:
-            self._ahead[event_id] = (status_code, dict(response))
-        else:
-            self._ahead.pop(event_id, None)
-        return added
-
-    def flush(self) -> None:
-        """Write the answers added since the last flush, in one statement."""
-        if not self._adds:
-            return
-        rows, self._adds = list(self._adds.values()), {}
-        statement = _EVENT_ADD[self._connection.dialect.name]
-        written = self._connection.execute(statement, rows).all()
-        if len(written) != len(rows):
-            raise ConcurrentWrite(
-                "an event was answered by another writer at the same time",
-                field="id",
-                hint="send it again: it gets the answer first given",
-            )
-
-    def forget(self) -> None:
-        """The transaction ended: drop what was read and not written."""
-        self._ahead, self._adds = {}, {}
