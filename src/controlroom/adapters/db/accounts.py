@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from controlroom.adapters.db.lists import one_of, per_dialect
 from controlroom.adapters.db.tables import api_tokens, users
 from controlroom.domain.access import ApiToken, UserAccount
 from controlroom.domain.contacts.values import Role
@@ -16,7 +17,9 @@ from controlroom.domain.errors import Conflict
 # Read on every API request: built once, so SQLAlchemy reuses their compiled forms.
 _USER_BY_ID = select(users).where(users.c.id == bindparam("b_id"))
 _USER_BY_NAME = select(users).where(users.c.name == bindparam("b_name"))
-_USERS_BY_NAME = select(users).where(users.c.name.in_(bindparam("b_names", expanding=True)))
+_USERS_BY_NAME = per_dialect(
+    lambda dialect: select(users).where(one_of(users.c.name, "b_names", dialect))
+)
 _TOKEN_BY_ID = select(api_tokens).where(api_tokens.c.id == bindparam("b_id"))
 
 
@@ -55,7 +58,8 @@ class SqlUserRepository:
         if not wanted:
             return
         self._by_name.update(dict.fromkeys(wanted))
-        for row in self._connection.execute(_USERS_BY_NAME, {"b_names": wanted}):
+        statement = _USERS_BY_NAME[self._connection.dialect.name]
+        for row in self._connection.execute(statement, {"b_names": wanted}):
             self._by_name[row.name] = _user(row)
 
     def add(self, user: UserAccount) -> None:

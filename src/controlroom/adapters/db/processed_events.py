@@ -7,9 +7,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, bindparam, select
+from sqlalchemy import Connection, Insert, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
+from controlroom.adapters.db.lists import one_of, per_dialect
 from controlroom.adapters.db.tables import telephony_events
 from controlroom.domain.errors import ConcurrentWrite
 
@@ -17,15 +19,19 @@ from controlroom.domain.errors import ConcurrentWrite
 _EVENT_ANSWER = select(telephony_events.c.status_code, telephony_events.c.response).where(
     telephony_events.c.event_id == bindparam("b_id")
 )
-_EVENT_ANSWERS = select(
-    telephony_events.c.event_id, telephony_events.c.status_code, telephony_events.c.response
-).where(telephony_events.c.event_id.in_(bindparam("b_ids", expanding=True)))
+_EVENT_ANSWERS = per_dialect(
+    lambda dialect: select(
+        telephony_events.c.event_id, telephony_events.c.status_code, telephony_events.c.response
+    ).where(one_of(telephony_events.c.event_id, "b_ids", dialect))
+)
 _EVENT_ADD: dict[str, Insert] = {
     name: module.insert(telephony_events)
     .on_conflict_do_nothing()
     .returning(telephony_events.c.event_id)
     for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+# answers known to be new, written together at the flush: one prepared statement, many rows
+_EVENT_ADD_MANY = insert(telephony_events)
 
 
 class SqlProcessedEvents:
@@ -57,7 +63,8 @@ class SqlProcessedEvents:
         if not wanted:
             return
         self._ahead.update(dict.fromkeys(wanted))
-        rows = self._connection.execute(_EVENT_ANSWERS, {"b_ids": wanted})
+        statement = _EVENT_ANSWERS[self._connection.dialect.name]
+        rows = self._connection.execute(statement, {"b_ids": wanted})
         for row in rows:
             self._ahead[row.event_id] = (row.status_code, dict(row.response))
 
@@ -97,14 +104,14 @@ class SqlProcessedEvents:
         if not self._adds:
             return
         rows, self._adds = list(self._adds.values()), {}
-        statement = _EVENT_ADD[self._connection.dialect.name]
-        written = self._connection.execute(statement, rows).all()
-        if len(written) != len(rows):
+        try:
+            self._connection.execute(_EVENT_ADD_MANY, rows)
+        except IntegrityError as exc:
             raise ConcurrentWrite(
                 "an event was answered by another writer at the same time",
                 field="id",
                 hint="send it again: it gets the answer first given",
-            )
+            ) from exc
 
     def forget(self) -> None:
         """The transaction ended: drop what was read and not written."""

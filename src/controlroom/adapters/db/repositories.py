@@ -14,10 +14,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, Select, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from controlroom.adapters.db.call_rows import PendingCalls
+from controlroom.adapters.db.lists import one_of, per_dialect
 from controlroom.adapters.db.records_json import record_from_json, record_to_json
 from controlroom.adapters.db.tables import contacts
 from controlroom.domain.contacts import Contact, ContactRecord, ProcedureName, State
@@ -31,22 +42,29 @@ MAX_PAGE = 500
 # and compiled form instead of building and hashing a new statement on every event.
 _GET = select(contacts).where(contacts.c.id == bindparam("b_id"))
 _GET_FOR_UPDATE = _GET.with_for_update()
-_INSERT: dict[str, Insert] = {
-    name: module.insert(contacts).on_conflict_do_nothing().returning(contacts.c.id)
-    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-_BY_ID = contacts.c.id.in_(bindparam("b_ids", expanding=True))
-# the contacts of some numbers offered, or ended, since a moment (read ahead for a batch)
-_RECENT = contacts.c.caller_number.in_(bindparam("b_numbers", expanding=True)) & (
-    (contacts.c.offered_at >= bindparam("b_since")) | (contacts.c.ended_at >= bindparam("b_since"))
+# a plain INSERT is sent as one prepared statement for many rows; a duplicate id fails it
+_INSERT = insert(contacts)
+
+
+def _locking(dialect: str, ids: bool, recent: bool) -> Select[Any]:
+    """Contacts by id and, or, the contacts of some numbers offered or ended since a moment
+    (read ahead for a batch), locked."""
+    c = contacts.c
+    by_id = one_of(c.id, "b_ids", dialect)
+    since: BindParameter[datetime] = bindparam("b_since")
+    by_number = one_of(c.caller_number, "b_numbers", dialect) & (
+        (c.offered_at >= since) | (c.ended_at >= since)
+    )
+    where = by_id | by_number if ids and recent else by_id if ids else by_number
+    return select(contacts).where(where).order_by(c.id).with_for_update()  # one order for all
+
+
+_LOCK = per_dialect(
+    lambda dialect: {
+        (ids, recent): _locking(dialect, ids, recent)
+        for ids, recent in ((True, False), (False, True), (True, True))
+    }
 )
-_LOCK: dict[tuple[bool, bool], Select[Any]] = {
-    (ids, recent): select(contacts)
-    .where(_BY_ID | _RECENT if ids and recent else _BY_ID if ids else _RECENT)
-    .order_by(contacts.c.id)  # every writer locks in the same order
-    .with_for_update()
-    for ids, recent in ((True, False), (False, True), (True, True))
-}
 _UPDATE = update(contacts).where(
     contacts.c.id == bindparam("b_id"), contacts.c.version == bindparam("b_version")
 )
@@ -134,7 +152,8 @@ class SqlContactRepository:
         if not wanted and not recent:
             return
         params = {"b_ids": wanted, "b_numbers": recent, "b_since": since}
-        for row in self._connection.execute(_LOCK[bool(wanted), bool(recent)], params):
+        statement = _LOCK[self._connection.dialect.name][bool(wanted), bool(recent)]
+        for row in self._connection.execute(statement, params):
             if row.id not in self._held:  # one held already may have changed since its row
                 self._held[row.id] = self._contact(row).record
         if since is not None:
@@ -184,9 +203,10 @@ class SqlContactRepository:
                 {"id": cid, "version": self._seen[cid], **_columns(record)}
                 for cid, record in adds.items()
             ]
-            written = self._connection.execute(_INSERT[self._connection.dialect.name], rows)
-            if len(written.all()) != len(rows):
-                raise Conflict("a new contact's id is already used", field="contact_id")
+            try:
+                self._connection.execute(_INSERT, rows)
+            except IntegrityError as exc:
+                raise Conflict("a new contact's id is already used", field="contact_id") from exc
         saves, self._saves = self._saves, {}
         if saves:
             rows = [
