@@ -60,7 +60,7 @@ def _plain(value: Any) -> Any:
 
 
 def _enum_value(value: Any) -> Any:
-    return value.value
+    return value._value_  # what .value gives, without the descriptor (a third of the time)
 
 
 def _seconds(value: timedelta) -> float:
@@ -94,8 +94,7 @@ def _encoder(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, timedelta):
         return _seconds
     if dataclasses.is_dataclass(kind):
-        names = tuple(f.name for f in dataclasses.fields(kind))
-        return lambda value: {name: _encode(getattr(value, name)) for name in names}
+        return _dataclass_encoder(kind)
     if issubclass(kind, Mapping):
         return _encode_mapping
     if issubclass(kind, frozenset | set):
@@ -103,6 +102,47 @@ def _encoder(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, tuple | list):
         return _encode_sequence
     return _refuse(kind)
+
+
+def _dataclass_encoder(kind: type) -> Callable[[Any], dict[str, Any]]:
+    """Encodes a dataclass field by field, each as its type hint says (worked out once)."""
+    hints = _hints(kind)
+    fields = tuple((f.name, _field_encoder(hints[f.name])) for f in dataclasses.fields(kind))
+
+    def encode(value: Any) -> dict[str, Any]:
+        out = {}
+        for name, encoder in fields:
+            item = getattr(value, name)
+            out[name] = item if encoder is None else encoder(item)
+        return out
+
+    return encode
+
+
+@cache
+def _field_encoder(hint: Any) -> Callable[[Any], Any] | None:
+    """How a field with type ``hint`` is encoded: ``None`` for a value stored as it is (text,
+    numbers, booleans), or a function; anything but those, enums, times and optional or
+    tuple forms of them takes the encoder of the value's own type."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        inner = _field_encoder(options[0]) if len(options) == 1 else _encode
+        if inner is None:
+            return None
+        return lambda value: None if value is None else inner(value)
+    if origin is tuple and typing.get_args(hint)[1:] == (Ellipsis,):
+        item = _field_encoder(typing.get_args(hint)[0])
+        if item is None:
+            return list
+        return lambda value: [item(one) for one in value]
+    if hint in (str, int, float, bool):
+        return None
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return _enum_value
+    if hint is datetime:
+        return _time
+    return _encode
 
 
 def _refuse(kind: type) -> Callable[[Any], Any]:
