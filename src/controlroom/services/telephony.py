@@ -20,7 +20,6 @@ See docs/telephony.md for the event formats.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,10 +38,8 @@ from controlroom.domain.contacts import (
     Role,
     State,
 )
-from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
 from controlroom.domain.contacts.values import require_text, require_utc
 from controlroom.domain.errors import ConcurrentWrite, Conflict, InvalidInput, NotFound
-from controlroom.domain.location import looks_like_aml
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import location_matching as aml
@@ -61,7 +58,6 @@ from controlroom.services.telephony_events import EventType as EventType
 from controlroom.services.telephony_events import TelephonyEvent as TelephonyEvent
 
 CALL_PREFIX = "call#"
-LANDLINE_OPEN_LINE = Channel.LANDLINE_OPEN_LINE
 #: An event's time may be at most this far ahead of the server's clock.
 CLOCK_TOLERANCE = timedelta(minutes=5)
 #: Tags of what telephony reports about a contact without changing it.
@@ -148,46 +144,6 @@ def apply_in(
     ):
         raise RetryEvent  # delivered twice at once: answer as the first delivery did
     return outcome.status, body, False
-
-
-def read_ahead(
-    uow: UnitOfWork, events: Sequence[TelephonyEvent], windows: aml.MatchWindows
-) -> None:
-    """Read what :func:`apply_in` will look up for ``events`` — their stored answers, their
-    calls' markers and contacts, AML messages waiting for new calls, the handlers who answered
-    and the recent contacts of the numbers it will look through — in four queries, rather
-    than in several for each event."""
-    calls = [CALL_PREFIX + event.call_id for event in events if event.call_id is not None]
-    waiting = [
-        key
-        for event in events
-        if event.type is EventType.CALL_OFFERED and event.caller and event.caller.number
-        for key in aml.pending_keys(event.caller.number, event.occurred_at, windows)
-    ]
-    uow.processed_events.prefetch([event.id for event in events] + calls + waiting)
-    contacts = [
-        str(stored[1]["contact_id"])
-        for stored in map(uow.processed_events.get, calls)
-        if stored is not None
-    ]
-    recent = [found for event in events if (found := _recent_looked_for(event, windows))]
-    since = min((start for _, start in recent), default=None)
-    uow.contacts.lock(contacts, numbers=[number for number, _ in recent], since=since)
-    uow.users.read_ahead([event.agent for event in events if event.agent])
-
-
-def _recent_looked_for(
-    event: TelephonyEvent, windows: aml.MatchWindows
-) -> tuple[str, datetime] | None:
-    """The number whose recent contacts handling ``event`` will look through (a landline
-    call's that may rejoin, an AML message's that it may belong to) and how far back."""
-    at, caller, kind = event.occurred_at, event.caller, event.type
-    landline = caller is not None and (caller.landline or event.channel is LANDLINE_OPEN_LINE)
-    if kind is EventType.CALL_OFFERED and landline and caller is not None and caller.number:
-        return caller.number, at - LANDLINE_RECONNECT_WINDOW
-    if kind is EventType.SMS_RECEIVED and event.sender and looks_like_aml(event.text or ""):
-        return event.sender, aml.earliest_offer(at, windows)
-    return None
 
 
 def _check(event: TelephonyEvent, now: datetime) -> None:

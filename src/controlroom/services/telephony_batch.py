@@ -37,8 +37,8 @@ from controlroom.services.telephony import (
     apply_in,
     checked,
     ingest_event,
-    read_ahead,
 )
+from controlroom.services.telephony_read_ahead import read_ahead
 
 log = logging.getLogger(__name__)
 

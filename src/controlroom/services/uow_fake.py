@@ -23,8 +23,14 @@ from controlroom.domain.audit import (
     ChainReport,
     verify_chain,
 )
-from controlroom.domain.contacts import Actor, Contact, ContactRecord, ProcedureName, State
-from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
+from controlroom.domain.contacts import (
+    Actor,
+    Contact,
+    ContactRecord,
+    ProcedureName,
+    State,
+    rejoined_by,
+)
 from controlroom.domain.errors import Conflict
 from controlroom.domain.nuisance import CallSummary, CaseRecord
 from controlroom.domain.triage.decision import Channel
@@ -182,21 +188,11 @@ class FakeContactRepository:
 
     def find_reconnectable(self, number: str, at: datetime) -> Contact | None:
         """The hung-up landline contact from ``number`` that may rejoin at ``at``."""
-        candidates = [
-            record
-            for _, record in self._store.contacts.values()
-            if record.caller.number == number
-            and record.state is State.HUNG_UP
-            and record.timestamps.ended is not None
-            and at - LANDLINE_RECONNECT_WINDOW <= record.timestamps.ended <= at
-        ]
-        candidates.sort(key=lambda r: r.timestamps.ended or at, reverse=True)
-        for record in candidates:
-            contact = Contact(record)
-            if contact.accepts_reconnect(number, at):
-                self._seen[record.id] = self._store.contacts[record.id][0]
-                return contact
-        return None
+        records = (record for _, record in self._store.contacts.values())
+        contact = rejoined_by(records, number, at)
+        if contact is not None:
+            self._seen[contact.id] = self._store.contacts[contact.id][0]
+        return contact
 
 
 class FakeAuditLog:

@@ -14,7 +14,8 @@ from controlroom.domain.policy import Policy
 from controlroom.services import accounts
 from controlroom.services import location_matching as aml
 from controlroom.services.call_stream import generate
-from controlroom.services.telephony import TelephonyEvent, apply_in, ingest_event, read_ahead
+from controlroom.services.telephony import TelephonyEvent, apply_in, ingest_event
+from controlroom.services.telephony_read_ahead import read_ahead
 from controlroom.services.uow_fake import FakeUnitOfWork
 from controlroom.web.schemas_telephony import TelephonyEventIn
 from tests.adapters.db.conftest import MakeUow

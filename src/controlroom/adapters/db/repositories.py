@@ -31,7 +31,13 @@ from controlroom.adapters.db.call_rows import PendingCalls
 from controlroom.adapters.db.lists import one_of, per_dialect
 from controlroom.adapters.db.records_json import record_from_json, record_to_json
 from controlroom.adapters.db.tables import contacts
-from controlroom.domain.contacts import Contact, ContactRecord, ProcedureName, State
+from controlroom.domain.contacts import (
+    Contact,
+    ContactRecord,
+    ProcedureName,
+    State,
+    rejoined_by,
+)
 from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
 from controlroom.domain.errors import ConcurrentWrite, Conflict, InvalidInput
 from controlroom.domain.triage.decision import Channel
@@ -326,15 +332,7 @@ class SqlContactRepository:
         """The hung-up landline contact from ``number`` that may rejoin at ``at``, locked."""
         start = at - LANDLINE_RECONNECT_WINDOW
         if self._covered(number, start):
-            held = [
-                record
-                for record in self._held_from(number)
-                if record.state is State.HUNG_UP
-                and record.timestamps.ended is not None
-                and start <= record.timestamps.ended <= at
-            ]
-            held.sort(key=lambda record: (record.timestamps.ended or at, record.id), reverse=True)
-            return next((c for c in map(Contact, held) if c.accepts_reconnect(number, at)), None)
+            return rejoined_by(self._held_from(number), number, at)
         self._flush_for(number)
         c = contacts.c
         query = (

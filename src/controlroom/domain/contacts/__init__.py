@@ -34,7 +34,7 @@ from controlroom.domain.contacts.actions import (
     UpdateNarrative,
     Warn,
 )
-from controlroom.domain.contacts.contact import Contact
+from controlroom.domain.contacts.contact import Contact, rejoined_by
 from controlroom.domain.contacts.events import (
     ActionApplied,
     ContactEnded,
@@ -155,4 +155,5 @@ __all__ = [
     "Warn",
     "WarningGiven",
     "procedure_for",
+    "rejoined_by",
 ]

@@ -10,6 +10,7 @@ action; a refused action changes nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -266,3 +267,11 @@ class Contact(ContactView):
             and ended is not None
             and within_reconnect_window(ended, at, window=window)
         )
+
+
+def rejoined_by(records: Iterable[ContactRecord], number: str, at: datetime) -> Contact | None:
+    """Of ``records``, the contact a landline call from ``number`` at ``at`` rejoins: of those
+    that accept it (:meth:`Contact.accepts_reconnect`), the one put down last."""
+    ended = [record for record in records if record.timestamps.ended is not None]
+    ended.sort(key=lambda record: (record.timestamps.ended, record.id), reverse=True)
+    return next((c for c in map(Contact, ended) if c.accepts_reconnect(number, at)), None)
