@@ -29,7 +29,7 @@ from controlroom.services.accounts import (
     list_users,
     revoke_token,
 )
-from controlroom.services.uow_fake import FakeHasher, FakeUnitOfWork
+from tests.fakes.uow import FakeHasher, FakeUnitOfWork
 
 ADMIN = Actor("cli:root", Role.ADMIN)
 NOW = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)

@@ -16,8 +16,8 @@ from controlroom.domain.triage import Channel
 from controlroom.services import accounts
 from controlroom.services.call_stream import CallStream, calls_for_events, generate
 from controlroom.services.telephony import ingest_event
-from controlroom.services.uow_fake import FakeUnitOfWork
 from controlroom.web.schemas_telephony import TelephonyEventIn
+from tests.fakes.uow import FakeUnitOfWork
 
 START = datetime(2026, 1, 23, 18, 0, tzinfo=UTC)
 EVENT = TypeAdapter(TelephonyEventIn)

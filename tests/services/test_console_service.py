@@ -24,7 +24,7 @@ from controlroom.domain.triage import Channel
 from controlroom.services import accounts, console, sessions
 from controlroom.services import contacts as service
 from controlroom.services.sessions import LockedOut, LoginRules
-from controlroom.services.uow_fake import FakeHasher, FakeUnitOfWork
+from tests.fakes.uow import FakeHasher, FakeUnitOfWork
 
 T0 = datetime(2026, 1, 23, 21, 0, tzinfo=UTC)
 HANDLER = Principal("alice", Role.CALL_HANDLER)

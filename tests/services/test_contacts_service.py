@@ -39,7 +39,7 @@ from controlroom.services import contacts as service
 from controlroom.services.contacts import ContactFilters
 from controlroom.services.demo import DEMO_USERS, seed_demo
 from controlroom.services.location_matching import evidence_for_fix
-from controlroom.services.uow_fake import FakeHasher, FakeUnitOfWork
+from tests.fakes.uow import FakeHasher, FakeUnitOfWork
 
 T0 = datetime(2026, 1, 23, 21, 0, tzinfo=UTC)
 HANDLER = Principal("alice", Role.CALL_HANDLER)

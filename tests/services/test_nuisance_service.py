@@ -46,9 +46,9 @@ from controlroom.domain.triage import Channel
 from controlroom.services import contacts as contacts_service
 from controlroom.services import nuisance as service
 from controlroom.services import nuisance_views as views
-from controlroom.services.uow_fake import FakeUnitOfWork
 from tests.adapters.db.test_nuisance_repositories import EMERGENCY, TERMINATED, call
 from tests.domain.nuisance.helpers import FOREIGN, IMEI, NEW_NUMBER, NOW, NUMBER
+from tests.fakes.uow import FakeUnitOfWork
 
 HANDLER = Principal("alice", Role.CALL_HANDLER)
 SUPERVISOR = Principal("sam", Role.SUPERVISOR)

@@ -37,7 +37,7 @@ from controlroom.services.telephony import (
     TelephonyEvent,
     ingest_event,
 )
-from controlroom.services.uow_fake import FakeUnitOfWork
+from tests.fakes.uow import FakeUnitOfWork
 
 T0 = datetime(2026, 1, 23, 21, 0, tzinfo=UTC)
 SYSTEM = Principal("telephony", Role.INTEGRATION)

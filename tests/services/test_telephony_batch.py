@@ -17,7 +17,7 @@ from controlroom.domain.policy import Policy
 from controlroom.services import accounts
 from controlroom.services.telephony import EventType, TelephonyEvent
 from controlroom.services.telephony_batch import EventBatcher
-from controlroom.services.uow_fake import FakeUnitOfWork
+from tests.fakes.uow import FakeUnitOfWork
 from tests.services.test_telephony import SYSTEM, T0, Line
 
 Answer = tuple[int, dict[str, Any]]

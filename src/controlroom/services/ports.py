@@ -1,5 +1,5 @@
 """The ports the use cases depend on. Adapters implement them structurally (no import of
-this module is needed): ``adapters/db`` for the database, ``services/uow_fake`` in memory.
+this module is needed): ``adapters/db`` for the database; ``tests/fakes/uow.py`` in memory.
 
 A use case opens one unit of work per change::
 

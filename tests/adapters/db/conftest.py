@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Connection, Engine
 
 from controlroom.adapters.db.uow import SqlUnitOfWork
-from controlroom.services.uow_fake import FakePublisher
+from tests.fakes.uow import FakePublisher
 
 MakeUow = Callable[..., SqlUnitOfWork]
 

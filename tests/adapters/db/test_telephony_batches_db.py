@@ -16,9 +16,9 @@ from controlroom.services import location_matching as aml
 from controlroom.services.call_stream import generate
 from controlroom.services.telephony import TelephonyEvent, apply_in, ingest_event
 from controlroom.services.telephony_read_ahead import read_ahead
-from controlroom.services.uow_fake import FakeUnitOfWork
 from controlroom.web.schemas_telephony import TelephonyEventIn
 from tests.adapters.db.conftest import MakeUow
+from tests.fakes.uow import FakeUnitOfWork
 from tests.services.test_telephony import SYSTEM
 
 START = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)

@@ -12,10 +12,10 @@ from controlroom.adapters.db.uow import SqlUnitOfWork
 from controlroom.domain.audit import AuditTag
 from controlroom.domain.contacts import Actor, Caller, Contact, Role
 from controlroom.domain.triage.decision import Channel
-from controlroom.services.uow_fake import FakePublisher
 from tests.adapters.db.conftest import MakeUow
 from tests.domain.contacts.helpers import NUMBER, START
 from tests.domain.contacts.policy_builder import build_policy
+from tests.fakes.uow import FakePublisher
 
 POLICY = build_policy()
 SYSTEM = Actor("telephony", Role.INTEGRATION)

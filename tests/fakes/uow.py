@@ -1,5 +1,5 @@
 """In-memory implementations of every port, for unit tests of the use cases (caller history
-and nuisance cases in ``uow_fake_nuisance``).
+and nuisance cases in ``tests.fakes.uow_nuisance``).
 
 :class:`FakeUnitOfWork` keeps its data across units of work (like a database) and restores it
 on rollback; :attr:`FakeUnitOfWork.published` lists what was published after each commit.
@@ -40,8 +40,8 @@ from controlroom.services.ports import (
     StoredResponse,
     UnitOfWork,
 )
-from controlroom.services.uow_fake_accounts import FakeTokenRepository, FakeUserRepository
-from controlroom.services.uow_fake_nuisance import (
+from tests.fakes.uow_accounts import FakeTokenRepository, FakeUserRepository
+from tests.fakes.uow_nuisance import (
     FakeCallHistory,
     FakeNuisanceCases,
     upsert_summary,

@@ -8,8 +8,8 @@ from controlroom.domain.access import Conflict
 from controlroom.domain.contacts import Actor, Caller, Contact, HangUp, Role, State
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage.decision import Channel
-from controlroom.services.uow_fake import FakeUnitOfWork
 from tests.domain.contacts.helpers import NUMBER, START, Clock
+from tests.fakes.uow import FakeUnitOfWork
 
 SYSTEM = Actor("telephony", Role.INTEGRATION)
 

@@ -1,4 +1,4 @@
-"""In-memory user accounts and API tokens, for :class:`~.uow_fake.FakeUnitOfWork`."""
+"""In-memory user accounts and API tokens, for :class:`~tests.fakes.uow.FakeUnitOfWork`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from controlroom.domain.access import ApiToken, UserAccount
 from controlroom.domain.errors import Conflict
 
 if TYPE_CHECKING:
-    from controlroom.services.uow_fake import FakeStore
+    from tests.fakes.uow import FakeStore
 
 
 class FakeUserRepository:

@@ -1,4 +1,4 @@
-"""In-memory caller history and nuisance cases, for :class:`~.uow_fake.FakeUnitOfWork`."""
+"""In-memory caller history and nuisance cases, for :class:`~tests.fakes.uow.FakeUnitOfWork`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from controlroom.domain.nuisance import (
 )
 
 if TYPE_CHECKING:
-    from controlroom.services.uow_fake import FakeStore
+    from tests.fakes.uow import FakeStore
 
 
 def upsert_summary(store: FakeStore, record: ContactRecord) -> None:

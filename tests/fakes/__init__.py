@@ -1,0 +1,1 @@
+"""In-memory test doubles of the service ports."""
