@@ -8,9 +8,11 @@ the source tree (base dependencies only), then, from that environment:
 
 1. imports every module of the installed package (the few that must not be imported are named
    in ``NOT_IMPORTED``, each with its reason);
-2. starts ``controlroom serve`` on a temporary SQLite file and a free port, with demo data,
+2. checks that every data file of the source package (policies, templates, static files,
+   migrations) was installed;
+3. starts ``controlroom serve`` on a temporary SQLite file and a free port, with demo data,
    waits for ``/healthz`` and fetches ``/console/login``, ``/public/`` and ``/openapi.json``;
-3. runs ``controlroom triage``, ``controlroom policy check`` and ``controlroom eval triage``.
+4. runs ``controlroom triage``, ``controlroom policy check`` and ``controlroom eval triage``.
 
 Any failure prints what failed with its output and exits 1. Needs only Python 3.11+ and pip's
 access to the package index (for the wheel's build backend and the dependencies).
@@ -159,13 +161,41 @@ def import_everything(bin_dir: Path, work: Path, env: dict[str, str]) -> None:
     step("importing every module of the installed package ...")
     print(
         run(
-            [bin_dir / "python", "-I", "-c", IMPORT_ALL, *(f"{k}={v}" for k, v in NOT_IMPORTED.items())],
+            [
+                bin_dir / "python",
+                "-I",
+                "-c",
+                IMPORT_ALL,
+                *(f"{k}={v}" for k, v in NOT_IMPORTED.items()),
+            ],
             cwd=work,
             env=env,
             what="importing the installed package",
         ),
         end="",
     )
+
+
+def check_package_data(bin_dir: Path, work: Path, env: dict[str, str]) -> None:
+    """Every file the source package holds besides Python (policies, rulebooks, templates,
+    static files, migrations) is in the installed package."""
+    step("checking the installed package carries every data file ...")
+    where = run(
+        [bin_dir / "python", "-I", "-c", "import controlroom; print(controlroom.__path__[0])"],
+        cwd=work,
+        env=env,
+        what="finding the installed package",
+    ).strip()
+    source = ROOT / "src" / "controlroom"
+    wanted = [
+        path.relative_to(source)
+        for path in sorted(source.rglob("*"))
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+    missing = [str(name) for name in wanted if not (Path(where) / name).is_file()]
+    if missing:
+        raise SmokeFailure("the wheel lacks these package files: " + ", ".join(missing))
+    print(f"  all {len(wanted)} data files are installed")
 
 
 def serve_and_fetch(bin_dir: Path, work: Path, env: dict[str, str]) -> None:
@@ -247,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bin_dir = build_and_install(work, env)
         import_everything(bin_dir, work, env)
+        check_package_data(bin_dir, work, env)
         serve_and_fetch(bin_dir, work, env)
         commands(bin_dir, work, env, args.eval.resolve())
     except (SmokeFailure, subprocess.TimeoutExpired) as exc:

@@ -29,6 +29,9 @@ from controlroom.domain.audit import GENESIS_HASH
 from controlroom.domain.policy import Policy
 
 DATABASES = ("sqlite", "postgresql")
+
+#: The start of the reason a browser test is skipped with when Chromium is missing.
+CHROMIUM_MISSING = "browser test skipped, no Chromium"
 DEFAULT_POSTGRESQL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -126,3 +129,23 @@ def database_engine(database_url: str) -> Iterator[Engine]:
     engine = create_engine_for(database_url)
     yield engine
     engine.dispose()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Say loudly, in the run's last line, how many browser tests were skipped for want of
+    Chromium and the one command that enables them: the whole suite was not run."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = [
+        report
+        for report in reporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and CHROMIUM_MISSING in str(report.longrepr[2])
+    ]
+    if skipped:
+        reporter.write_line(
+            f"NOT THE WHOLE SUITE: {len(skipped)} browser tests were skipped because Chromium "
+            "is missing; enable them with: sudo apt-get install chromium",
+            red=True,
+            bold=True,
+        )

@@ -30,6 +30,7 @@ def test_the_ci_script_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python3 dev.py test" in ci
     assert "python3 dev.py lint" in ci
+    assert "python3 scripts/smoke_install.py" in ci
 
 
 def test_documented_commands_exist() -> None:

@@ -30,6 +30,7 @@ from controlroom.config import Settings
 from controlroom.domain.contacts import Actor, Role
 from controlroom.services import accounts
 from controlroom.web.app import create_app
+from tests.conftest import CHROMIUM_MISSING
 
 CHROMIUM = Path(os.environ.get("CONTROLROOM_TEST_CHROMIUM", "/usr/bin/chromium"))
 VIEWPORT = {"width": 1280, "height": 720}
@@ -101,7 +102,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 def browser() -> Iterator[Any]:
     """Headless Chromium (Debian's), shared by the session's tests."""
     if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        reason = f"{CHROMIUM_MISSING}: {CHROMIUM} is not installed"
         if os.environ.get("CI"):
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
