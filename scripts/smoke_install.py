@@ -10,9 +10,10 @@ the source tree (base dependencies only), then, from that environment:
    in ``NOT_IMPORTED``, each with its reason);
 2. checks that every data file of the source package (policies, templates, static files,
    migrations) was installed;
-3. starts ``controlroom serve`` on a temporary SQLite file and a free port, with demo data,
+3. installs triage's embedding model (``controlroom models install``, hashes checked);
+4. starts ``controlroom serve`` on a temporary SQLite file and a free port, with demo data,
    waits for ``/healthz`` and fetches ``/console/login``, ``/public/`` and ``/openapi.json``;
-4. runs ``controlroom triage``, ``controlroom policy check`` and ``controlroom eval triage``.
+5. runs ``controlroom triage``, ``controlroom policy check`` and ``controlroom eval triage``.
 
 Any failure prints what failed with its output and exits 1. Needs only Python 3.11+ and pip's
 access to the package index (for the wheel's build backend and the dependencies).
@@ -198,6 +199,15 @@ def check_package_data(bin_dir: Path, work: Path, env: dict[str, str]) -> None:
     print(f"  all {len(wanted)} data files are installed")
 
 
+def install_model(bin_dir: Path, work: Path, env: dict[str, str]) -> None:
+    """``controlroom models install`` as dev.py runs it: triage's embedding model, checked."""
+    step("installing the embedding model (controlroom models install) ...")
+    cli = bin_dir / "controlroom"
+    run([cli, "models", "install"], cwd=work, env=env, what="controlroom models install")
+    run([cli, "models", "check"], cwd=work, env=env, what="controlroom models check")
+    print("  the model's files match their published hashes")
+
+
 def serve_and_fetch(bin_dir: Path, work: Path, env: dict[str, str]) -> None:
     port = free_port()
     step(f"starting controlroom serve on 127.0.0.1:{port} with demo data ...")
@@ -278,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         bin_dir = build_and_install(work, env)
         import_everything(bin_dir, work, env)
         check_package_data(bin_dir, work, env)
+        install_model(bin_dir, work, env)
         serve_and_fetch(bin_dir, work, env)
         commands(bin_dir, work, env, args.eval.resolve())
     except (SmokeFailure, subprocess.TimeoutExpired) as exc:

@@ -18,6 +18,11 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir / 'controlroom.db'}"
 
 
+def default_model_dir() -> Path:
+    """Where ``controlroom models install`` puts the sentence-embedding model by default."""
+    return Path(user_data_dir("controlroom", appauthor=False)) / "models" / "all-MiniLM-L6-v2"
+
+
 class Settings(BaseSettings):
     """controlroom's settings. Field names are the variable names without the prefix."""
 
@@ -30,6 +35,11 @@ class Settings(BaseSettings):
     policy: str = Field(
         default="dcp-p-042",
         description="The force policy: the name of a shipped policy or a path to a TOML file.",
+    )
+    model_dir: Path = Field(
+        default_factory=default_model_dir,
+        description="Folder of the sentence-embedding model triage's semantic layer reads "
+        "(put there, checked, by `controlroom models install`).",
     )
     host: str = Field(default="127.0.0.1", description="Address `controlroom serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `controlroom serve` uses.")

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "users": "controlroom.cli.accounts:users",
     "tokens": "controlroom.cli.accounts:tokens",
     "replay": "controlroom.cli.replay:replay",
+    "models": "controlroom.cli.models:models",
 }
 
 

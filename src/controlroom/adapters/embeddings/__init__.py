@@ -1,0 +1,1 @@
+"""Sentence embeddings for triage's semantic layer, from verified local model files."""

@@ -1,0 +1,169 @@
+"""Sentence embeddings from MiniLM (a 6-layer BERT encoder) in plain NumPy.
+
+The encoder reads its weights from a safetensors file checked against its published hash
+(:mod:`.model_files`): nothing is downloaded and nothing is unpickled. A text becomes one unit
+vector of 384 numbers, the mean of its tokens' last hidden states, as the reference
+sentence-embedding pipeline for this model computes it. Texts are encoded in batches of similar
+length, so the padding a batch carries stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from safetensors.numpy import load_file
+
+from controlroom.adapters.embeddings.model_files import VOCABULARY, WEIGHTS, verify
+from controlroom.adapters.embeddings.wordpiece import WordPiece
+
+Matrix = npt.NDArray[np.float32]
+
+HIDDEN = 384
+HEADS = 12
+LAYERS = 6
+LAYER_NORM_EPS = 1e-12
+#: Tokens read of each text, [CLS] and [SEP] included (the reference pipeline's limit).
+MAX_TOKENS = 256
+BATCH = 32
+
+
+def _erf(x: Matrix) -> Matrix:
+    """The error function to within 1.5e-7 (Abramowitz and Stegun 7.1.26): exact GELU needs
+    it and NumPy has none."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    result: Matrix = (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+    return result
+
+
+def _gelu(x: Matrix) -> Matrix:
+    return (0.5 * x * (1.0 + _erf(x / np.float32(np.sqrt(2.0))))).astype(np.float32)
+
+
+def _layer_norm(x: Matrix, weight: Matrix, bias: Matrix) -> Matrix:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    normed: Matrix = ((x - mean) / np.sqrt(var + LAYER_NORM_EPS) * weight + bias).astype(np.float32)
+    return normed
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv: Matrix  # (HIDDEN, 3 * HIDDEN): query, key and value projections side by side
+    qkv_bias: Matrix
+    out: Matrix
+    out_bias: Matrix
+    norm1: tuple[Matrix, Matrix]
+    up: Matrix
+    up_bias: Matrix
+    down: Matrix
+    down_bias: Matrix
+    norm2: tuple[Matrix, Matrix]
+
+
+def _layers(weights: dict[str, Matrix]) -> list[_Layer]:
+    layers = []
+    for index in range(LAYERS):
+        p = f"encoder.layer.{index}."
+
+        def w(name: str, prefix: str = p) -> Matrix:
+            return weights[prefix + name]
+
+        layers.append(
+            _Layer(
+                qkv=np.concatenate(
+                    [w(f"attention.self.{n}.weight").T for n in ("query", "key", "value")], axis=1
+                ),
+                qkv_bias=np.concatenate(
+                    [w(f"attention.self.{n}.bias") for n in ("query", "key", "value")]
+                ),
+                out=np.ascontiguousarray(w("attention.output.dense.weight").T),
+                out_bias=w("attention.output.dense.bias"),
+                norm1=(
+                    w("attention.output.LayerNorm.weight"),
+                    w("attention.output.LayerNorm.bias"),
+                ),
+                up=np.ascontiguousarray(w("intermediate.dense.weight").T),
+                up_bias=w("intermediate.dense.bias"),
+                down=np.ascontiguousarray(w("output.dense.weight").T),
+                down_bias=w("output.dense.bias"),
+                norm2=(w("output.LayerNorm.weight"), w("output.LayerNorm.bias")),
+            )
+        )
+    return layers
+
+
+class MiniLM:
+    """The encoder: ``encode(texts)`` gives one unit vector a text."""
+
+    dimensions = HIDDEN
+
+    def __init__(self, folder: Path) -> None:
+        """Load the model in ``folder`` after checking each file against its published hash
+        (:class:`~.model_files.ModelIntegrityError` when one does not match)."""
+        weights: dict[str, Matrix] = load_file(str(verify(folder, WEIGHTS)))
+        self.tokenizer = WordPiece.from_file(verify(folder, VOCABULARY))
+        self.words = weights["embeddings.word_embeddings.weight"]
+        self.positions = weights["embeddings.position_embeddings.weight"]
+        self.token_type = weights["embeddings.token_type_embeddings.weight"][0]
+        self.embedding_norm = (
+            weights["embeddings.LayerNorm.weight"],
+            weights["embeddings.LayerNorm.bias"],
+        )
+        self.layers = _layers(weights)
+
+    def token_ids(self, text: str) -> list[int]:
+        """The ids the model reads for ``text``."""
+        return self.tokenizer.encode(text, MAX_TOKENS)
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        """One row a text, each of unit length, in the order given."""
+        ids = [self.token_ids(text) for text in texts]
+        result = np.zeros((len(texts), HIDDEN), dtype=np.float32)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), BATCH):
+            chosen = order[start : start + BATCH]
+            result[chosen] = self._encode_batch([ids[i] for i in chosen])
+        return result
+
+    def _encode_batch(self, batch: list[list[int]]) -> Matrix:
+        length = max(len(ids) for ids in batch)
+        tokens = np.full((len(batch), length), self.tokenizer.pad, dtype=np.int64)
+        mask = np.zeros((len(batch), length), dtype=np.float32)
+        for row, ids in enumerate(batch):
+            tokens[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1.0
+        x = self.words[tokens] + self.positions[:length] + self.token_type
+        x = _layer_norm(x, *self.embedding_norm)
+        # a padded position gets no attention: a large negative score before the softmax
+        blocked = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        for layer in self.layers:
+            x = self._layer(x, layer, blocked)
+        summed = (x * mask[:, :, None]).sum(axis=1)
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        unit: Matrix = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit
+
+    @staticmethod
+    def _layer(x: Matrix, layer: _Layer, blocked: Matrix) -> Matrix:
+        batch, length, _ = x.shape
+        head = HIDDEN // HEADS
+        qkv = x @ layer.qkv + layer.qkv_bias
+        qkv = qkv.reshape(batch, length, 3, HEADS, head).transpose(2, 0, 3, 1, 4)
+        query, key, value = qkv[0], qkv[1], qkv[2]
+        scores = query @ key.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + blocked
+        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        scores /= scores.sum(axis=-1, keepdims=True)
+        context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, HIDDEN)
+        x = _layer_norm(x + context @ layer.out + layer.out_bias, *layer.norm1)
+        hidden = _gelu(x @ layer.up + layer.up_bias)
+        return _layer_norm(x + hidden @ layer.down + layer.down_bias, *layer.norm2)
