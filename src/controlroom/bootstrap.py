@@ -3,6 +3,7 @@ interfaces use, and the nuisance configuration and document renderer."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -16,6 +17,9 @@ from controlroom.adapters.db.engine import create_engine_for
 from controlroom.adapters.db.reports import sql_reports
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
+from controlroom.adapters.embeddings.index import SemanticIndex
+from controlroom.adapters.embeddings.minilm import MiniLM
+from controlroom.adapters.embeddings.model_files import ModelIntegrityError
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.policy_file import load_policy
@@ -37,6 +41,7 @@ from controlroom.domain.reporting import ReportingConfig
 from controlroom.services.chat_store import ChatStore
 from controlroom.services.live import Broker
 from controlroom.services.reporting import Reporting
+from controlroom.services.triage import attach_semantic_layer
 
 
 class UowFactory(Protocol):
@@ -51,8 +56,11 @@ def _policy(reference: str) -> Policy:
 
 
 def policy_for(settings: Settings) -> Policy:
-    """The force policy the settings name, loaded once per process."""
-    return _policy(settings.policy)
+    """The force policy the settings name, loaded once per process, with triage's semantic
+    layer attached (built on first use, from the model in ``settings.model_dir``)."""
+    policy = _policy(settings.policy)
+    attach_semantic_layer(policy, lambda: semantic_layer_for(settings, policy))
+    return policy
 
 
 @lru_cache(maxsize=8)
@@ -189,3 +197,18 @@ class TemplateDocuments:
 def document_renderer(config: NuisanceConfig) -> TemplateDocuments:
     """The renderer for the force's nuisance documents."""
     return TemplateDocuments(config.templates)
+
+
+def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | None:
+    """Triage's semantic layer for ``policy``: the embedding model in ``settings.model_dir``,
+    checked against its published hashes, over the policy's exemplar bank. None, with one
+    warning on stderr, when the policy has no bank or the model is missing or not the published
+    one: triage then runs on its rules alone."""
+    if policy.exemplars is None:
+        return None
+    try:
+        encoder = MiniLM(settings.model_dir)
+    except ModelIntegrityError as exc:
+        print(f"WARNING: triage's semantic layer is off: {exc}", file=sys.stderr, flush=True)
+        return None
+    return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir)

@@ -15,13 +15,14 @@ import difflib
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from controlroom.adapters.exemplar_file import parse_bank
 from controlroom.adapters.policy_schema import (
     PolicyModel,
     RulebookModel,
@@ -30,6 +31,7 @@ from controlroom.adapters.policy_schema import (
     to_policy,
 )
 from controlroom.domain.errors import PolicyError
+from controlroom.domain.exemplars import validate_bank
 from controlroom.domain.policy import Policy, validate_policy
 
 POLICIES_PACKAGE = "controlroom.policies"
@@ -395,6 +397,37 @@ def _load(path: Path, display: str) -> Policy:
         problems.append(
             PolicyProblem(rb_path, rb_display, field.removeprefix("rulebook."), message)
         )
+    policy = _with_exemplars(policy, raw, path, display, problems)
     if problems:
         raise PolicyFileError.from_problems(problems)
     return policy
+
+
+def _with_exemplars(
+    policy: Policy, raw: dict[str, Any], path: Path, display: str, problems: list[PolicyProblem]
+) -> Policy:
+    """``policy`` with the exemplar bank its ``[triage] exemplars`` names, checked; problems
+    are added to ``problems``."""
+    reference = raw.get("triage", {}).get("exemplars")
+    if not isinstance(reference, str):
+        return policy
+    bank_path = path.parent / reference
+    bank_display = str(PurePath(display).parent / reference)
+    if not bank_path.is_file():
+        message = f"exemplar bank {bank_display} not found (the path is relative to the policy)"
+        problems.append(PolicyProblem(path, display, "triage.exemplars", message))
+        return policy
+    try:
+        bank_raw = _read_toml(bank_path, bank_display)
+    except _Unreadable as exc:
+        problems.append(exc.problem)
+        return policy
+    bank, structural = parse_bank(bank_raw)
+    for field, message in structural:
+        problems.append(PolicyProblem(bank_path, bank_display, field or None, message))
+    if bank is None:
+        return policy
+    for problem in validate_bank(bank, policy):
+        field, _, message = problem.partition(": ")
+        problems.append(PolicyProblem(bank_path, bank_display, field, message))
+    return replace(policy, exemplars=bank)

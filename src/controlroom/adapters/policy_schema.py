@@ -82,6 +82,7 @@ class LimitsModel(_Strict):
 
 class TriageModel(_Strict):
     rulebook: Text
+    exemplars: Text | None = None
 
 
 class ParagraphModel(_Strict):

@@ -12,8 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from controlroom.domain.errors import PolicyError
+
+if TYPE_CHECKING:
+    from controlroom.domain.exemplars import ExemplarBank
 
 
 class Route(StrEnum):
@@ -249,6 +253,8 @@ class Policy:
     rulebook: Rulebook
     citations: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    # The exemplar bank of triage's semantic layer, when the policy names one.
+    exemplars: ExemplarBank | None = None
 
     def cite(self, key: str) -> str:
         """The paragraph id this force uses for a citation key such as ``inappropriate.warn``.

@@ -40,6 +40,7 @@ class ReasonKind(StrEnum):
     VULNERABILITY = "vulnerability"
     DEFAULT = "default"  # nothing recognised: the route's default applies
     CHANNEL = "channel"  # what the route means for the channel used (e.g. an inappropriate 999)
+    SEMANTIC = "semantic"  # the exemplar bank: a kind of situation close to what was said
 
 
 class Level(StrEnum):

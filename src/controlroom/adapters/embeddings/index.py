@@ -1,0 +1,97 @@
+"""The exemplar bank as vectors: which of its texts are nearest a contact, per route.
+
+The bank's texts are encoded once. Their vectors are kept in a cache file next to the model,
+named by a hash of the model revision and the texts, so a restart reads them instead of
+encoding them again; a cache file that does not match its name is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from controlroom.adapters.embeddings.model_files import MODEL_REVISION
+from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
+from controlroom.domain.policy import Route
+from controlroom.domain.triage.semantic import Nearest
+
+log = logging.getLogger(__name__)
+
+Matrix = npt.NDArray[np.float32]
+
+
+class Encoder(Protocol):
+    """Texts to unit vectors, one row a text."""
+
+    dimensions: int
+
+    def encode(self, texts: Sequence[str]) -> Matrix: ...
+
+
+class SemanticIndex:
+    """Nearest bank texts for contacts, by cosine similarity of their embeddings."""
+
+    def __init__(self, encoder: Encoder, bank: ExemplarBank, cache_dir: Path | None = None):
+        self.encoder = encoder
+        self.bank = bank
+        entries = bank.entries()
+        self.situations: list[Situation] = [situation for situation, _ in entries]
+        self.texts: list[str] = [text for _, text in entries]
+        self.vectors = self._bank_vectors(cache_dir)
+        self.by_route = {
+            route: np.array(
+                [i for i, s in enumerate(self.situations) if s.route is route], dtype=np.int64
+            )
+            for route in Route
+        }
+
+    def _bank_vectors(self, cache_dir: Path | None) -> Matrix:
+        digest = hashlib.sha256(MODEL_REVISION.encode())
+        for text in self.texts:
+            digest.update(text.encode() + b"\0")
+        name = f"exemplars-{digest.hexdigest()[:24]}.npy"
+        path = cache_dir / name if cache_dir is not None else None
+        if path is not None and path.is_file():
+            try:
+                cached: Matrix = np.load(path, allow_pickle=False)
+                if cached.shape == (len(self.texts), self.encoder.dimensions):
+                    return cached
+            except (OSError, ValueError):
+                pass
+            log.warning("exemplar cache %s is unreadable; encoding the bank again", path)
+        vectors = self.encoder.encode(self.texts)
+        if path is not None:
+            try:
+                partial = path.with_suffix(".partial.npy")
+                np.save(partial, vectors, allow_pickle=False)
+                partial.replace(path)
+            except OSError as exc:
+                log.warning("could not keep the exemplar cache in %s: %s", path, exc)
+        return vectors
+
+    def nearest(self, texts: Sequence[str], count: int | None = None) -> list[Nearest]:
+        """For each text, each route's ``count`` nearest bank texts, most similar first."""
+        count = count or self.bank.thresholds.neighbours
+        if not texts:
+            return []
+        similarities = self.encoder.encode(texts) @ self.vectors.T
+        found: list[Nearest] = []
+        for row in similarities:
+            per_route: dict[Route, list[Neighbour]] = {}
+            for route, members in self.by_route.items():
+                if not len(members):
+                    continue
+                scores = row[members]
+                top = np.argsort(-scores)[:count]
+                per_route[route] = [
+                    Neighbour(self.situations[members[i]], self.texts[members[i]], float(scores[i]))
+                    for i in top
+                ]
+            found.append(per_route)
+        return found

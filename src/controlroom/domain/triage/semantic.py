@@ -1,0 +1,217 @@
+"""Triage's semantic layer: what the exemplar bank adds to the rules' decision.
+
+The rules read words; the bank recognises kinds of situation told in words the rules lack. Given
+the bank's texts nearest a contact (found by sentence embeddings, outside the domain), the layer:
+
+- **raises** a contact to an emergency when it is close to the bank's emergency situations and
+  clearly closer to them than to anything else, unless the rules found words that place it in
+  the past, tell it as a report, deny it or rule an emergency out: time, negation and overrides
+  stay with the rules, which embeddings cannot read. Then it tells the handler what was close
+  and to ask the §4.11.1 questions instead;
+- where the rules recognised nothing, **chooses** the route and agency of the nearest situation
+  when it is close enough; never a lower route than the rules gave.
+
+It never lowers what the rules decided. Each contribution is a reason that cites the
+situation's paragraph and shows the nearest texts and how close they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
+from controlroom.domain.policy import Policy, Route, Tense
+from controlroom.domain.triage.compiled import compiled
+from controlroom.domain.triage.contact_text import ContactText
+from controlroom.domain.triage.decision import (
+    Decision,
+    Level,
+    Reason,
+    ReasonKind,
+    ThriveFactor,
+)
+from controlroom.domain.triage.explain import channel_reasons
+from controlroom.domain.triage.reading import Reading, read
+from controlroom.domain.triage.text import normalise
+
+#: Nearest texts per route, most similar first.
+Nearest = Mapping[Route, Sequence[Neighbour]]
+
+_BLOCKING_TENSES = (Tense.PAST, Tense.REPORTED)
+_IMMEDIATE_TENSES = (Tense.NOW, Tense.RECENT)
+
+
+def route_score(nearest: Nearest, route: Route, count: int) -> float:
+    """The mean similarity of ``route``'s ``count`` nearest texts (-1 when it has none)."""
+    found = list(nearest.get(route, ()))[:count]
+    if not found:
+        return -1.0
+    return sum(n.similarity for n in found) / len(found)
+
+
+def blocking_words(reading: Reading) -> str | None:
+    """Words the rules found that keep the layer from raising: a denial, an override, or time
+    words placing everything in the past or telling it as a report (with nothing saying now)."""
+    for _, span in reading.overrides:
+        return f"{span.text!r} rules an emergency out"
+    for finding in reading.matters:
+        if finding.negated_by is not None:
+            return f"{finding.negated_by.text!r} denies what was named"
+    if any(hit.tense in _IMMEDIATE_TENSES for hit in reading.times):
+        return None
+    for hit in reading.times:
+        if hit.tense in _BLOCKING_TENSES:
+            return f"{hit.span.text!r} places it in the past"
+    return None
+
+
+def _shown(neighbours: Sequence[Neighbour]) -> str:
+    return "; ".join(f"“{n.text}” ({n.similarity:.2f})" for n in neighbours)
+
+
+def _agency_name(policy: Policy, agency: str | None) -> str:
+    found = policy.agencies.get(agency) if agency is not None else None
+    return found.name if found is not None else (agency or "")
+
+
+def _situation_words(situation: Situation) -> str:
+    return situation.id.replace("-", " ")
+
+
+def _reason(policy: Policy, neighbours: Sequence[Neighbour], rule: str, what: str) -> Reason:
+    situation = neighbours[0].situation
+    return Reason(
+        ReasonKind.SEMANTIC,
+        policy.cite(situation.cite),
+        rule,
+        f"{what} — nearest examples: {_shown(neighbours)}",
+    )
+
+
+def refine(
+    decision: Decision,
+    contact: ContactText,
+    policy: Policy,
+    bank: ExemplarBank,
+    nearest: Nearest,
+) -> Decision:
+    """``decision`` with what the exemplar bank adds; never a lower route."""
+    limits = bank.thresholds
+    scores = {route: route_score(nearest, route, limits.neighbours) for route in Route}
+    emergency = list(nearest.get(Route.EMERGENCY, ()))[: limits.neighbours]
+    best_other = max(score for route, score in scores.items() if route is not Route.EMERGENCY)
+    reading = read(compiled(policy.rulebook), normalise(contact.text))
+    silent = not any(finding.active for finding in reading.matters)
+
+    if decision.route is not Route.EMERGENCY and emergency:
+        close = scores[Route.EMERGENCY] >= limits.raise_at
+        clear = scores[Route.EMERGENCY] - best_other >= limits.margin
+        if close and clear:
+            blocked = blocking_words(reading)
+            if blocked is None:
+                return _raise(decision, contact, policy, emergency, scores[Route.EMERGENCY])
+            note = _reason(
+                policy,
+                emergency,
+                f"exemplar:{emergency[0].situation.id}:held-back",
+                f"close to {_situation_words(emergency[0].situation)} "
+                f"({scores[Route.EMERGENCY]:.2f}), but {blocked}: ask whether anyone is in "
+                "danger now",
+            )
+            return replace(decision, reasons=(*decision.reasons, note))
+    if silent and decision.route is not Route.EMERGENCY:
+        return _choose(decision, contact, policy, bank, nearest, scores)
+    return decision
+
+
+def _raise(
+    decision: Decision,
+    contact: ContactText,
+    policy: Policy,
+    emergency: Sequence[Neighbour],
+    score: float,
+) -> Decision:
+    situation = emergency[0].situation
+    default = policy.routes[Route.EMERGENCY]
+    agency = situation.agency or default.agency
+    what = _situation_words(situation)
+    reason = _reason(
+        policy,
+        emergency,
+        f"exemplar:{situation.id}",
+        f"close to {what} ({score:.2f}), an emergency under {policy.cite(situation.cite)}, "
+        "though no rule named it: confirm with the §4.11.1 questions",
+    )
+    kept = [r for r in decision.reasons if r.kind not in (ReasonKind.CHANNEL, ReasonKind.DEFAULT)]
+    channel = list(channel_reasons(policy, contact.channel, Route.EMERGENCY, None))
+    note = f"close to {what} ({score:.2f})"
+    thrive = replace(
+        decision.thrive,
+        threat=ThriveFactor(Level.HIGH, note),
+        harm=ThriveFactor(Level.HIGH, "risk of serious harm to a person or property now"),
+        risk=ThriveFactor(Level.HIGH, "immediate response needed"),
+    )
+    grade_name = policy.grades[default.grade].name if default.grade in policy.grades else ""
+    who = _agency_name(policy, agency)
+    return replace(
+        decision,
+        route=Route.EMERGENCY,
+        grade=default.grade,
+        agency=agency,
+        thrive=thrive,
+        reasons=(*kept, reason, *channel),
+        summary=f"Emergency ({policy.cite(situation.cite)}): {note}. {grade_name}; {who}.",
+    )
+
+
+def _choose(
+    decision: Decision,
+    contact: ContactText,
+    policy: Policy,
+    bank: ExemplarBank,
+    nearest: Nearest,
+    scores: Mapping[Route, float],
+) -> Decision:
+    """Where the rules recognised nothing: the nearest situation's route, when close enough."""
+    limits = bank.thresholds
+    route = max(scores, key=lambda r: (scores[r], r.rank))
+    neighbours = list(nearest.get(route, ()))[: limits.neighbours]
+    if not neighbours or route.rank < decision.route.rank:
+        return decision
+    situation = neighbours[0].situation
+    what = _situation_words(situation)
+    if scores[route] < limits.route_at or route is Route.EMERGENCY:
+        # Too far to decide on, or an emergency not close enough to raise: say what was nearest.
+        note = _reason(
+            policy,
+            neighbours,
+            f"exemplar:{situation.id}:nearest",
+            f"no rule matched; the nearest situation, {what} ({scores[route]:.2f}), is not "
+            "close enough to decide on",
+        )
+        return replace(decision, reasons=(*decision.reasons, note))
+    default = policy.routes[route]
+    agency = situation.agency or default.agency
+    reason = _reason(
+        policy,
+        neighbours,
+        f"exemplar:{situation.id}",
+        f"no rule matched; closest to {what} ({scores[route]:.2f})",
+    )
+    kept = [r for r in decision.reasons if r.kind not in (ReasonKind.CHANNEL, ReasonKind.DEFAULT)]
+    channel = list(channel_reasons(policy, contact.channel, route, None))
+    who = _agency_name(policy, agency)
+    summaries = {
+        Route.POLICE_NON_EMERGENCY: f"Police, not an emergency: close to {what}; {who}.",
+        Route.OTHER_AGENCY: f"Another agency: close to {what} — {who}.",
+        Route.NOT_POLICE: f"Not a police matter: close to {what}.",
+    }
+    return replace(
+        decision,
+        route=route,
+        grade=default.grade,
+        agency=agency,
+        reasons=(*kept, reason, *channel),
+        summary=summaries.get(route, decision.summary),
+    )

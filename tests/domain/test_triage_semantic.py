@@ -1,0 +1,175 @@
+"""Triage's semantic layer as a rule of the domain: given the bank's nearest texts, it raises
+to an emergency or chooses a route where the rules were silent, never lowers, and yields to the
+rules' words of time, denial and override. The nearest texts are made here, not by a model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from controlroom.adapters.policy_file import load_policy
+from controlroom.domain.exemplars import (
+    ExemplarBank,
+    Neighbour,
+    Situation,
+    Thresholds,
+    validate_bank,
+)
+from controlroom.domain.policy import Policy, Route
+from controlroom.domain.triage import Channel, ReasonKind, make_contact_text, triage
+from controlroom.domain.triage.semantic import Nearest, refine
+
+POLICY = load_policy("dcp-p-042")
+
+WEAPON = Situation(
+    "weapon-threat", "emergency.danger-to-life", Route.EMERGENCY, None, ("he has a knife",)
+)
+FIRE = Situation("fire-danger", "emergency.danger-to-life", Route.EMERGENCY, "fire-999", ("x",))
+NOISE = Situation("noise", "guidance.not-police", Route.OTHER_AGENCY, "council", ("loud music",))
+THEFT = Situation("theft-past", "guidance.report", Route.POLICE_NON_EMERGENCY, None, ("stolen",))
+FOOD = Situation("food", "inappropriate.definition", Route.NOT_POLICE, None, ("cold chips",))
+BANK = ExemplarBank("test bank", (WEAPON, FIRE, NOISE, THEFT, FOOD), Thresholds())
+
+
+def nearest(**scores: float) -> Nearest:
+    """Three neighbours per route at the given similarity: ``emergency=0.7`` and so on."""
+    situations = {
+        Route.EMERGENCY: WEAPON,
+        Route.POLICE_NON_EMERGENCY: THEFT,
+        Route.OTHER_AGENCY: NOISE,
+        Route.NOT_POLICE: FOOD,
+    }
+    found: dict[Route, list[Neighbour]] = {}
+    for route, situation in situations.items():
+        score = scores.get(route.value, 0.1)
+        found[route] = [Neighbour(situation, f"{situation.id} {i}", score) for i in range(3)]
+    return found
+
+
+def decide(text: str, found: Nearest, channel: Channel = Channel.NINE_NINE_NINE):
+    contact = make_contact_text(text, channel, max_chars=10_000)
+    return triage(contact, POLICY), refine(triage(contact, POLICY), contact, POLICY, BANK, found)
+
+
+def test_close_to_an_emergency_situation_raises_and_says_why() -> None:
+    before, after = decide("the fella from upstairs is out on the landing", nearest(emergency=0.7))
+    assert before.route is not Route.EMERGENCY
+    assert after.route is Route.EMERGENCY
+    assert after.grade == "immediate"
+    semantic = [r for r in after.reasons if r.kind is ReasonKind.SEMANTIC]
+    assert semantic and semantic[0].paragraph == "4.11.1(a)"
+    assert semantic[0].rule == "exemplar:weapon-threat"
+    assert "weapon-threat 0" in semantic[0].explanation and "(0.70)" in semantic[0].explanation
+    assert not any(r.rule == "inappropriate-999" for r in after.reasons)
+    assert after.thrive.threat.level.value == "high"
+
+
+def test_an_emergency_reported_online_is_flagged_to_escalate() -> None:
+    _, after = decide("he is out on the landing", nearest(emergency=0.7), Channel.LIVE_CHAT)
+    assert after.route is Route.EMERGENCY
+    assert any(r.rule == "emergency-on-non-emergency-channel" for r in after.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("yesterday the fella upstairs was out on the landing", "yesterday"),
+        ("nobody is hurt, the fella upstairs is out on the landing", "nobody is hurt"),
+    ],
+)
+def test_words_of_the_past_or_an_override_hold_the_layer_back(text: str, words: str) -> None:
+    before, after = decide(text, nearest(emergency=0.8))
+    assert after.route is before.route
+    held = [r for r in after.reasons if r.kind is ReasonKind.SEMANTIC]
+    assert held and held[0].rule.endswith(":held-back")
+    assert words in held[0].explanation and "danger now" in held[0].explanation
+
+
+def test_not_clearly_closer_to_an_emergency_raises_nothing() -> None:
+    before, after = decide(
+        "the fella upstairs is on the landing", nearest(emergency=0.7, other_agency=0.69)
+    )
+    assert after.route is before.route
+
+
+def test_where_the_rules_are_silent_the_nearest_situation_chooses() -> None:
+    before, after = decide(
+        "the telly upstairs has been booming since six", nearest(other_agency=0.6)
+    )
+    assert not any(r.kind is ReasonKind.INDICATOR for r in before.reasons)
+    assert after.route is Route.OTHER_AGENCY
+    assert after.agency == "council"
+    assert not any(r.kind is ReasonKind.DEFAULT for r in after.reasons)
+    assert any(r.rule == "exemplar:noise" for r in after.reasons)
+
+
+def test_too_far_from_anything_stays_as_the_rules_said_with_the_nearest_shown() -> None:
+    before, after = decide(
+        "the telly upstairs has been booming since six", nearest(other_agency=0.3)
+    )
+    assert after.route is before.route
+    assert any(r.rule == "exemplar:noise:nearest" for r in after.reasons)
+
+
+def test_an_emergency_decided_by_the_rules_is_left_alone() -> None:
+    before, after = decide("someone is breaking into my house right now", nearest(not_police=0.9))
+    assert before.route is Route.EMERGENCY
+    assert after == before
+
+
+SCORES = st.floats(min_value=-1.0, max_value=1.0, allow_nan=False)
+TEXTS = st.sampled_from(
+    [
+        "the fella upstairs is out on the landing",
+        "yesterday my bike was stolen",
+        "my neighbour is playing loud music",
+        "there's a fight outside the pub right now",
+        "what time does the chemist open",
+        "nobody is hurt but my car was hit",
+        "the telly upstairs has been booming",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, SCORES, SCORES, SCORES, SCORES)
+def test_the_layer_never_lowers_the_route(
+    text: str, e: float, p: float, o: float, n: float
+) -> None:
+    found = nearest(emergency=e, police_non_emergency=p, other_agency=o, not_police=n)
+    before, after = decide(text, found)
+    assert after.route.rank >= before.route.rank
+    assert after.vulnerability == before.vulnerability
+
+
+def policy_with(bank: ExemplarBank) -> Policy:
+    return replace(POLICY, exemplars=bank)
+
+
+def test_a_sound_bank_has_no_problems() -> None:
+    assert validate_bank(BANK, POLICY) == []
+    assert POLICY.exemplars is not None and validate_bank(POLICY.exemplars, POLICY) == []
+
+
+def test_bank_problems_name_the_situation_and_field() -> None:
+    bad = ExemplarBank(
+        "bad",
+        (
+            Situation("a", "no.such.key", Route.EMERGENCY, None, ("x",)),
+            Situation("a", "guidance.report", Route.OTHER_AGENCY, None, ("y",)),
+            Situation("b", "guidance.report", Route.OTHER_AGENCY, "nobody", ("",)),
+        ),
+        Thresholds(raise_at=1.5, recognise_at=0.1, route_at=0.4),
+    )
+    problems = validate_bank(bad, POLICY)
+    assert "situations.a.cite: 'no.such.key' is not in the policy's [citations]" in problems
+    assert "situations.a: the id is used by more than one situation" in problems
+    assert "situations.a.agency: an other_agency situation must name the agency" in problems
+    assert "situations.b.agency: 'nobody' is not in [[agencies]]" in problems
+    assert "situations.b.texts[0]: empty text" in problems
+    assert "thresholds.raise_at: 1.5 is not a similarity from -1 to 1" in problems
+    assert "thresholds.recognise_at: must not be below route_at" in problems
+    assert any("no situation for the route 'police_non_emergency'" in p for p in problems)
