@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.adapters.eval_tsv import parse_eval_tsv, read_eval_tsv
+from controlroom.adapters.eval_tsv import parse_eval_tsv, read_eval_path, read_eval_tsv
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.evaluation import Label
 
@@ -127,3 +127,37 @@ def test_reads_the_shared_development_set() -> None:
     examples = read_eval_tsv(DEV_SET)
     assert len(examples) == 141
     assert {e.label for e in examples} == set(Label)
+
+
+def test_a_directory_is_read_as_its_tsv_files_in_name_order(tmp_path: Path) -> None:
+    write(tmp_path, HEADER + "Second file row\tinappropriate\t\t\t\n", "b.tsv")
+    write(tmp_path, HEADER + "First\temergency\t\t\t\nAgain\tother_agency\tcouncil\t\t\n", "a.tsv")
+    write(tmp_path, "not a tsv file", "notes.txt")
+    (tmp_path / "nested").mkdir()
+    write(tmp_path / "nested", HEADER + "Ignored\temergency\t\t\t\n", "c.tsv")
+    examples = read_eval_path(tmp_path)
+    assert [(Path(e.file).name, e.line, e.text) for e in examples] == [
+        ("a.tsv", 2, "First"),
+        ("a.tsv", 3, "Again"),
+        ("b.tsv", 2, "Second file row"),
+    ]
+
+
+def test_a_single_file_is_read_without_a_file_name_on_its_rows(tmp_path: Path) -> None:
+    (example,) = read_eval_path(write(tmp_path, HEADER + "Lost dog\tother_agency\t\t\t\n"))
+    assert example.file == ""
+
+
+def test_a_directory_without_tsv_files_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        read_eval_path(tmp_path)
+    assert str(tmp_path) in caught.value.message
+    assert "no .tsv files" in caught.value.message
+
+
+def test_an_error_in_one_file_of_a_directory_names_that_file(tmp_path: Path) -> None:
+    write(tmp_path, HEADER + "fine\temergency\t\t\t\n", "a.tsv")
+    write(tmp_path, HEADER + "fine\temergency\t\t\t\nbad\turgent\t\t\t\n", "b.tsv")
+    with pytest.raises(InvalidInput) as caught:
+        read_eval_path(tmp_path)
+    assert "b.tsv, line 3, column 'label'" in caught.value.message
