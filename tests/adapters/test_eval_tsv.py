@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from controlroom.adapters.eval_tsv import parse_eval_tsv, read_eval_path, read_eval_tsv
+from controlroom.adapters.policy_file import load_policy
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.evaluation import Label
 
@@ -161,3 +162,45 @@ def test_an_error_in_one_file_of_a_directory_names_that_file(tmp_path: Path) -> 
     with pytest.raises(InvalidInput) as caught:
         read_eval_path(tmp_path)
     assert "b.tsv, line 3, column 'label'" in caught.value.message
+
+
+# --- the project's own corpus ---------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "eval" / "corpus"
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_the_project_corpus_reads_cleanly_and_covers_every_label() -> None:
+    examples = read_eval_path(CORPUS)
+    assert len(examples) >= 2500
+    counts = {label: sum(e.label is label for e in examples) for label in Label}
+    assert all(count >= 400 for count in counts.values()), counts
+    assert {e.kind for e in examples} == {"written"}
+    assert all(e.source_url for e in examples)
+
+
+def test_the_project_corpus_has_no_duplicate_lines() -> None:
+    seen: dict[str, str] = {}
+    for example in read_eval_path(CORPUS):
+        key = _normalised(example.text)
+        where = f"{Path(example.file).name}:{example.line}"
+        assert key not in seen, f"{where} repeats {seen[key]}"
+        seen[key] = where
+
+
+def test_every_other_agency_line_names_an_agency_of_the_shipped_policy() -> None:
+    agencies = load_policy("dcp-p-042").agencies
+    for example in read_eval_path(CORPUS):
+        if example.label is Label.OTHER_AGENCY or example.agency:
+            assert example.agency in agencies, f"{example.file}:{example.line}"
+
+
+def test_the_project_corpus_shares_no_line_with_the_development_set() -> None:
+    if not DEV_SET.exists():
+        pytest.skip("shared evaluation data not present")
+    dev = {_normalised(e.text) for e in read_eval_tsv(DEV_SET)}
+    shared = [e.text for e in read_eval_path(CORPUS) if _normalised(e.text) in dev]
+    assert shared == []
