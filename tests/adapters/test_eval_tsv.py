@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from controlroom.adapters.eval_tsv import parse_eval_tsv, read_eval_tsv
+from controlroom.adapters.eval_tsv import parse_eval_tsv, read_eval_path, read_eval_tsv
+from controlroom.adapters.policy_file import load_policy
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.evaluation import Label
 
@@ -127,3 +129,91 @@ def test_reads_the_shared_development_set() -> None:
     examples = read_eval_tsv(DEV_SET)
     assert len(examples) == 141
     assert {e.label for e in examples} == set(Label)
+
+
+def test_a_directory_is_read_as_its_tsv_files_in_name_order(tmp_path: Path) -> None:
+    write(tmp_path, HEADER + "Second file row\tinappropriate\t\t\t\n", "b.tsv")
+    write(tmp_path, HEADER + "First\temergency\t\t\t\nAgain\tother_agency\tcouncil\t\t\n", "a.tsv")
+    write(tmp_path, "not a tsv file", "notes.txt")
+    (tmp_path / "nested").mkdir()
+    write(tmp_path / "nested", HEADER + "Ignored\temergency\t\t\t\n", "c.tsv")
+    examples = read_eval_path(tmp_path)
+    assert [(Path(e.file).name, e.line, e.text) for e in examples] == [
+        ("a.tsv", 2, "First"),
+        ("a.tsv", 3, "Again"),
+        ("b.tsv", 2, "Second file row"),
+    ]
+
+
+def test_a_single_file_is_read_without_a_file_name_on_its_rows(tmp_path: Path) -> None:
+    (example,) = read_eval_path(write(tmp_path, HEADER + "Lost dog\tother_agency\t\t\t\n"))
+    assert example.file == ""
+
+
+def test_a_directory_without_tsv_files_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        read_eval_path(tmp_path)
+    assert str(tmp_path) in caught.value.message
+    assert "no .tsv files" in caught.value.message
+
+
+def test_an_error_in_one_file_of_a_directory_names_that_file(tmp_path: Path) -> None:
+    write(tmp_path, HEADER + "fine\temergency\t\t\t\n", "a.tsv")
+    write(tmp_path, HEADER + "fine\temergency\t\t\t\nbad\turgent\t\t\t\n", "b.tsv")
+    with pytest.raises(InvalidInput) as caught:
+        read_eval_path(tmp_path)
+    assert "b.tsv, line 3, column 'label'" in caught.value.message
+
+
+# --- the project's own corpus ---------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "eval" / "corpus"
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_the_project_corpus_reads_cleanly_and_covers_every_label() -> None:
+    examples = read_eval_path(CORPUS)
+    assert len(examples) >= 2500
+    counts = {label: sum(e.label is label for e in examples) for label in Label}
+    assert all(count >= 400 for count in counts.values()), counts
+    assert {e.kind for e in examples} == {"written"}
+    assert all(e.source_url for e in examples)
+
+
+def test_the_project_corpus_has_no_duplicate_lines() -> None:
+    seen: dict[str, str] = {}
+    for example in read_eval_path(CORPUS):
+        key = _normalised(example.text)
+        where = f"{Path(example.file).name}:{example.line}"
+        assert key not in seen, f"{where} repeats {seen[key]}"
+        seen[key] = where
+
+
+def test_every_other_agency_line_names_an_agency_of_the_shipped_policy() -> None:
+    agencies = load_policy("dcp-p-042").agencies
+    for example in read_eval_path(CORPUS):
+        if example.label is Label.OTHER_AGENCY or example.agency:
+            assert example.agency in agencies, f"{example.file}:{example.line}"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9']+", _normalised(text)))
+
+
+def test_the_project_corpus_has_no_near_copy_of_a_development_line() -> None:
+    # A corpus line sharing more than 60% of its words (Jaccard) with a development line is a
+    # near-copy: the corpus must measure what the development set did not tune.
+    if not DEV_SET.exists():
+        pytest.skip("shared evaluation data not present")
+    dev = [(e.text, _words(e.text)) for e in read_eval_tsv(DEV_SET)]
+    corpus = [(e, _words(e.text)) for e in read_eval_path(CORPUS)]
+    near = [
+        f"{Path(e.file).name}:{e.line} ~ {text}"
+        for e, mine in corpus
+        for text, words in dev
+        if len(mine & words) > 0.6 * len(mine | words)
+    ]
+    assert near == []

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 import controlroom.cli.evaluate
 from controlroom.cli import main
 from controlroom.cli.evaluate import _with_progress
-from controlroom.domain.evaluation import Example, Label
+from controlroom.domain.evaluation import Example, Label, slice_of
 from controlroom.domain.policy import Policy, Route
 from controlroom.domain.triage import (
     Channel,
@@ -33,6 +33,7 @@ from controlroom.domain.triage import (
 )
 
 HEADER = "text\tlabel\tagency\tsource_url\tkind\n"
+CORPUS = Path(__file__).parent / "eval_corpus"  # two files; each text starts with its [route]
 
 # label, route given -> 12 rows with known figures:
 #   emergency: 4 rows, 3 routed emergency                 -> recall 3/4
@@ -55,14 +56,15 @@ ROWS = [
 
 
 def fake_decision(text: str, channel: str | Channel, policy: Policy) -> Decision:
-    """Validates like the real service, then routes by the ``[route]`` marker in the text."""
+    """Validates like the real service, then routes by the ``[route]`` or ``[route|agency]``
+    marker in the text."""
     make_contact_text(text, channel, max_chars=policy.limits.max_text_chars)
-    route = Route(text.split("]", 1)[0].lstrip("["))
+    route, _, agency = text.split("]", 1)[0].lstrip("[").partition("|")
     low = ThriveFactor(Level.LOW, "")
     return Decision(
-        route=route,
+        route=Route(route),
         grade="immediate",
-        agency=None,
+        agency=agency or None,
         thrive=Thrive(low, low, low, low, low, low),
         vulnerability=(),
         reasons=(Reason(ReasonKind.DEFAULT, "4.11.1", "default", "test"),),
@@ -203,6 +205,127 @@ def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     result = run(str(tsv(tmp_path, rows)))
     assert result.exit_code == 0
     assert result.stderr == ""
+
+
+@pytest.mark.usefixtures("fake_triage")
+def test_101_recall_is_shown_with_its_counts(tmp_path: Path) -> None:
+    words = " ".join(run(str(tsv(tmp_path, ROWS))).stdout.split())
+    assert "101 recall 50.0% 1 of 2 non_emergency_police rows routed police_non_emergency" in words
+
+
+@pytest.mark.usefixtures("fake_triage")
+def test_a_single_file_shows_no_file_or_agency_tables(tmp_path: Path) -> None:
+    out = run(str(tsv(tmp_path, ROWS))).stdout
+    assert out.startswith("12 rows from ")
+    assert "files" not in out.splitlines()[0]
+    assert "Rows by file" not in out
+    assert "Other agency rows" not in out
+
+
+# --- a directory, splits, agencies --------------------------------------------------------------
+
+
+def corpus_texts(split: str) -> list[str]:
+    texts = [
+        line.split("\t", 1)[0]
+        for path in sorted(CORPUS.glob("*.tsv"))
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]
+    ]
+    return [text for text in texts if split == "dev" or slice_of(text) == split]
+
+
+@pytest.mark.usefixtures("fake_triage")
+def test_a_directory_scores_every_tsv_file_in_it() -> None:
+    result = run(str(CORPUS))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith(f"19 rows from {CORPUS} (2 files), triaged under DCP-P-042")
+    words = " ".join(out.split())
+    assert "Emergency recall 75.0% 3 of 4 emergency rows routed emergency" in words
+    assert "False emergencies 6.7% 1 of 15 non-emergency rows routed emergency" in words
+    assert "Police matter? accuracy 73.3% 11 of 15 non-emergency rows routed correctly" in words
+    assert "101 recall 50.0% 2 of 4 non_emergency_police rows" in words
+    files = out.split("Rows by file\n", 1)[1].splitlines()
+    assert files[1].split() == ["calls-a.tsv", "8", "5", "62.5%", "3/4", "1/4"]
+    assert files[2].split() == ["calls-b.tsv", "11", "9", "81.8%", "0/0", "0/11"]
+
+
+@pytest.mark.usefixtures("fake_triage")
+def test_other_agency_rows_are_counted_by_the_agency_they_name() -> None:
+    out = run(str(CORPUS)).stdout
+    table = out.split("Other agency rows by the agency they name\n", 1)[1].split("\n\n")[0]
+    rows = {line.split()[0]: line.split()[1:] for line in table.splitlines()[1:]}
+    assert rows == {
+        "action-fraud": ["1", "0", "0"],
+        "council": ["2", "2", "1"],
+        "ministry-of-magic": ["1", "1", "1", "(not", "in", "the", "policy's", "directory)"],
+        "nhs-111": ["1", "1", "1"],
+        "rspca": ["2", "2", "1"],
+    }
+
+
+@pytest.mark.usefixtures("fake_triage")
+def test_json_from_a_directory_has_split_agencies_and_files() -> None:
+    data = as_json(CORPUS)
+    assert data["split"] == "all"
+    assert data["non_emergency_recall"] == {"hits": 2, "total": 4, "value": 0.5}
+    assert data["agencies"]["rspca"] == {"rows": 2, "right_route": 2, "right_agency": 1}
+    assert data["files"][str(CORPUS / "calls-a.tsv")]["rows"] == 8
+    assert {(Path(m["file"]).name, m["line"]) for m in data["misses"]} >= {("calls-a.tsv", 4)}
+
+
+@pytest.mark.usefixtures("fake_triage")
+def test_misses_from_a_directory_name_the_file_and_line() -> None:
+    out = run(str(CORPUS), "--misses").stdout
+    assert "  calls-b.tsv:6 other_agency → police_non_emergency: [police_non_emergency] I" in out
+
+
+@pytest.mark.usefixtures("fake_triage")
+@pytest.mark.parametrize("split", ["heldback", "fold=1", "fold=3", "fold=5"])
+def test_split_scores_only_the_rows_of_that_slice(split: str) -> None:
+    expected = corpus_texts(split)
+    assert expected, f"the fixture corpus should have rows in {split}"
+    data = as_json(CORPUS, "--split", split)
+    assert data["split"] == split
+    assert data["rows"] == len(expected)
+    result = run(str(CORPUS), "--split", split)
+    assert f"{len(expected)} rows from {CORPUS} (" in result.stdout
+    assert f", split {split}, triaged under" in result.stdout
+
+
+@pytest.mark.usefixtures("fake_triage")
+def test_dev_and_heldback_split_the_corpus_between_them() -> None:
+    held = as_json(CORPUS, "--split", "heldback")["rows"]
+    dev = as_json(CORPUS, "--split", "dev")["rows"]
+    folds = sum(as_json(CORPUS, "--split", f"fold={n}")["rows"] for n in range(1, 6))
+    assert held + dev == 19
+    assert folds == dev
+    assert held == len(corpus_texts("heldback"))
+
+
+def test_unknown_split_exits_2_with_the_allowed_values() -> None:
+    result = run(str(CORPUS), "--split", "fold=9")
+    assert result.exit_code == 2
+    assert "unknown split 'fold=9'" in result.stderr
+    assert "heldback, dev, or fold=N" in result.stderr
+
+
+@pytest.mark.usefixtures("fake_triage")
+def test_a_split_with_no_rows_exits_2(tmp_path: Path) -> None:
+    texts = [f"[emergency] row {n}" for n in range(40)]
+    fold_one = [text for text in texts if slice_of(text) == "fold=1"][:1]
+    path = tmp_path / "one.tsv"
+    path.write_text(HEADER + f"{fold_one[0]}\temergency\t\t\t\n", encoding="utf-8")
+    result = run(str(path), "--split", "heldback")
+    assert result.exit_code == 2
+    assert "no rows to evaluate in split heldback" in result.stderr
+
+
+def test_a_directory_without_tsv_files_exits_2(tmp_path: Path) -> None:
+    result = run(str(tmp_path))
+    assert result.exit_code == 2
+    assert "no .tsv files" in result.stderr
+    assert "Traceback" not in result.output
 
 
 # --- errors ------------------------------------------------------------------------------------

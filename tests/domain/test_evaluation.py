@@ -6,16 +6,21 @@ from fractions import Fraction
 
 import pytest
 
+from controlroom.domain.errors import InvalidInput
 from controlroom.domain.evaluation import (
     CORRECT_ROUTES,
     ROUTE_ORDER,
+    AgencyScore,
     Example,
     Label,
     Outcome,
     Ratio,
     Targets,
     is_correct,
+    parse_split,
     score,
+    select,
+    slice_of,
 )
 from controlroom.domain.policy import Route
 
@@ -189,3 +194,75 @@ def test_as_dict_is_plain_data_with_counts_behind_each_figure() -> None:
     assert data["misses"] == [
         {"line": 3, "text": "row 1", "label": "non_emergency_police", "route": "emergency"}
     ]
+
+
+# --- 101 recall and agencies ---------------------------------------------------------------------
+
+
+def test_101_recall_counts_non_emergency_police_rows_routed_101_only() -> None:
+    scores = score(outcomes((N, PNE), (N, PNE), (N, EM), (N, OA), (OTH, PNE), (INA, PNE)))
+    assert scores.non_emergency_recall == Ratio(2, 4)
+    assert scores.as_dict()["non_emergency_recall"] == {"hits": 2, "total": 4, "value": 0.5}
+
+
+def test_agencies_count_other_agency_rows_by_the_agency_they_name() -> None:
+    def row(agency: str, route: Route, given: str | None) -> Outcome:
+        return Outcome(Example(text="x", label=OTH, agency=agency), route, given)
+
+    scores = score(
+        [
+            row("rspca", OA, "rspca"),
+            row("rspca", OA, "council"),  # right route, wrong agency
+            row("rspca", PNE, "rspca"),  # wrong route: the agency does not count
+            row("council", NP, None),
+            row("", OA, "council"),  # names no agency: left out
+            Outcome(Example(text="y", label=INA, agency="council"), OA, "council"),
+        ]
+    )
+    assert scores.agencies == {
+        "council": AgencyScore(rows=1, right_route=1, right_agency=0),
+        "rspca": AgencyScore(rows=3, right_route=2, right_agency=1),
+    }
+    assert list(scores.as_dict()["agencies"]) == ["council", "rspca"]
+
+
+# --- the split ------------------------------------------------------------------------------------
+
+
+def test_slice_depends_on_the_text_only_not_its_case_or_spacing() -> None:
+    text = "Someone is kicking my door in"
+    assert slice_of(text) == slice_of("  someone IS kicking\tmy door   in ")
+    assert slice_of(text) in {"heldback", "fold=1", "fold=2", "fold=3", "fold=4", "fold=5"}
+
+
+def test_about_a_fifth_is_held_back_and_the_rest_spread_over_five_folds() -> None:
+    texts = [f"caller {n} says something different" for n in range(5000)]
+    slices = [slice_of(text) for text in texts]
+    held = slices.count("heldback")
+    assert 900 <= held <= 1100
+    for fold in range(1, 6):
+        assert 700 <= slices.count(f"fold={fold}") <= 900
+
+
+def test_select_dev_is_everything_not_held_back_and_folds_partition_it() -> None:
+    examples = [Example(text=f"row {n}", label=E) for n in range(300)]
+    held = select(examples, parse_split("heldback"))
+    dev = select(examples, parse_split("dev"))
+    folds = [select(examples, parse_split(f"fold={n}")) for n in range(1, 6)]
+    assert len(held) + len(dev) == 300
+    assert not set(held) & set(dev)
+    assert sorted(e.text for fold in folds for e in fold) == sorted(e.text for e in dev)
+    assert select(examples, parse_split("all")) == examples
+
+
+@pytest.mark.parametrize("value", ["fold=0", "fold=6", "train", "", "fold"])
+def test_unknown_split_is_refused_with_the_allowed_values(value: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_split(value)
+    assert caught.value.field == "split"
+    assert "heldback" in (caught.value.hint or "")
+
+
+def test_split_names_are_read_loosely() -> None:
+    assert parse_split(" HeldBack ").name == "heldback"
+    assert parse_split("fold = 3").name == "fold=3"

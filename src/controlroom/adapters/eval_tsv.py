@@ -2,12 +2,14 @@
 
 The header is ``text label agency source_url kind``; ``text`` and ``label`` are required, the
 others optional, in any order. Fields are not quoted. Blank lines are skipped. Every error names
-the file, the line and the column.
+the file, the line and the column. A directory is read as every ``*.tsv`` file directly inside
+it, in name order, each row remembering its file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from controlroom.domain.errors import InvalidInput
@@ -36,6 +38,24 @@ def read_eval_tsv(path: Path | str) -> list[Example]:
             hint="give the path of a tab-separated file with a text and a label column",
         ) from None
     return parse_eval_tsv(data.splitlines(), source=str(path))
+
+
+def read_eval_path(path: Path | str) -> list[Example]:
+    """Read one TSV file, or every ``*.tsv`` file directly inside a directory, in name order.
+
+    Rows read from a directory carry their file's path in :attr:`Example.file`.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return read_eval_tsv(path)
+    files = sorted(child for child in path.glob("*.tsv") if child.is_file())
+    if not files:
+        raise InvalidInput(
+            f"{path} has no .tsv files",
+            field="file",
+            hint="give a TSV file, or a directory holding .tsv files directly inside it",
+        )
+    return [replace(example, file=str(file)) for file in files for example in read_eval_tsv(file)]
 
 
 def parse_eval_tsv(lines: Iterable[bytes], *, source: str = "<tsv>") -> list[Example]:

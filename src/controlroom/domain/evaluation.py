@@ -15,17 +15,26 @@ inappropriate          ``not_police`` or ``other_agency``
 The figures are emergency recall (emergency rows routed ``emergency``), false emergencies
 (non-emergency rows routed ``emergency``, as a share of the non-emergency rows) and "police
 matter?" accuracy (non-emergency rows routed correctly by the table, ``other_agency`` and
-``not_police`` counting as one answer). Standard library only.
+``not_police`` counting as one answer). Two more figures have no target: 101 recall
+(``non_emergency_police`` rows routed ``police_non_emergency``) and, for ``other_agency`` rows
+whose ``agency`` column names an agency, whether triage named that same agency.
+
+A corpus is split for honest measurement by :func:`slice_of`: a stable hash of each row's text
+puts it in the held-back slice (about 20%, for final figures only) or in one of five folds.
+Standard library only.
 """
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from controlroom.domain.errors import InvalidInput
 from controlroom.domain.policy import Route
 
 
@@ -54,6 +63,68 @@ def is_correct(label: Label, route: Route) -> bool:
     return route in CORRECT_ROUTES[label]
 
 
+# --- honest split --------------------------------------------------------------------------------
+
+#: Folds the non-held-back rows are spread over, and the share of rows held back (in hundredths).
+FOLDS = 5
+HELD_BACK_PERCENT = 20
+HELD_BACK = "heldback"
+
+
+def _normalised(text: str) -> str:
+    """The text as the split sees it: NFKC, case-folded, runs of whitespace made one space."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def slice_of(text: str) -> str:
+    """The slice a row belongs to: ``"heldback"`` or ``"fold=1"`` .. ``"fold=5"``.
+
+    The first 8 bytes of the SHA-256 of the normalised text, read as a big-endian number ``n``:
+    ``n % 100 < 20`` is held back; otherwise the fold is ``(n // 100) % 5 + 1``. It depends on
+    the text alone, so adding, removing or moving rows never moves another row.
+    """
+    digest = hashlib.sha256(_normalised(text).encode("utf-8")).digest()
+    number = int.from_bytes(digest[:8], "big")
+    if number % 100 < HELD_BACK_PERCENT:
+        return HELD_BACK
+    return f"fold={(number // 100) % FOLDS + 1}"
+
+
+@dataclass(frozen=True)
+class Split:
+    """A part of a corpus: everything, the held-back slice, the rest ("dev") or one fold."""
+
+    name: str  # "all", "heldback", "dev" or "fold=N"
+
+    def __contains__(self, example: object) -> bool:
+        if not isinstance(example, Example):
+            return False
+        if self.name == "all":
+            return True
+        where = slice_of(example.text)
+        if self.name == "dev":
+            return where != HELD_BACK
+        return where == self.name
+
+
+def parse_split(value: str) -> Split:
+    """``all``, ``heldback``, ``dev`` or ``fold=N`` (1 to 5); :class:`InvalidInput` otherwise."""
+    text = value.strip().lower().replace(" ", "")
+    folds = {f"fold={n}" for n in range(1, FOLDS + 1)}
+    if text in {"all", HELD_BACK, "dev"} | folds:
+        return Split(text)
+    raise InvalidInput(
+        f"unknown split {value!r}",
+        field="split",
+        hint=f"use all, heldback, dev, or fold=N with N from 1 to {FOLDS}",
+    )
+
+
+def select(examples: Iterable[Example], split: Split) -> list[Example]:
+    """The examples that belong to ``split``, in their order."""
+    return [example for example in examples if example in split]
+
+
 @dataclass(frozen=True)
 class Example:
     """One labelled example: the words, the label, and where it came from."""
@@ -64,6 +135,7 @@ class Example:
     source_url: str = ""
     kind: str = ""
     line: int = 0  # line number in the file it was read from, 0 when not from a file
+    file: str = ""  # the file it was read from, when it was read from a directory of files
 
 
 @dataclass(frozen=True)
@@ -72,6 +144,7 @@ class Outcome:
 
     example: Example
     route: Route
+    agency: str | None = None  # the agency triage named, if any
 
     @property
     def correct(self) -> bool:
@@ -129,6 +202,23 @@ class TargetCheck:
 
 
 @dataclass(frozen=True)
+class AgencyScore:
+    """``other_agency`` rows naming one agency: how many, routed right, given that agency."""
+
+    rows: int = 0
+    right_route: int = 0
+    right_agency: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """The three counts as JSON-ready data."""
+        return {
+            "rows": self.rows,
+            "right_route": self.right_route,
+            "right_agency": self.right_agency,
+        }
+
+
+@dataclass(frozen=True)
 class Scores:
     """Every figure for a set of outcomes, with the counts behind it."""
 
@@ -139,6 +229,10 @@ class Scores:
     overall: Ratio
     confusion: Mapping[Label, Mapping[Route, int]]
     misses: tuple[Outcome, ...] = field(default=())
+    #: non_emergency_police rows routed police_non_emergency ("101 recall"); no target
+    non_emergency_recall: Ratio = Ratio(0, 0)
+    #: other_agency rows by the agency their ``agency`` column names (rows without one left out)
+    agencies: Mapping[str, AgencyScore] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -174,6 +268,8 @@ class Scores:
             "false_emergencies": self.false_emergencies.as_dict(),
             "police_matter_accuracy": self.police_matter_accuracy.as_dict(),
             "overall": self.overall.as_dict(),
+            "non_emergency_recall": self.non_emergency_recall.as_dict(),
+            "agencies": {name: score.as_dict() for name, score in self.agencies.items()},
             "confusion": {
                 label.value: {route.value: self.confusion[label][route] for route in ROUTE_ORDER}
                 for label in Label
@@ -189,6 +285,7 @@ class Scores:
             "meets_targets": self.meets(targets),
             "misses": [
                 {
+                    **({"file": miss.example.file} if miss.example.file else {}),
                     "line": miss.example.line,
                     "text": miss.example.text,
                     "label": miss.example.label.value,
@@ -204,6 +301,7 @@ def score(outcomes: Iterable[Outcome]) -> Scores:
     counts = dict.fromkeys(Label, 0)
     confusion = {label: dict.fromkeys(ROUTE_ORDER, 0) for label in Label}
     misses: list[Outcome] = []
+    agencies: dict[str, AgencyScore] = {}
     correct = 0
     for outcome in outcomes:
         label = outcome.example.label
@@ -213,6 +311,10 @@ def score(outcomes: Iterable[Outcome]) -> Scores:
             correct += 1
         else:
             misses.append(outcome)
+        if label is Label.OTHER_AGENCY and outcome.example.agency:
+            agencies[outcome.example.agency] = _count_agency(
+                agencies.get(outcome.example.agency, AgencyScore()), outcome
+            )
 
     emergencies = counts[Label.EMERGENCY]
     others = sum(counts.values()) - emergencies
@@ -229,4 +331,19 @@ def score(outcomes: Iterable[Outcome]) -> Scores:
         overall=Ratio(correct, emergencies + others),
         confusion=confusion,
         misses=tuple(misses),
+        non_emergency_recall=Ratio(
+            confusion[Label.NON_EMERGENCY_POLICE][Route.POLICE_NON_EMERGENCY],
+            counts[Label.NON_EMERGENCY_POLICE],
+        ),
+        agencies=dict(sorted(agencies.items())),
+    )
+
+
+def _count_agency(before: AgencyScore, outcome: Outcome) -> AgencyScore:
+    right_route = outcome.correct
+    return AgencyScore(
+        rows=before.rows + 1,
+        right_route=before.right_route + right_route,
+        right_agency=before.right_agency
+        + (right_route and outcome.agency == outcome.example.agency),
     )
