@@ -145,9 +145,16 @@ def test_list_shows_the_shipped_policies(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_check_also_reports_a_broken_nuisance_section(tmp_path: Path) -> None:
     source = shipped_policies()["dcp-p-042"]
-    text = source.read_text().replace(
-        'rulebook = "rulebooks/uk-english.toml"',
-        f'rulebook = "{source.parent / "rulebooks" / "uk-english.toml"}"',
+    text = (
+        source.read_text()
+        .replace(
+            'rulebook = "rulebooks/uk-english.toml"',
+            f'rulebook = "{source.parent / "rulebooks" / "uk-english.toml"}"',
+        )
+        .replace(
+            'exemplars = "exemplars/uk-english.toml"',
+            f'exemplars = "{source.parent / "exemplars" / "uk-english.toml"}"',
+        )
     )
     broken = tmp_path / "force.toml"
     broken.write_text(text.replace("faulty_min_calls = 5", 'faulty_min_calls = "five"'))

@@ -34,8 +34,8 @@ from controlroom.domain.evaluation import (
     select,
 )
 from controlroom.domain.policy import Policy
-from controlroom.domain.triage import Channel, parse_channel
-from controlroom.services.triage import triage_text
+from controlroom.domain.triage import Channel, make_contact_text, parse_channel
+from controlroom.services.triage import triage_contacts
 
 PROGRESS_EVERY = 1000
 CHANNELS = ", ".join(channel.value for channel in Channel)
@@ -153,14 +153,33 @@ def _source(path: Path, split: Split, by_file: dict[str, Scores]) -> str:
 def _outcomes(
     examples: list[Example], policy: Policy, channel: Channel, source: str
 ) -> Iterator[Outcome]:
+    """Each example with the route triage gave it, triaged in batches (the semantic layer
+    reads a batch of texts at once)."""
+    batch: list[Example] = []
     for example in _with_progress(examples):
+        batch.append(example)
+        if len(batch) == BATCH or example is examples[-1]:
+            yield from _triaged(batch, policy, channel, source)
+            batch = []
+
+
+def _triaged(
+    batch: list[Example], policy: Policy, channel: Channel, source: str
+) -> Iterator[Outcome]:
+    contacts = []
+    for example in batch:
         try:
-            decision = triage_text(example.text, channel, policy)
-        except PolicyError as exc:
-            fail(exc, EXIT_BAD_POLICY)
+            contacts.append(
+                make_contact_text(example.text, channel, max_chars=policy.limits.max_text_chars)
+            )
         except InvalidInput as exc:
             where = f"{example.file or source}, line {example.line}, column 'text'"
             fail(_located(f"{where}: {exc.message}", exc.hint), EXIT_BAD_INPUT)
+    try:
+        decisions = triage_contacts(contacts, policy)
+    except PolicyError as exc:
+        fail(exc, EXIT_BAD_POLICY)
+    for example, decision in zip(batch, decisions, strict=True):
         yield Outcome(example, decision.route, decision.agency)
 
 
@@ -183,6 +202,10 @@ def _file_dict(scores: Scores) -> dict[str, object]:
 def _located(message: str, hint: str | None) -> str:
     """An error whose message already says where (file, line, column), as one line."""
     return f"error: {message}" + (f" — {hint}" if hint else "")
+
+
+#: Rows triaged together.
+BATCH = 64
 
 
 def _with_progress(examples: list[Example]) -> Iterable[Example]:
