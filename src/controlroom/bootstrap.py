@@ -3,16 +3,19 @@ interfaces use, and the nuisance configuration and document renderer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
+from controlroom.adapters.db.outage import reason
 from controlroom.adapters.db.reports import sql_reports
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
@@ -37,6 +40,8 @@ from controlroom.domain.reporting import ReportingConfig
 from controlroom.services.chat_store import ChatStore
 from controlroom.services.live import Broker
 from controlroom.services.reporting import Reporting
+
+log = logging.getLogger(__name__)
 
 
 class UowFactory(Protocol):
@@ -74,6 +79,27 @@ def prepare_database(settings: Settings) -> None:
     if url not in _migrated:
         migrate.upgrade(url, engine=engine_for(settings))
         _migrated.add(url)
+
+
+def readiness_for(settings: Settings) -> Callable[[], list[str]]:
+    """A readiness check of the configured database: what stops the service from serving
+    (unreachable, or a schema revision other than this version's), empty when ready."""
+    head = migrate.head_revision()
+
+    def check() -> list[str]:
+        try:
+            revision = migrate.current(settings.database_url, engine=engine_for(settings))
+        except SQLAlchemyError as exc:
+            log.warning("readiness: database unavailable: %s", reason(exc))
+            return ["database: cannot be reached"]
+        if revision != head:
+            return [
+                f"database: schema at revision {revision or 'none'}, this version needs "
+                f"{head} (run `controlroom db upgrade`)"
+            ]
+        return []
+
+    return check
 
 
 def uow_factory(
