@@ -25,6 +25,7 @@ from controlroom.adapters.policy_file import load_policy
 from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.adapters.secrets import Argon2Hasher
+from controlroom.adapters.spent_tokens import InProcessSpentTokens, RedisSpentTokens
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
 from controlroom.domain.nuisance import (
@@ -133,6 +134,14 @@ def chat_store_for(settings: Settings) -> ChatStore:
     if settings.redis_url:
         return RedisChatStore(settings.redis_url)
     return InProcessChatStore()
+
+
+def spent_tokens_for(settings: Settings) -> InProcessSpentTokens | RedisSpentTokens:
+    """Where used public form tokens are remembered (each serves one submission): Redis when
+    ``CONTROLROOM_REDIS_URL`` is set (shared by every app instance), otherwise this process."""
+    if settings.redis_url:
+        return RedisSpentTokens(settings.redis_url)
+    return InProcessSpentTokens()
 
 
 @lru_cache(maxsize=4)

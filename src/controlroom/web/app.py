@@ -23,6 +23,7 @@ from controlroom.web.errors import install_error_handlers
 from controlroom.web.health import Readiness, install_health
 from controlroom.web.log_redaction import install_redaction
 from controlroom.web.open311 import install_open311
+from controlroom.web.options import AnswerOptions
 from controlroom.web.public import install_public
 from controlroom.web.security_headers import SecurityHeaders
 
@@ -85,6 +86,7 @@ def create_app(
     install_public(app, settings)
     install_console(app)
     install_docs(app)
+    app.add_middleware(AnswerOptions)
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
     if settings.trusted_proxies:
         hosts = [host.strip() for host in settings.trusted_proxies.split(",") if host.strip()]

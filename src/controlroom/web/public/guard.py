@@ -5,6 +5,9 @@
   ``CONTROLROOM_PUBLIC_SECRET``. A submission needs a token from a page actually loaded, at
   least :attr:`Guard.min_age` seconds old (people read before they send; scripts do not) and at
   most :attr:`Guard.max_age` old. A form cannot be posted by a script that did not load it.
+- **One submission per token.** A token that passed is spent: sending the same form again (a
+  double click, a replay, a script re-using one page load) is refused, on every instance
+  sharing the Redis of ``CONTROLROOM_REDIS_URL`` (in this process without it).
 - **Token buckets** per client address and one shared by everybody, for page loads, form
   posts and chat messages (``Limits``), using the Open311 limiter's buckets.
 
@@ -21,7 +24,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from controlroom.adapters.spent_tokens import InProcessSpentTokens
 from controlroom.web.open311.limits import GLOBAL_KEY, Buckets, Rate
 
 
@@ -33,6 +38,21 @@ class Refused(Exception):
         self.status = status
         self.message = message
         self.retry_after = retry_after
+
+
+class SpentTokens(Protocol):
+    """Remembers the form tokens used (adapters/spent_tokens.py)."""
+
+    async def first_use(self, key: str, ttl_seconds: int) -> bool:
+        """True the first time ``key`` is given within ``ttl_seconds``, False afterwards."""
+        ...
+
+
+#: What a person sending a form a second time is told.
+ALREADY_SENT = (
+    "This form has already been sent. To send something else, fill in this new form and "
+    "send it. If anyone is in danger, call 999."
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +78,10 @@ class Guard:
         min_age: float = 2.0,
         max_age: float = 4 * 3600.0,
         clock: Callable[[], float] = time.time,
+        spent: SpentTokens | None = None,
     ) -> None:
         self._key = (secret or secrets.token_hex(32)).encode()
+        self._spent: SpentTokens = spent or InProcessSpentTokens()
         self.limits = limits or Limits()
         self.min_age = min_age
         self.max_age = max_age
@@ -100,6 +122,16 @@ class Guard:
                 "That was sent very quickly. Please wait a moment and send it again.",
                 retry_after=self.min_age,
             )
+
+    async def use_form_token(
+        self, token: str, purpose: str, *, min_age: float | None = None
+    ) -> None:
+        """:meth:`check_form_token`, then spend the token: :class:`Refused` (409) when it was
+        used before, on this instance or another sharing the store."""
+        self.check_form_token(token, purpose, min_age=min_age)
+        mac = token.rsplit(".", 1)[-1]
+        if not await self._spent.first_use(f"{purpose}:{mac}", int(self.max_age) + 60):
+            raise Refused(409, ALREADY_SENT)
 
     # -- rate limits -------------------------------------------------------------------------
 

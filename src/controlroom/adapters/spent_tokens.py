@@ -1,0 +1,66 @@
+"""Which public form tokens have been used: each serves one submission.
+
+:class:`RedisSpentTokens` keeps them in Redis (``SET … NX EX``), shared by every app instance;
+:class:`InProcessSpentTokens` in this process's memory, for a single instance. A token is
+remembered until it would have expired anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from controlroom.domain.errors import ServiceUnavailable
+
+
+class InProcessSpentTokens:
+    """Spent tokens in this process (thread-safe); forgotten after their time to live."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    async def first_use(self, key: str, ttl_seconds: int) -> bool:
+        """True the first time ``key`` is given within ``ttl_seconds``, False afterwards."""
+        now = time.monotonic()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._until = {k: until for k, until in self._until.items() if until > now}
+                self._next_sweep = now + 60
+            if self._until.get(key, 0.0) > now:
+                return False
+            self._until[key] = now + ttl_seconds
+            return True
+
+
+class RedisSpentTokens:
+    """Spent tokens in Redis, shared by every app instance using it."""
+
+    def __init__(self, url: str, *, prefix: str = "controlroom:spent-form:") -> None:
+        self.url = url
+        self.prefix = prefix
+        self._clients: dict[int, Any] = {}
+        self._lock = threading.Lock()
+
+    def _redis(self) -> Any:  # redis-py's async types are loose
+        loop = id(asyncio.get_running_loop())
+        with self._lock:  # one client per event loop: a pool's connections belong to one loop
+            if loop not in self._clients:
+                self._clients[loop] = aioredis.Redis.from_url(self.url, socket_timeout=5)
+            return self._clients[loop]
+
+    async def first_use(self, key: str, ttl_seconds: int) -> bool:
+        """True the first time ``key`` is given within ``ttl_seconds`` (on any instance)."""
+        try:
+            stored = await self._redis().set(self.prefix + key, b"1", nx=True, ex=ttl_seconds)
+        except RedisError as exc:
+            raise ServiceUnavailable(
+                "the shared store (Redis) cannot be reached", hint="try again in a moment"
+            ) from exc
+        return bool(stored)
