@@ -25,7 +25,7 @@ from controlroom.adapters.policy_file import load_policy
 from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.adapters.secrets import Argon2Hasher
-from controlroom.adapters.spent_tokens import InProcessSpentTokens, RedisSpentTokens
+from controlroom.adapters.spent_tokens import RedisSpentTokens
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
 from controlroom.domain.nuisance import (
@@ -136,12 +136,10 @@ def chat_store_for(settings: Settings) -> ChatStore:
     return InProcessChatStore()
 
 
-def spent_tokens_for(settings: Settings) -> InProcessSpentTokens | RedisSpentTokens:
+def spent_tokens_for(settings: Settings) -> RedisSpentTokens | None:
     """Where used public form tokens are remembered (each serves one submission): Redis when
-    ``CONTROLROOM_REDIS_URL`` is set (shared by every app instance), otherwise this process."""
-    if settings.redis_url:
-        return RedisSpentTokens(settings.redis_url)
-    return InProcessSpentTokens()
+    ``CONTROLROOM_REDIS_URL`` is set (shared by every app instance); ``None``: this process."""
+    return RedisSpentTokens(settings.redis_url) if settings.redis_url else None
 
 
 @lru_cache(maxsize=4)

@@ -13,10 +13,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from controlroom.adapters.db.outage import DatabaseUnavailable
-from controlroom.adapters.spent_tokens import InProcessSpentTokens, RedisSpentTokens
+from controlroom.adapters.spent_tokens import RedisSpentTokens
+from controlroom.domain.errors import DatabaseUnavailable
 from controlroom.web.open311.limits import Rate
-from controlroom.web.public.guard import Guard, Limits, Refused
+from controlroom.web.public.guard import Guard, InProcessSpentTokens, Limits, Refused
 
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 REDIS_URL = "redis://127.0.0.1:6379/0"

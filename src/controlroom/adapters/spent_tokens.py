@@ -1,42 +1,18 @@
-"""Which public form tokens have been used: each serves one submission.
-
-:class:`RedisSpentTokens` keeps them in Redis (``SET … NX EX``), shared by every app instance;
-:class:`InProcessSpentTokens` in this process's memory, for a single instance. A token is
-remembered until it would have expired anyway.
-"""
+"""Which public form tokens have been used, in Redis (``SET … NX EX``): shared by every app
+instance, so each token serves one submission whichever instance receives it. A token is
+remembered until it would have expired anyway. (Without Redis, web/public/guard.py keeps
+them in the process.)"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from controlroom.domain.errors import ServiceUnavailable
-
-
-class InProcessSpentTokens:
-    """Spent tokens in this process (thread-safe); forgotten after their time to live."""
-
-    def __init__(self) -> None:
-        self._until: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._next_sweep = 0.0
-
-    async def first_use(self, key: str, ttl_seconds: int) -> bool:
-        """True the first time ``key`` is given within ``ttl_seconds``, False afterwards."""
-        now = time.monotonic()
-        with self._lock:
-            if now >= self._next_sweep:
-                self._until = {k: until for k, until in self._until.items() if until > now}
-                self._next_sweep = now + 60
-            if self._until.get(key, 0.0) > now:
-                return False
-            self._until[key] = now + ttl_seconds
-            return True
 
 
 class RedisSpentTokens:

@@ -1,4 +1,8 @@
-"""A database outage as an HTTP answer: 503 with ``Retry-After``, in the one error shape."""
+"""A database outage as an HTTP answer: 503 with ``Retry-After``, in the one error shape.
+
+Inside a unit of work an outage arrives as :class:`DatabaseUnavailable`; a driver error met
+outside one (connection refused, dropped or timed out) is answered the same way.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from controlroom.adapters.db.outage import DatabaseUnavailable, is_outage, reason
+from controlroom.domain.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -25,20 +29,15 @@ def outage_response(exc: DatabaseUnavailable | None = None) -> JSONResponse:
 
 
 def install_outage_handler(app: FastAPI) -> None:
-    """Answer a database outage with 503 and ``Retry-After``, whether it was met inside a unit
-    of work (:class:`DatabaseUnavailable`) or outside one (a driver error)."""
+    """Answer a database outage with 503 and ``Retry-After``."""
 
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, DatabaseUnavailable):
             return outage_response(exc)
-        if is_outage(exc):
-            log.warning("database unavailable: %s", reason(exc))
-            return outage_response()
-        log.error("database error", exc_info=exc)
-        return JSONResponse(
-            {"error": {"code": "internal_error", "message": "unexpected server error; logged"}},
-            status_code=500,
-        )
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        log.warning("database unavailable: %s", first)
+        return outage_response()
 
-    for error in (DatabaseUnavailable, DBAPIError, DisconnectionError, PoolTimeout):
+    for error in (DatabaseUnavailable, OperationalError, InterfaceError, DisconnectionError):
         app.add_exception_handler(error, unavailable)
+    app.add_exception_handler(PoolTimeout, unavailable)

@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from controlroom import __version__
-from controlroom.adapters.db.outage import RETRY_AFTER_SECONDS
+from controlroom.domain.errors import DatabaseUnavailable
 
+RETRY_AFTER = DatabaseUnavailable.retry_after
 #: A readiness check: the problems found, empty when ready.
 Readiness = Callable[[], list[str]]
 
@@ -33,7 +34,10 @@ def install_health(app: FastAPI, readiness: Readiness) -> None:
             return JSONResponse(
                 {"status": "not ready", "version": __version__, "problems": problems},
                 status_code=503,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+                headers={
+                    "Retry-After": str(DatabaseUnavailable.retry_after),
+                    "Cache-Control": "no-store",
+                },
             )
         return JSONResponse(
             {"status": "ready", "version": __version__}, headers={"Cache-Control": "no-store"}

@@ -12,24 +12,7 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from controlroom.domain.errors import ServiceUnavailable
-
-#: Seconds a client is asked to wait before trying again during an outage.
-RETRY_AFTER_SECONDS = 5
-
-
-class DatabaseUnavailable(ServiceUnavailable):
-    """The database cannot be reached (down, restarting, or the network to it is broken)."""
-
-    code = "database_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "the database cannot be reached",
-            hint=f"try again in {RETRY_AFTER_SECONDS} seconds; the service recovers by itself "
-            "when the database is back",
-        )
-        self.retry_after = RETRY_AFTER_SECONDS
+from controlroom.domain.errors import DatabaseUnavailable
 
 
 def is_outage(exc: BaseException) -> bool:

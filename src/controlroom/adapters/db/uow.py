@@ -23,10 +23,10 @@ from controlroom.adapters.db.audit_log import SqlAuditLog
 from controlroom.adapters.db.call_history import PendingCalls, SqlCallHistory
 from controlroom.adapters.db.engine import SQLITE_BUSY_TIMEOUT_MS, read_only_options, writer_lock
 from controlroom.adapters.db.nuisance import SqlNuisanceCases
-from controlroom.adapters.db.outage import DatabaseUnavailable, is_outage, reason
+from controlroom.adapters.db.outage import is_outage, reason
 from controlroom.adapters.db.processed_events import SqlProcessedEvents
 from controlroom.adapters.db.repositories import SqlContactRepository
-from controlroom.domain.errors import ServiceUnavailable
+from controlroom.domain.errors import DatabaseUnavailable, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from controlroom.adapters.spent_tokens import InProcessSpentTokens
 from controlroom.web.open311.limits import GLOBAL_KEY, Buckets, Rate
 
 
@@ -46,6 +45,28 @@ class SpentTokens(Protocol):
     async def first_use(self, key: str, ttl_seconds: int) -> bool:
         """True the first time ``key`` is given within ``ttl_seconds``, False afterwards."""
         ...
+
+
+class InProcessSpentTokens:
+    """Spent tokens in this process (thread-safe), for a single instance; each forgotten after
+    its time to live."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    async def first_use(self, key: str, ttl_seconds: int) -> bool:
+        """True the first time ``key`` is given within ``ttl_seconds``, False afterwards."""
+        now = time.monotonic()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._until = {k: until for k, until in self._until.items() if until > now}
+                self._next_sweep = now + 60
+            if self._until.get(key, 0.0) > now:
+                return False
+            self._until[key] = now + ttl_seconds
+            return True
 
 
 #: What a person sending a form a second time is told.
