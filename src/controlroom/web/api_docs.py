@@ -1,5 +1,5 @@
 """The API's documentation page (``/docs``), served with Swagger UI from the installed
-``swagger-ui-bundle`` package: nothing is fetched from a CDN. Its one inline script (Swagger
+``swagger-ui-bundle-v2`` package: nothing is fetched from a CDN. Its one inline script (Swagger
 UI's start-up) is allowed by its hash in the page's Content-Security-Policy."""
 
 from __future__ import annotations
