@@ -8,8 +8,10 @@ import socket
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -50,18 +52,35 @@ def _get(client: TestClient, path: str, token: str) -> tuple[int, dict[str, obje
     return response.status_code, response.json(), response.headers.get("retry-after", "")
 
 
+def _event(client: TestClient, token: str, name: str) -> httpx.Response:
+    at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    event = {
+        "id": f"outage-{name}",
+        "type": "call.offered",
+        "occurred_at": at,
+        "call_id": f"PBX-{name}",
+        "channel": "999",
+        "caller": {"number": "+447700900123"},
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    return client.post("/api/telephony/events", json=event, headers=headers)
+
+
 @needs_postgresql
 def test_an_outage_answers_503_and_the_service_recovers(
     proxy: tuple[TcpProxy, str], policy: Policy
 ) -> None:
     tcp, url = proxy
-    settings = Settings(policy="dcp-p-042", database_url=url, demo=False, token_trust_seconds=0)
+    # tokens trusted for a minute: telephony's fast path answers without a database look-up
+    settings = Settings(policy="dcp-p-042", database_url=url, demo=False, token_trust_seconds=60)
     app = create_app(settings, policy=policy, uow_factory=uow_factory(settings))
     accounts.add_user(app.state.uow_factory(), ADMIN, "handler", "call_handler")
     token = accounts.create_token(app.state.uow_factory(), ADMIN, "handler", "call_handler")[1]
+    system = accounts.create_token(app.state.uow_factory(), ADMIN, "pbx", "integration")[1]
     with TestClient(app, raise_server_exceptions=False) as client:
         assert _get(client, "/api/contacts", token)[0] == 200
         assert client.get("/readyz").status_code == 200
+        assert _event(client, system, "before").status_code == 201
 
         tcp.stop()
         status, body, retry_after = _get(client, "/api/contacts", token)
@@ -74,6 +93,9 @@ def test_an_outage_answers_503_and_the_service_recovers(
         assert ready.status_code == 503 and ready.headers["retry-after"] == "5"
         assert ready.json()["problems"] == ["database: cannot be reached"]
         assert client.get("/healthz").status_code == 200  # liveness: the process is fine
+        event = _event(client, system, "during")  # telephony's fast path answers by itself
+        assert event.status_code == 503 and event.headers["retry-after"] == "5"
+        assert event.json()["error"]["code"] == "database_unavailable"
 
         tcp.start()
         deadline = time.monotonic() + 15

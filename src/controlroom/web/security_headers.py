@@ -4,7 +4,8 @@ Each response gets ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff`
 ``Referrer-Policy: no-referrer`` and a Content-Security-Policy suited to what it is: the
 console (its own, vendored scripts only; map tiles from the configured tile server), the home
 page, or an API answer (nothing may load at all). A response that sets its own policy (the
-public pages, the API documentation) keeps it.
+public pages, the API documentation) keeps it. A ``503`` without ``Retry-After`` (a path that
+answers by itself, such as telephony's fast path, during a database outage) gets one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ COMMON = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
+#: Seconds a 503 asks the client to wait, when the answer does not say.
+RETRY_AFTER = b"5"
 #: API answers, JSON and anything else not meant to be shown as a page.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 #: The home page: plain HTML with one inline style sheet.
@@ -67,9 +70,15 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 message["headers"] = headers + list(_missing(headers, policy))
+                if message.get("status") == 503 and not _has(headers, b"retry-after"):
+                    message["headers"].append((b"retry-after", RETRY_AFTER))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _has(headers: list[tuple[bytes, bytes]], name: bytes) -> bool:
+    return any(key.lower() == name for key, _ in headers)
 
 
 def _missing(headers: list[tuple[bytes, bytes]], policy: bytes) -> Iterable[tuple[bytes, bytes]]:
