@@ -8,6 +8,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -131,3 +132,26 @@ def test_options_names_every_method_the_path_answers(
 
 def test_options_on_an_unknown_path_is_404(public: TestClient) -> None:
     assert public.options("/no/such/path").status_code == 404
+
+
+def _frame(socket: Any, kind: str) -> dict[str, Any]:
+    for _ in range(30):
+        frame: dict[str, Any] = socket.receive_json()
+        if frame.get("type") == kind:
+            return frame
+    raise AssertionError(f"no {kind} frame")
+
+
+def test_one_page_load_starts_one_chat(public: TestClient) -> None:
+    found = re.search(r'data-form-token="([^"]+)"', public.get("/public/chat").text)
+    assert found
+    start = {"type": "start", "form_token": found.group(1), "client_id": "visitor-0001"}
+    with public.websocket_connect("/public/chat/ws") as socket:
+        socket.send_json(start | {"text": "   "})  # refused: nothing started, token kept
+        assert _frame(socket, "error")["field"] == "text"
+        socket.send_json(start | {"text": "Someone keeps following me home"})
+        assert _frame(socket, "joined")["chat"]
+    with public.websocket_connect("/public/chat/ws") as socket:
+        socket.send_json(start | {"text": "And again"})
+        refused = _frame(socket, "error")
+        assert refused["code"] == "refused" and "reload the page" in refused["message"]

@@ -40,3 +40,12 @@ class RedisSpentTokens:
                 "the shared store (Redis) cannot be reached", hint="try again in a moment"
             ) from exc
         return bool(stored)
+
+    async def forget(self, key: str) -> None:
+        """Make ``key`` unused again."""
+        try:
+            await self._redis().delete(self.prefix + key)
+        except RedisError as exc:
+            raise ServiceUnavailable(
+                "the shared store (Redis) cannot be reached", hint="try again in a moment"
+            ) from exc

@@ -29,6 +29,10 @@ from typing import Protocol
 from controlroom.web.open311.limits import GLOBAL_KEY, Buckets, Rate
 
 
+def _spent_key(token: str, purpose: str) -> str:
+    return f"{purpose}:{token.rsplit('.', 1)[-1]}"
+
+
 class Refused(Exception):
     """A request the guard turns away: the status, and what to tell the person."""
 
@@ -44,6 +48,10 @@ class SpentTokens(Protocol):
 
     async def first_use(self, key: str, ttl_seconds: int) -> bool:
         """True the first time ``key`` is given within ``ttl_seconds``, False afterwards."""
+        ...
+
+    async def forget(self, key: str) -> None:
+        """Make ``key`` unused again."""
         ...
 
 
@@ -68,11 +76,21 @@ class InProcessSpentTokens:
             self._until[key] = now + ttl_seconds
             return True
 
+    async def forget(self, key: str) -> None:
+        """Make ``key`` unused again."""
+        with self._lock:
+            self._until.pop(key, None)
+
 
 #: What a person sending a form a second time is told.
 ALREADY_SENT = (
     "This form has already been sent. To send something else, fill in this new form and "
     "send it. If anyone is in danger, call 999."
+)
+#: What a person starting a second chat from one page load is told.
+CHAT_ALREADY_STARTED = (
+    "A chat was already started from this page. Please reload the page to start a new one. "
+    "If anyone is in danger, call 999."
 )
 
 
@@ -150,9 +168,16 @@ class Guard:
         """:meth:`check_form_token`, then spend the token: :class:`Refused` (409) when it was
         used before, on this instance or another sharing the store."""
         self.check_form_token(token, purpose, min_age=min_age)
-        mac = token.rsplit(".", 1)[-1]
-        if not await self._spent.first_use(f"{purpose}:{mac}", int(self.max_age) + 60):
-            raise Refused(409, ALREADY_SENT)
+        await self.spend_form_token(token, purpose)
+
+    async def spend_form_token(self, token: str, purpose: str, message: str = ALREADY_SENT) -> None:
+        """Mark a checked ``token`` used: :class:`Refused` (409, ``message``) when it was."""
+        if not await self._spent.first_use(_spent_key(token, purpose), int(self.max_age) + 60):
+            raise Refused(409, message)
+
+    async def unspend_form_token(self, token: str, purpose: str) -> None:
+        """Make ``token`` usable again: what it was spent on was refused, and nothing made."""
+        await self._spent.forget(_spent_key(token, purpose))
 
     # -- rate limits -------------------------------------------------------------------------
 
