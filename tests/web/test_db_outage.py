@@ -150,3 +150,14 @@ def test_serve_without_a_database_prints_one_line_and_exits() -> None:
         "refused" in line or "failed" in line
     ), line
     assert "Traceback" not in result.output
+
+
+def test_serve_with_a_broken_policy_prints_one_line_and_exits(tmp_path: Path) -> None:
+    env = {
+        "CONTROLROOM_POLICY": str(tmp_path / "missing.toml"),
+        "CONTROLROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code == 3
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ") and "missing.toml" in line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from controlroom.cli.db import database_errors, settings_or_exit
+from controlroom.cli.output import load_policy_or_exit
 from controlroom.config import Settings
 
 #: Printed at start-up when console cookies may travel without the Secure flag.
@@ -28,16 +29,17 @@ def cookie_warning(settings: Settings) -> str | None:
 def serve(host: str | None, port: int | None) -> None:
     """Start the web service (API, console and public pages).
 
-    Exits 2 with one line on stderr when the database cannot be reached or migrated, or the
-    policy cannot be loaded."""
+    Exits with one line on stderr: 2 when the database cannot be reached or migrated, 3 when
+    the policy cannot be loaded."""
     import uvicorn
 
     from controlroom.web.app import create_app
     from controlroom.web.serving import settle
 
     settings = settings_or_exit()
+    policy = load_policy_or_exit(None)
     with database_errors(settings):
-        app = create_app(settings)
+        app = create_app(settings, policy=policy)
     warning = cookie_warning(settings)
     if warning:
         click.secho(warning, err=True, fg="yellow", bold=True)
