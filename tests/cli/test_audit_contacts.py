@@ -171,3 +171,13 @@ def test_other_columns_are_checked_against_the_record(
     _edit(database_engine, terminated, f"UPDATE contacts SET {column} = NULL WHERE id = :id")
     code, _, err = run(database_url, "audit", "verify")
     assert code == 1 and f"error: contact {terminated}, field {column}: " in err
+
+
+def test_a_record_that_cannot_be_read_is_found(
+    database_url: str, database_engine: Engine, policy: Policy
+) -> None:
+    _, answered = terminated_and_answered(database_url, policy)
+    _set_record(database_engine, answered, {"format": 99})
+    code, _, err = run(database_url, "audit", "verify")
+    assert code == 1
+    assert f"error: contact {answered}, field record: its stored record cannot be read" in err

@@ -21,6 +21,7 @@ from controlroom.domain.audit_contacts import (
     StoredContact,
     check_contact,
 )
+from controlroom.domain.errors import DomainError
 
 #: The columns derived from a contact's record, checked against it.
 DERIVED = (
@@ -41,7 +42,7 @@ def _stored(row: Row[Any]) -> StoredContact:
     digest = record_digest(row.record)
     try:
         record = record_from_json(row.record)
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (DomainError, ValueError, TypeError, KeyError, AttributeError):
         return StoredContact(row.id, digest, columns, None)
     derived = {name: value for name, value in stored_columns(record).items() if name in DERIVED}
     history = record.history[-1].seq if record.history else None
