@@ -3,17 +3,20 @@ interfaces use, and the nuisance configuration and document renderer."""
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
+from controlroom.adapters.db.outage import reason
 from controlroom.adapters.db.reports import sql_reports
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
@@ -26,6 +29,7 @@ from controlroom.adapters.policy_file import load_policy
 from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.adapters.secrets import Argon2Hasher
+from controlroom.adapters.spent_tokens import RedisSpentTokens
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
 from controlroom.domain.nuisance import (
@@ -42,6 +46,8 @@ from controlroom.services.chat_store import ChatStore
 from controlroom.services.live import Broker
 from controlroom.services.reporting import Reporting
 from controlroom.services.triage import attach_semantic_layer
+
+log = logging.getLogger(__name__)
 
 
 class UowFactory(Protocol):
@@ -84,6 +90,27 @@ def prepare_database(settings: Settings) -> None:
         _migrated.add(url)
 
 
+def readiness_for(settings: Settings) -> Callable[[], list[str]]:
+    """A readiness check of the configured database: what stops the service from serving
+    (unreachable, or a schema revision other than this version's), empty when ready."""
+    head = migrate.head_revision()
+
+    def check() -> list[str]:
+        try:
+            revision = migrate.current(settings.database_url, engine=engine_for(settings))
+        except SQLAlchemyError as exc:
+            log.warning("readiness: database unavailable: %s", reason(exc))
+            return ["database: cannot be reached"]
+        if revision != head:
+            return [
+                f"database: schema at revision {revision or 'none'}, this version needs "
+                f"{head} (run `controlroom db upgrade`)"
+            ]
+        return []
+
+    return check
+
+
 def uow_factory(
     settings: Settings, *, publisher: Publisher | None = None, migrate_first: bool = True
 ) -> UowFactory:
@@ -115,6 +142,12 @@ def chat_store_for(settings: Settings) -> ChatStore:
     if settings.redis_url:
         return RedisChatStore(settings.redis_url)
     return InProcessChatStore()
+
+
+def spent_tokens_for(settings: Settings) -> RedisSpentTokens | None:
+    """Where used public form tokens are remembered (each serves one submission): Redis when
+    ``CONTROLROOM_REDIS_URL`` is set (shared by every app instance); ``None``: this process."""
+    return RedisSpentTokens(settings.redis_url) if settings.redis_url else None
 
 
 @lru_cache(maxsize=4)

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         default=False,
         description="Mark console cookies Secure (sent over HTTPS only); set true behind HTTPS.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma list of the addresses of reverse proxies whose X-Forwarded-Proto and "
+        "X-Forwarded-For are believed (e.g. the TLS terminator); unset: none.",
+    )
     login_max_failures: int = Field(
         default=5,
         ge=1,

@@ -116,6 +116,10 @@ class FakeContactRepository:
         self._seen[contact.id] = seen + 1
         upsert_summary(self._store, contact.record)
 
+    def seal(self, contact: Contact) -> str:
+        """A digest of the record (of its text: this store keeps the records themselves)."""
+        return hashlib.sha256(repr(contact.record).encode()).hexdigest()
+
     def _matching(self, **filters: Any) -> list[ContactRecord]:
         def keep(record: ContactRecord) -> bool:
             offered, start, end = (

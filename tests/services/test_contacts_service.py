@@ -107,7 +107,10 @@ def test_each_action_writes_one_audit_row_and_publishes_after_commit(desk: Desk)
     assert details.contact.state is State.ANSWERED
     rows = desk.rows(contact_id)
     assert [row.tag for row in rows] == [AuditTag.CONTACT_OFFER, AuditTag.CONTACT_ANSWER]
-    assert rows[1].details == {"seq": 2, "from": "emergency/offered", "to": "emergency/answered"}
+    details_seen = dict(rows[1].details)
+    sealed = details_seen.pop("record_hash")  # the stored record's digest (audit verify)
+    assert details_seen == {"seq": 2, "from": "emergency/offered", "to": "emergency/answered"}
+    assert sealed == desk.uow.contacts.seal(details.contact) != rows[0].details["record_hash"]
     assert (rows[1].actor, rows[1].role) == ("alice", "call_handler")
     applied = [e for e in desk.uow.published if isinstance(e, ActionApplied)]
     assert [e.action for e in applied] == [ActionKind.OFFER, ActionKind.ANSWER]

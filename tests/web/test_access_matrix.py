@@ -29,11 +29,11 @@ P = Permission
 #: submissions authenticate with the spec's ``api_key`` in the form, not a bearer token).
 PUBLIC = {
     ("GET", "/healthz"),
+    ("GET", "/readyz"),  # readiness: says only whether the database is reachable and migrated
     ("GET", "/"),  # links to the console, the public pages and the API documentation
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
-    ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"),
+    ("GET", "/docs/assets"),  # Swagger UI's scripts and styles, served here (no CDN)
     ("GET", "/open311/v2/services.{fmt}"),
     ("GET", "/open311/v2/services/{service_code}.{fmt}"),
     ("POST", "/open311/v2/requests.{fmt}"),

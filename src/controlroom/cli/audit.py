@@ -17,15 +17,20 @@ def audit() -> None:
     """The audit log: check it has not been tampered with, and read it."""
 
 
+#: Contact problems printed in full; the rest are counted.
+SHOWN_PROBLEMS = 20
+
+
 @audit.command("verify")
 def verify_command() -> None:
-    """Check the whole chain; exit 1 naming the first row edited, inserted or deleted."""
+    """Check the whole chain, then every stored contact against its audit trail; exit 1
+    naming the first row edited, inserted or deleted, or each contact changed outside it."""
     from controlroom.bootstrap import uow_factory
 
     settings = settings_or_exit()
     access_check(local_actor(), Permission.AUDIT_VERIFY)
     with database_errors(settings), uow_factory(settings)(read_only=True) as uow:
-        report = uow.audit.verify()
+        report, contacts = uow.audit.verify_all()
     if report.problem is not None:
         click.echo(f"checked {report.count} rows before the problem")
         fail(f"error: audit log broken at {report.problem}", EXIT_FOUND_PROBLEMS)
@@ -36,6 +41,23 @@ def verify_command() -> None:
             f"audit log intact: {report.count} rows; "
             f"head row {report.last_seq}, hash {report.last_hash}"
         )
+    if contacts is None:
+        return
+    if contacts.ok:
+        unsealed = contacts.checked - contacts.sealed
+        older = f" ({unsealed} written before records were sealed)" if unsealed else ""
+        click.echo(f"contacts match their audit trail: {contacts.checked} checked{older}")
+        return
+    for problem in contacts.problems[:SHOWN_PROBLEMS]:
+        click.echo(f"error: {problem}", err=True)
+    more = len(contacts.problems) - SHOWN_PROBLEMS
+    if more > 0:
+        click.echo(f"error: and {more} more contacts", err=True)
+    fail(
+        f"error: {len(contacts.problems)} of {contacts.checked} contacts do not match "
+        "their audit trail",
+        EXIT_FOUND_PROBLEMS,
+    )
 
 
 def _line(entry: AuditEntry) -> str:

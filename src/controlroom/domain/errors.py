@@ -61,6 +61,22 @@ class ServiceUnavailable(DomainError):
     code = "service_unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached (down, restarting, or the network to it is broken): the
+    same request may well succeed in a few seconds."""
+
+    code = "database_unavailable"
+    #: Seconds a client is asked to wait before trying again.
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database cannot be reached",
+            hint=f"try again in {self.retry_after} seconds; the service recovers by itself "
+            "when the database is back",
+        )
+
+
 class PolicyViolation(DomainError):
     """An action the force's policy forbids. Always names the paragraph."""
 

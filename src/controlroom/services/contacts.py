@@ -1,6 +1,7 @@
 """Contact use cases: read, list and move contacts, each access-checked first.
 
-A change is one unit of work: the contact saved, one audit row per applied action, the domain
+A change is one unit of work: the contact saved, one audit row per applied action (with the
+digest of the record as stored: ``record_hash``, checked by ``audit verify``), the domain
 events collected and published after the commit. Triage runs on the contact's narrative: its
 decision is recorded in the audit row of the change that gave the narrative, shown with the
 contact, and passed as the suggestion of every ``assess`` (so a handler grading differently
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 
 from controlroom.domain.access import Permission, Principal, access_check
 from controlroom.domain.audit import AuditEntry, AuditTag, contact_tag
+from controlroom.domain.audit_contacts import RECORD_HASH
 from controlroom.domain.contacts import (
     Action,
     ActionKind,
@@ -151,6 +153,7 @@ def record_offer(
     row = {"seq": entry.seq, "to": f"{entry.to_procedure.value}/{entry.to_state.value}"}
     row |= dict(entry.details) | {"caller": record.caller.number or ""} | details
     row |= triage_details(suggest(record.narrative, record.channel, policy))
+    row[RECORD_HASH] = uow.contacts.seal(contact)
     tag = contact_tag(ActionKind.OFFER, telephony=telephony)
     uow.audit.append(audit_actor, tag, f"contact:{contact.id}", row, now)
     uow.collect(events)
@@ -186,6 +189,7 @@ def record_action(
     if isinstance(action, UpdateNarrative):
         row |= triage_details(suggest(action.text, contact.channel, policy))
     row |= dict(details or {})
+    row[RECORD_HASH] = uow.contacts.seal(contact)
     tag = contact_tag(action.kind, telephony=telephony)
     uow.audit.append(audit_actor or actor, tag, f"contact:{contact.id}", row, now)
     uow.collect(events)

@@ -70,6 +70,10 @@ class ContactRepository(Protocol):
         """Store a changed contact read in this unit of work; ``Conflict`` when somebody else
         saved it since it was read."""
 
+    def seal(self, contact: Contact) -> str:
+        """The digest of ``contact``'s record as stored, recorded in the audit row of the
+        change (``record_hash``) so that ``audit verify`` finds it edited outside the service."""
+
     def list(
         self,
         *,

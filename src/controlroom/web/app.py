@@ -6,6 +6,7 @@ import sys
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from controlroom import __version__, bootstrap
 from controlroom.config import Settings, load_settings
@@ -15,10 +16,16 @@ from controlroom.services.contacts import UowFactory
 from controlroom.services.demo import seed_demo
 from controlroom.services.live import Broker, BrokerPublisher
 from controlroom.web.api import install_api
+from controlroom.web.api_docs import install_docs
 from controlroom.web.console import install_console
+from controlroom.web.db_outage import install_outage_handler
 from controlroom.web.errors import install_error_handlers
+from controlroom.web.health import Readiness, install_health
+from controlroom.web.log_redaction import install_redaction
 from controlroom.web.open311 import install_open311
+from controlroom.web.options import AnswerOptions
 from controlroom.web.public import install_public
+from controlroom.web.security_headers import SecurityHeaders
 
 #: The page at ``/``: a plain list of the service's front doors.
 HOME_PAGE = """<!doctype html>
@@ -41,18 +48,23 @@ def create_app(
     uow_factory: UowFactory | None = None,
     nuisance: NuisanceConfig | None = None,
     broker: Broker | None = None,
+    readiness: Readiness | None = None,
 ) -> FastAPI:
     """Build the application. The policy is loaded and the database migrated now, so a broken
     policy or an unreachable database stops start-up. With ``settings.demo`` an empty database
     gets the demo data, and its credentials are printed once on stderr. Domain events reach
     ``app.state.broker`` (topic ``events``) from units of work made here; a ``uow_factory``
-    passed in publishes where it was built to."""
+    passed in publishes where it was built to. ``/readyz`` asks ``readiness`` (by default: is
+    the configured database reachable and migrated)."""
     settings = settings or load_settings()
+    install_redaction()
     app = FastAPI(
         title="controlroom",
         version=__version__,
         description="Contact handling and call triage for police control rooms. Every endpoint "
-        "but /healthz needs an API token: `Authorization: Bearer <token>`.",
+        "but /healthz and /readyz needs an API token: `Authorization: Bearer <token>`.",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.policy = policy or bootstrap.policy_for(settings)
@@ -67,15 +79,18 @@ def create_app(
         if seed is not None:
             print(seed.banner(), file=sys.stderr, flush=True)
     install_error_handlers(app)
+    install_outage_handler(app)
+    install_health(app, readiness or bootstrap.readiness_for(settings))
     install_api(app)
     install_open311(app, settings)
     install_public(app, settings)
     install_console(app)
-
-    @app.get("/healthz", tags=["health"], summary="Liveness check")
-    def healthz() -> dict[str, str]:
-        """Answers while the service is up."""
-        return {"status": "ok", "version": __version__}
+    install_docs(app)
+    app.add_middleware(AnswerOptions)
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
+    if settings.trusted_proxies:
+        hosts = [host.strip() for host in settings.trusted_proxies.split(",") if host.strip()]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=hosts)
 
     @app.get("/", include_in_schema=False)
     def home() -> HTMLResponse:

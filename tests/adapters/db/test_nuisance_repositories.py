@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, text
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.call_history import from_micros, to_micros
 from controlroom.adapters.db.engine import create_engine_for
-from controlroom.adapters.db.repositories import _columns
+from controlroom.adapters.db.repositories import stored_columns
 from controlroom.adapters.db.tables import contact_calls, contacts
 from controlroom.adapters.db.tables import nuisance_cases as cases
 from controlroom.domain.contacts import (
@@ -266,7 +266,7 @@ def test_the_migration_fills_contact_calls_from_stored_contacts(
         older = [call(policy, f"C-{n}", NOW - timedelta(hours=n), imei=IMEI) for n in (1, 2, 3)]
         with engine.begin() as connection:
             for contact in older:
-                values = {"id": contact.id, "version": 1, **_columns(contact.record)}
+                values = {"id": contact.id, "version": 1, **stored_columns(contact.record)}
                 connection.execute(insert(contacts).values(values))
         migrate.upgrade(url)
         with engine.connect() as connection:

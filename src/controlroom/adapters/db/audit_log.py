@@ -9,8 +9,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
+from controlroom.adapters.db.contact_seal import check_stored_contacts
 from controlroom.adapters.db.tables import audit_head, audit_log
 from controlroom.domain.audit import AuditEntry, AuditTag, ChainHead, ChainReport, verify_chain
+from controlroom.domain.audit_contacts import (
+    CONTACT_SUBJECT,
+    ContactSeal,
+    ContactsReport,
+    seal_of,
+)
 from controlroom.domain.contacts import Actor
 from controlroom.domain.contacts.values import Role
 
@@ -148,7 +155,28 @@ class SqlAuditLog:
         On PostgreSQL outside a read-only (snapshot) unit of work, appenders are held off
         while it reads, so rows committed meanwhile cannot look like tampering.
         """
+        return self.verify_all(contacts=False)[0]
+
+    def verify_all(self, *, contacts: bool = True) -> tuple[ChainReport, ContactsReport | None]:
+        """Check the chain against the head and then, when it is intact (and ``contacts``),
+        every stored contact against the last ``record_hash`` its audit rows record."""
         self.flush()
         share = not self._snapshot and self._connection.dialect.name == "postgresql"
         head = self._head(share=share)
-        return verify_chain(self.entries(), head)
+        seals: dict[str, ContactSeal] = {}
+        audited: set[str] = set()
+
+        def watched() -> Iterator[AuditEntry]:
+            for entry in self.entries():
+                if contacts and entry.subject.startswith(CONTACT_SUBJECT):
+                    contact_id = entry.subject[len(CONTACT_SUBJECT) :]
+                    audited.add(contact_id)
+                    seal = seal_of(entry)
+                    if seal is not None:
+                        seals[contact_id] = seal
+                yield entry
+
+        chain = verify_chain(watched(), head)
+        if not contacts or not chain.ok:
+            return chain, None
+        return chain, check_stored_contacts(self._connection, seals, audited)

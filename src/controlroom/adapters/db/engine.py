@@ -31,6 +31,9 @@ POOL_OVERFLOW = 40
 #: A pooled PostgreSQL connection idle for longer than this is checked (a round trip) before
 #: it is used again; one used more recently is trusted, so a busy service pays nothing.
 PING_AFTER_IDLE_SECONDS = 5.0
+#: Seconds to wait for a new PostgreSQL connection before calling the database unreachable
+#: (``connect_timeout`` in the URL overrides it).
+CONNECT_TIMEOUT_SECONDS = 5
 #: Execution option naming how a SQLite transaction begins: "IMMEDIATE" or "DEFERRED".
 SQLITE_BEGIN = "controlroom_sqlite_begin"
 
@@ -62,7 +65,9 @@ def create_engine_for(url: str | URL, **options: Any) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(parsed, **options)
     if backend == "postgresql":
-        pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        pool: dict[str, Any] = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        if "connect_timeout" not in parsed.query:
+            pool["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
         engine = create_engine(parsed, **(pool | options))
         _ping_when_idle(engine)
         return engine

@@ -10,6 +10,7 @@ from stored JSON takes its default. The top-level object carries ``"format": 1``
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -17,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import cache
 from typing import Any
+
+import orjson
 
 from controlroom.domain.contacts import ContactRecord
 
@@ -28,6 +31,13 @@ def record_to_json(record: ContactRecord) -> dict[str, Any]:
     encoded = _encode(record)
     assert isinstance(encoded, dict)
     return {"format": FORMAT, **encoded}
+
+
+def record_digest(encoded: Mapping[str, Any]) -> str:
+    """The SHA-256 (lower-case hex) of a record's JSON (as :func:`record_to_json` gives it, or
+    as read back from storage: the same digest), written compactly with keys sorted at every
+    level."""
+    return hashlib.sha256(orjson.dumps(encoded, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def record_from_json(data: Mapping[str, Any]) -> ContactRecord:

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from controlroom.adapters.db.call_rows import PendingCalls
 from controlroom.adapters.db.lists import one_of, per_dialect
-from controlroom.adapters.db.records_json import record_from_json, record_to_json
+from controlroom.adapters.db.records_json import record_digest, record_from_json, record_to_json
 from controlroom.adapters.db.tables import contacts
 from controlroom.domain.contacts import (
     Contact,
@@ -76,7 +76,9 @@ _UPDATE = update(contacts).where(
 )
 
 
-def _columns(record: ContactRecord) -> dict[str, Any]:
+def stored_columns(record: ContactRecord, encoded: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``contacts`` row for ``record`` (bar id and version); ``encoded``: its JSON, when
+    already made."""
     times = record.timestamps
     return {
         "channel": record.channel.value,
@@ -88,7 +90,7 @@ def _columns(record: ContactRecord) -> dict[str, Any]:
         "answered_at": times.answered,
         "ended_at": times.ended,
         "updated_at": record.history[-1].at if record.history else times.offered,
-        "record": record_to_json(record),
+        "record": record_to_json(record) if encoded is None else encoded,
     }
 
 
@@ -113,6 +115,8 @@ class SqlContactRepository:
         self._calls = pending or PendingCalls(connection)
         # numbers whose contacts offered or ended since a moment are all held (see lock)
         self._recent: dict[str, datetime] = {}
+        # each contact sealed: the record sealed and its JSON, written as is if unchanged
+        self._encoded: dict[str, tuple[ContactRecord, dict[str, Any]]] = {}
 
     def _load(self, query: Select[Any], params: Mapping[str, Any] | None = None) -> Contact | None:
         # no flush: a contact with writes pending is held, and read from there
@@ -199,6 +203,17 @@ class SqlContactRepository:
         self._held[contact.id] = contact.record
         self._calls.add(contact.record)
 
+    def seal(self, contact: Contact) -> str:
+        """The digest of ``contact``'s record as it will be stored (for its audit row)."""
+        encoded = record_to_json(contact.record)
+        self._encoded[contact.id] = (contact.record, encoded)
+        return record_digest(encoded)
+
+    def _row(self, cid: str, record: ContactRecord) -> dict[str, Any]:
+        sealed = self._encoded.pop(cid, None)
+        encoded = sealed[1] if sealed is not None and sealed[0] is record else None
+        return stored_columns(record, encoded)
+
     def flush(self) -> None:
         """Write the contacts added and saved since the last flush, each once, as they are
         now; :class:`Conflict` (the transaction must roll back) for an id already stored, or
@@ -206,7 +221,7 @@ class SqlContactRepository:
         adds, self._adds = self._adds, {}
         if adds:
             rows = [
-                {"id": cid, "version": self._seen[cid], **_columns(record)}
+                {"id": cid, "version": self._seen[cid], **self._row(cid, record)}
                 for cid, record in adds.items()
             ]
             try:
@@ -216,7 +231,12 @@ class SqlContactRepository:
         saves, self._saves = self._saves, {}
         if saves:
             rows = [
-                {"b_id": cid, "b_version": read_at, "version": self._seen[cid], **_columns(record)}
+                {
+                    "b_id": cid,
+                    "b_version": read_at,
+                    "version": self._seen[cid],
+                    **self._row(cid, record),
+                }
                 for cid, (read_at, record) in saves.items()
             ]
             if self._connection.execute(_UPDATE, rows).rowcount != len(rows):
@@ -237,7 +257,7 @@ class SqlContactRepository:
     def forget(self) -> None:
         """The transaction ended: drop what it held and the saves not written."""
         self._held, self._adds, self._saves, self._seen = {}, {}, {}, {}
-        self._stored_numbers, self._recent = {}, {}
+        self._stored_numbers, self._recent, self._encoded = {}, {}, {}
 
     def _listed_held(
         self, number: str, offered_from: datetime | None, offered_to: datetime | None

@@ -23,9 +23,10 @@ from controlroom.adapters.db.audit_log import SqlAuditLog
 from controlroom.adapters.db.call_history import PendingCalls, SqlCallHistory
 from controlroom.adapters.db.engine import SQLITE_BUSY_TIMEOUT_MS, read_only_options, writer_lock
 from controlroom.adapters.db.nuisance import SqlNuisanceCases
+from controlroom.adapters.db.outage import is_outage, reason
 from controlroom.adapters.db.processed_events import SqlProcessedEvents
 from controlroom.adapters.db.repositories import SqlContactRepository
-from controlroom.domain.errors import ServiceUnavailable
+from controlroom.domain.errors import DatabaseUnavailable, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,18 @@ class NullPublisher:
 
     def publish(self, events: Sequence[object]) -> None:
         """Do nothing."""
+
+
+def _end(connection: Connection, *, quiet: bool) -> None:
+    """Roll back and close ``connection``; with ``quiet`` (the database is gone) errors doing
+    so are dropped, as the error that got here says what happened."""
+    try:
+        connection.rollback()
+    except Exception:
+        if not quiet:
+            raise
+    finally:
+        connection.close()
 
 
 class SqlUnitOfWork:
@@ -93,9 +106,12 @@ class SqlUnitOfWork:
             )
         try:
             connection = self.engine.connect()
-        except BaseException:
+        except BaseException as exc:
             if self._lock is not None:
                 self._lock.release()
+            if is_outage(exc):
+                log.warning("database unavailable: %s", reason(exc))
+                raise DatabaseUnavailable() from exc
             raise
         if self._options is not None:
             connection = connection.execution_options(**self._options)
@@ -119,13 +135,16 @@ class SqlUnitOfWork:
     ) -> None:
         connection, self._connection = self._connection, None
         self._pending = []
+        outage = exc is not None and is_outage(exc)
         if connection is not None:
             try:
-                connection.rollback()
+                _end(connection, quiet=outage)
             finally:
-                connection.close()
                 if self._lock is not None:
                     self._lock.release()
+        if outage and exc is not None and not isinstance(exc, DatabaseUnavailable):
+            log.warning("database unavailable: %s", reason(exc))
+            raise DatabaseUnavailable() from exc
 
     def collect(self, events: Sequence[object]) -> None:
         """Queue ``events`` to publish after the commit."""

@@ -88,7 +88,8 @@ def login_token(key: bytes, nonce: str) -> str:
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-    """Set one of the console's cookies with its safety attributes."""
+    """Set one of the console's cookies with its safety attributes: ``Secure`` when the request
+    came over HTTPS (as a trusted proxy says, behind one) or the settings ask for it always."""
     response.set_cookie(
         name,
         value,
@@ -96,7 +97,7 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
         path="/console",
         httponly=True,
         samesite="strict",
-        secure=settings_of(request).secure_cookies,
+        secure=settings_of(request).secure_cookies or request.url.scheme == "https",
     )
 
 

@@ -40,7 +40,8 @@ def install_public(
 ) -> None:
     """Add the public pages and live chat to ``app``."""
     state = app.state
-    state.public = PublicSite(Guard(settings.public_secret, limits))
+    spent = bootstrap.spent_tokens_for(settings)
+    state.public = PublicSite(Guard(settings.public_secret, limits, spent=spent))
     store = chat_store or bootstrap.chat_store_for(settings)
     state.chats = Chats(
         state.uow_factory, state.policy, state.broker, store, state.open311.reporting

@@ -28,7 +28,7 @@ from controlroom.domain.chat import ChatInfo, ChatState, Sender, check_client_id
 from controlroom.domain.errors import DomainError
 from controlroom.services import chat as service
 from controlroom.services.chat import Chats
-from controlroom.web.public.guard import Guard, Refused
+from controlroom.web.public.guard import CHAT_ALREADY_STARTED, Guard, Refused
 from controlroom.web.public.pages import client_of
 from controlroom.web.public.sockets import (
     POLICY,
@@ -110,9 +110,17 @@ async def _join(
         try:
             now = datetime.now(UTC)
             if frame.get("type") == "start":
-                guard.check_form_token(str(frame.get("form_token", "")), "chat")
+                token = str(frame.get("form_token", ""))
+                guard.check_form_token(token, "chat")
                 guard.chat(client)
-                started = await service.start(chats, frame.get("text"), frame.get("client_id"), now)
+                await guard.spend_form_token(token, "chat", CHAT_ALREADY_STARTED)
+                try:
+                    started = await service.start(
+                        chats, frame.get("text"), frame.get("client_id"), now
+                    )
+                except DomainError:  # nothing started: the page may try again with its token
+                    await guard.unspend_form_token(token, "chat")
+                    raise
                 chat, secret, after = started.chat, started.secret, 0
             elif frame.get("type") == "resume":
                 chat = await service.resume(chats, frame.get("chat"), frame.get("secret"))

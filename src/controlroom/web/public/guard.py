@@ -5,6 +5,9 @@
   ``CONTROLROOM_PUBLIC_SECRET``. A submission needs a token from a page actually loaded, at
   least :attr:`Guard.min_age` seconds old (people read before they send; scripts do not) and at
   most :attr:`Guard.max_age` old. A form cannot be posted by a script that did not load it.
+- **One submission per token.** A token that passed is spent: sending the same form again (a
+  double click, a replay, a script re-using one page load) is refused, on every instance
+  sharing the Redis of ``CONTROLROOM_REDIS_URL`` (in this process without it).
 - **Token buckets** per client address and one shared by everybody, for page loads, form
   posts and chat messages (``Limits``), using the Open311 limiter's buckets.
 
@@ -21,8 +24,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from controlroom.web.open311.limits import GLOBAL_KEY, Buckets, Rate
+
+
+def _spent_key(token: str, purpose: str) -> str:
+    return f"{purpose}:{token.rsplit('.', 1)[-1]}"
 
 
 class Refused(Exception):
@@ -33,6 +41,57 @@ class Refused(Exception):
         self.status = status
         self.message = message
         self.retry_after = retry_after
+
+
+class SpentTokens(Protocol):
+    """Remembers the form tokens used (adapters/spent_tokens.py)."""
+
+    async def first_use(self, key: str, ttl_seconds: int) -> bool:
+        """True the first time ``key`` is given within ``ttl_seconds``, False afterwards."""
+        ...
+
+    async def forget(self, key: str) -> None:
+        """Make ``key`` unused again."""
+        ...
+
+
+class InProcessSpentTokens:
+    """Spent tokens in this process (thread-safe), for a single instance; each forgotten after
+    its time to live."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    async def first_use(self, key: str, ttl_seconds: int) -> bool:
+        """True the first time ``key`` is given within ``ttl_seconds``, False afterwards."""
+        now = time.monotonic()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._until = {k: until for k, until in self._until.items() if until > now}
+                self._next_sweep = now + 60
+            if self._until.get(key, 0.0) > now:
+                return False
+            self._until[key] = now + ttl_seconds
+            return True
+
+    async def forget(self, key: str) -> None:
+        """Make ``key`` unused again."""
+        with self._lock:
+            self._until.pop(key, None)
+
+
+#: What a person sending a form a second time is told.
+ALREADY_SENT = (
+    "This form has already been sent. To send something else, fill in this new form and "
+    "send it. If anyone is in danger, call 999."
+)
+#: What a person starting a second chat from one page load is told.
+CHAT_ALREADY_STARTED = (
+    "A chat was already started from this page. Please reload the page to start a new one. "
+    "If anyone is in danger, call 999."
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +117,10 @@ class Guard:
         min_age: float = 2.0,
         max_age: float = 4 * 3600.0,
         clock: Callable[[], float] = time.time,
+        spent: SpentTokens | None = None,
     ) -> None:
         self._key = (secret or secrets.token_hex(32)).encode()
+        self._spent: SpentTokens = spent or InProcessSpentTokens()
         self.limits = limits or Limits()
         self.min_age = min_age
         self.max_age = max_age
@@ -100,6 +161,23 @@ class Guard:
                 "That was sent very quickly. Please wait a moment and send it again.",
                 retry_after=self.min_age,
             )
+
+    async def use_form_token(
+        self, token: str, purpose: str, *, min_age: float | None = None
+    ) -> None:
+        """:meth:`check_form_token`, then spend the token: :class:`Refused` (409) when it was
+        used before, on this instance or another sharing the store."""
+        self.check_form_token(token, purpose, min_age=min_age)
+        await self.spend_form_token(token, purpose)
+
+    async def spend_form_token(self, token: str, purpose: str, message: str = ALREADY_SENT) -> None:
+        """Mark a checked ``token`` used: :class:`Refused` (409, ``message``) when it was."""
+        if not await self._spent.first_use(_spent_key(token, purpose), int(self.max_age) + 60):
+            raise Refused(409, message)
+
+    async def unspend_form_token(self, token: str, purpose: str) -> None:
+        """Make ``token`` usable again: what it was spent on was refused, and nothing made."""
+        await self._spent.forget(_spent_key(token, purpose))
 
     # -- rate limits -------------------------------------------------------------------------
 

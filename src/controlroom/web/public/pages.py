@@ -8,6 +8,7 @@ references are posted), and each form carries a signed token from the page that 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from controlroom.domain.errors import DomainError, NotFound
+from controlroom.domain.errors import DomainError, NotFound, ServiceUnavailable
 from controlroom.domain.reporting import HandledElsewhere
 from controlroom.services import guidance as guidance_service
 from controlroom.services import reporting as reporting_service
@@ -45,6 +46,8 @@ def client_of(request: Request) -> str:
 
 
 def _error(exc: Exception) -> dict[str, str]:
+    if isinstance(exc, Refused):
+        return {"field": "", "message": exc.message}
     if isinstance(exc, DomainError):
         message = exc.message[:1].upper() + exc.message[1:]
         if exc.hint:
@@ -66,16 +69,14 @@ async def _page(
     plain apology (logged)."""
     guard = _guard(request)
     kept = {} if kept is None else kept
+    retry_after: float | None = None
     try:
         guard.page(client_of(request))
         found = await work()
         context, status = base | kept | found, 200
-    except Refused as refused:
-        errors = [{"field": "", "message": refused.message}]
-        context, status = base | kept | {"errors": errors}, refused.status
-    except DomainError as exc:
-        status = 404 if isinstance(exc, NotFound) else 400
-        context = base | kept | {"errors": [_error(exc)]}
+    except (Refused, DomainError) as exc:
+        status, retry_after, error = _refusal(exc)
+        context = base | kept | {"errors": [error]}
     except Exception:
         log.exception("public page %s failed", request.url.path)
         return render(
@@ -86,17 +87,25 @@ async def _page(
             message="Please try again in a few minutes. If anyone is in danger, call 999.",
         )
     response = render(request, template, status, form_token=guard.form_token(purpose), **context)
-    if status == 429:
-        response.headers["Retry-After"] = "5"
+    return _with_retry_after(response, retry_after)
+
+
+def _refusal(exc: Refused | DomainError) -> tuple[int, float | None, dict[str, str]]:
+    """The status, the seconds to wait (for 429 and 503) and the error shown for ``exc``."""
+    if isinstance(exc, Refused):
+        wait = exc.retry_after if exc.status == 429 else None
+        return exc.status, wait or (5.0 if exc.status == 429 else None), _error(exc)
+    if isinstance(exc, ServiceUnavailable):
+        wait = float(getattr(exc, "retry_after", 5))
+        message = "We cannot take this just now. Please try again in a minute. If anyone is in "
+        return 503, wait, {"field": "", "message": message + "danger, call 999."}
+    return (404 if isinstance(exc, NotFound) else 400), None, _error(exc)
+
+
+def _with_retry_after(response: Response, seconds: float | None) -> Response:
+    if seconds is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
     return response
-
-
-async def _posted(request: Request, purpose: str) -> forms.Form:
-    guard = _guard(request)
-    form = await forms.read_form(request)
-    guard.check_form_token(forms.one(form, "form_token"), purpose)
-    guard.post(client_of(request))
-    return form
 
 
 @router.get("/", summary="Is it a police matter?")
@@ -198,7 +207,7 @@ async def send_report(request: Request, service_code: str) -> Response:
     async def work() -> dict[str, Any]:
         form = await forms.read_form(request)
         values.update({name: given[0] for name, given in form.items() if name != "form_token"})
-        _guard(request).check_form_token(forms.one(form, "form_token"), "report")
+        await _guard(request).use_form_token(forms.one(form, "form_token"), "report")
         _guard(request).post(client_of(request))
         submission = forms.submission(service_code, form)
         receipt = await run_in_threadpool(
@@ -216,9 +225,8 @@ async def send_report(request: Request, service_code: str) -> Response:
         state.public.guard.page(client_of(request))
         context = await work()
     except (Refused, DomainError) as exc:
-        error = {"field": "", "message": exc.message} if isinstance(exc, Refused) else _error(exc)
-        status = exc.status if isinstance(exc, Refused) else 400
-        return render(
+        status, retry_after, error = _refusal(exc)
+        page = render(
             request,
             "report_form.html",
             status,
@@ -228,6 +236,7 @@ async def send_report(request: Request, service_code: str) -> Response:
             errors=[error],
             form_token=_guard(request).form_token("report"),
         )
+        return _with_retry_after(page, retry_after)
     except Exception:
         log.exception("sending a public report failed")
         return render(

@@ -1,0 +1,85 @@
+"""Secrets never reach the logs: the access log line of a request with an API key in its query
+string, and Authorization values in any log record, are redacted."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from controlroom.web.log_redaction import install_redaction, redact
+
+SECRET = "s3cr3t-Key-0123456789"
+
+
+@pytest.fixture
+def served(app: FastAPI) -> Iterator[str]:
+    """The application behind a real uvicorn server (access log on), and its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_the_access_log_line_hides_query_string_secrets(
+    served: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
+    query = f"?jurisdiction_id=dc&api_key={SECRET}&token={SECRET}&access_token={SECRET}"
+    response = httpx.get(f"{served}/open311/v2/services.json{query}")
+    assert response.status_code < 500
+    deadline = time.monotonic() + 5
+    while not [r for r in caplog.records if r.name == "uvicorn.access"]:
+        assert time.monotonic() < deadline, "no access log line"
+        time.sleep(0.02)
+    (record,) = [r for r in caplog.records if r.name == "uvicorn.access"]
+    line = record.getMessage()
+    assert SECRET not in line and SECRET not in caplog.text
+    assert "/open311/v2/services.json?jurisdiction_id=dc&api_key=[redacted]" in line
+    assert "&token=[redacted]&access_token=[redacted]" in line
+
+
+def test_authorization_values_are_redacted_in_any_log_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    install_redaction()  # as create_app does
+    caplog.set_level(logging.INFO)
+    logging.getLogger("controlroom.anything").info(
+        "forwarding %s with Authorization: Bearer %s to %s",
+        "request",
+        SECRET,
+        f"https://example.test/cb?code={SECRET}&state=ok",
+    )
+    assert SECRET not in caplog.text
+    assert "Authorization: Bearer [redacted]" in caplog.text
+    assert "cb?code=[redacted]&state=ok" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GET /x?key=abc HTTP/1.1", "GET /x?key=[redacted] HTTP/1.1"),
+        ("/x?PASSWORD=hunter2;next=1", "/x?PASSWORD=[redacted];next=1"),
+        ("/x?service_code=theft&monkey=1", "/x?service_code=theft&monkey=1"),
+        ("authorization: Basic dXNlcjpwYXNz", "authorization: Basic [redacted]"),
+        ('{"Authorization": "Bearer abc.def"}', '{"Authorization": "Bearer [redacted]"}'),
+    ],
+)
+def test_redact(text: str, expected: str) -> None:
+    assert redact(text) == expected
