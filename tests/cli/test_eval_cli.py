@@ -31,6 +31,7 @@ from controlroom.domain.triage import (
     ThriveFactor,
     make_contact_text,
 )
+from controlroom.domain.triage.contact_text import ContactText
 
 HEADER = "text\tlabel\tagency\tsource_url\tkind\n"
 CORPUS = Path(__file__).parent / "eval_corpus"  # two files; each text starts with its [route]
@@ -78,9 +79,13 @@ def _shipped_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONTROLROOM_POLICY", "dcp-p-042")
 
 
+def fake_decisions(contacts: list[ContactText], policy: Policy) -> list[Decision]:
+    return [fake_decision(contact.text, contact.channel, policy) for contact in contacts]
+
+
 @pytest.fixture
 def fake_triage(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(controlroom.cli.evaluate, "triage_text", fake_decision)
+    monkeypatch.setattr(controlroom.cli.evaluate, "triage_contacts", fake_decisions)
 
 
 def tsv(tmp_path: Path, rows: list[tuple[str, str]], name: str = "set.tsv") -> Path:
