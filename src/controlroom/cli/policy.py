@@ -61,6 +61,12 @@ def check(file: str) -> None:
         f"{len(rules.overrides)} overrides, {len(rules.time_cues)} time cues, "
         f"{len(rules.vulnerabilities)} vulnerability rules"
     )
+    bank = loaded.exemplars
+    if bank is None:
+        out.line("exemplars:  none (triage runs on its rules alone)")
+    else:
+        texts = sum(len(situation.texts) for situation in bank.situations)
+        out.line(f"exemplars:  {bank.name}: {len(bank.situations)} situations, {texts} texts")
     out.line(f"nuisance:   ladder of {len(nuisance.ladder.steps)} steps")
     out.line(f"reporting:  {len(reporting.report_types)} online report types")
 
