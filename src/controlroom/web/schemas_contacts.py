@@ -24,14 +24,43 @@ from controlroom.domain.location import LocationFix, LocationSource
 from controlroom.domain.policy import VulnerabilityFlag
 from controlroom.domain.triage import Channel
 from controlroom.services.location_matching import evidence_for_fix, evidence_for_unlocated
+from controlroom.web.schemas_common import (
+    NAME_CHARS,
+    NARRATIVE_CHARS,
+    NOTE_CHARS,
+    REASON_CHARS,
+    InputModel,
+    Number,
+)
 from controlroom.web.schemas_nuisance import CallerHistoryOut
 
 _DOMAIN_ACTIONS = {cls.kind.value: cls for cls in ACTION_TYPES}
-Text = Annotated[str, Field(description="Free text; no control characters but tab and newline.")]
-Reason = Annotated[str, Field(description="Why, in the handler's words.")]
+E164 = r"^\+[1-9][0-9]{1,14}$"
+Text = Annotated[
+    str,
+    Field(
+        max_length=NOTE_CHARS,
+        description="Free text, at most 10,000 characters; no control characters but tab and "
+        "newline.",
+    ),
+]
+Narrative = Annotated[
+    str,
+    Field(
+        max_length=NARRATIVE_CHARS,
+        description="The caller's account, at most the policy's limits.max_text_chars "
+        "characters (131,072 by default); triage reads it.",
+    ),
+]
+Reason = Annotated[
+    str,
+    Field(max_length=REASON_CHARS, description="Why, in the handler's words (at most 2,000)."),
+]
+Name = Annotated[str, Field(max_length=NAME_CHARS, description="At most 200 characters.")]
+Ident = Annotated[str, Field(min_length=1, max_length=NAME_CHARS)]
 
 
-class _Action(BaseModel):
+class _Action(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     action: str
@@ -56,7 +85,7 @@ class AssessIn(_Action):
     grade that differs from it needs a reason."""
 
     action: Literal["assess"]
-    grade: str = Field(description="A grade id of the policy.", examples=["scheduled"])
+    grade: Ident = Field(description="A grade id of the policy.", examples=["scheduled"])
     reason: Reason = ""
 
 
@@ -64,7 +93,7 @@ class LogIncidentIn(_Action):
     """Log an incident with a grade (from the §4.12 path, with the reason: 4.12.2)."""
 
     action: Literal["log_incident"]
-    grade: str = Field(description="A grade id of the policy.", examples=["immediate"])
+    grade: Ident = Field(description="A grade id of the policy.", examples=["immediate"])
     reason: Reason = ""
 
 
@@ -73,7 +102,7 @@ class AdviseIn(_Action):
 
     action: Literal["advise"]
     to: AdviceKind = Field(description="101, online, local_station or agency.")
-    agency: str | None = Field(default=None, description="The agency's id, when to is agency.")
+    agency: Ident | None = Field(default=None, description="The agency's id, when to is agency.")
 
 
 class WarnIn(_Action):
@@ -117,7 +146,7 @@ class ReferIn(_Action):
     """Refer a non-emergency contact to the agency that handles it."""
 
     action: Literal["refer"]
-    agency: str = Field(description="The agency's id in the policy.", examples=["council"])
+    agency: Ident = Field(description="The agency's id in the policy.", examples=["council"])
 
 
 class TransferIn(_Action):
@@ -137,7 +166,9 @@ class ReconnectIn(_Action):
     """Rejoin a landline put down no more than 45 seconds ago."""
 
     action: Literal["reconnect"]
-    number: str = Field(description="The caller's E.164 number.", examples=["+441632960106"])
+    number: str = Field(
+        pattern=E164, description="The caller's E.164 number.", examples=["+441632960106"]
+    )
 
 
 class CloseIn(_Action):
@@ -193,14 +224,14 @@ class UpdateNarrativeIn(_Action):
     """Replace the caller's account (the old one stays in the history); triage re-reads it."""
 
     action: Literal["update_narrative"]
-    text: Text
+    text: Narrative
 
 
 class UpdateCallerIn(_Action):
     """Record the caller's name or age band."""
 
     action: Literal["update_caller"]
-    name: str | None = Field(default=None, description="The caller's name.")
+    name: Name | None = Field(default=None, description="The caller's name (at most 200).")
     age_band: AgeBand | None = Field(default=None, description="child, adult or older_person.")
 
 
@@ -209,9 +240,11 @@ class AddLocationIn(_Action):
 
     action: Literal["add_location"]
     source: LocationSource = Field(default=LocationSource.COORDINATES, description="Its kind.")
-    lat: float | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude.")
-    lon: float | None = Field(default=None, ge=-180, le=180, description="WGS84 longitude.")
-    accuracy_m: float | None = Field(default=None, ge=0, description="Radius in metres.")
+    lat: Number | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude.")
+    lon: Number | None = Field(default=None, ge=-180, le=180, description="WGS84 longitude.")
+    accuracy_m: Number | None = Field(
+        default=None, ge=0, le=100_000, description="Radius in metres (a number, 0-100,000)."
+    )
     text: str = Field(default="", max_length=1000, description="What was given, as text.")
 
     def to_action(self, now: datetime) -> Action:
@@ -266,7 +299,17 @@ class CallerOut(BaseModel):
     age_band: AgeBand | None = Field(default=None, description="child, adult or older_person.")
 
 
-class OfferIn(BaseModel):
+class CallerIn(InputModel):
+    """Who made contact, as the handler records it."""
+
+    number: str | None = Field(
+        default=None, pattern=E164, description="E.164 number, if known.", examples=["+447700900123"]
+    )
+    name: Name = Field(default="", description="Name, if known (at most 200 characters).")
+    age_band: AgeBand | None = Field(default=None, description="child, adult or older_person.")
+
+
+class OfferIn(InputModel):
     """A contact created by hand: an online report, a live chat, a call logged by a handler."""
 
     model_config = ConfigDict(
@@ -282,8 +325,8 @@ class OfferIn(BaseModel):
         },
     )
     channel: Channel = Field(description="How the contact came in.")
-    caller: CallerOut = Field(description="Who made contact: number (E.164) and/or name.")
-    narrative: str = Field(default="", description="What they said; triage reads it.")
+    caller: CallerIn = Field(description="Who made contact: number (E.164) and/or name.")
+    narrative: Narrative = Field(default="", description="What they said; triage reads it.")
 
 
 class HistoryOut(BaseModel):
