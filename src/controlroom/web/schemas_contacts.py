@@ -303,7 +303,10 @@ class CallerIn(InputModel):
     """Who made contact, as the handler records it."""
 
     number: str | None = Field(
-        default=None, pattern=E164, description="E.164 number, if known.", examples=["+447700900123"]
+        default=None,
+        pattern=E164,
+        description="E.164 number, if known.",
+        examples=["+447700900123"],
     )
     name: Name = Field(default="", description="Name, if known (at most 200 characters).")
     age_band: AgeBand | None = Field(default=None, description="child, adult or older_person.")
@@ -407,6 +410,12 @@ class ContactSummary(BaseModel):
     answered_at: datetime | None = Field(description="When it was answered, if it was.")
     ended_at: datetime | None = Field(description="When it ended, if it has.")
     vulnerability: list[str] = Field(description="Vulnerability flags set.")
+    damaged: str | None = Field(
+        default=None,
+        description="Set when the contact's stored record cannot be read: why. The other "
+        "fields then come from what could be read (id, channel, state, times); the contact "
+        "cannot be opened or worked until it is repaired (409 damaged_record).",
+    )
 
 
 class ContactPageOut(BaseModel):

@@ -29,7 +29,8 @@ from controlroom.domain.nuisance.case import CaseCommand
 from controlroom.web.schemas_common import NAME_CHARS, NOTE_CHARS, REASON_CHARS, InputModel
 
 Reason = Annotated[
-    str, Field(max_length=REASON_CHARS, description="Why, in your words (at most 2,000 characters).")
+    str,
+    Field(max_length=REASON_CHARS, description="Why, in your words (at most 2,000 characters)."),
 ]
 Note = Annotated[str, Field(max_length=NOTE_CHARS, description="At most 10,000 characters.")]
 Step = Annotated[str, Field(min_length=1, max_length=NAME_CHARS)]

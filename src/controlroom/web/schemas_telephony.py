@@ -50,7 +50,7 @@ CallId = Annotated[
 
 
 def _no_address(value: Any) -> Any:
-    """"" (or only spaces) is how some networks say the address is unknown: no address."""
+    """ "" (or only spaces) is how some networks say the address is unknown: no address."""
     return None if isinstance(value, str) and not value.strip() else value
 
 

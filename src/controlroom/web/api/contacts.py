@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from controlroom.domain.access import Permission, Principal
-from controlroom.domain.contacts import Caller, ContactRecord, ProcedureName, State
+from controlroom.domain.contacts import Caller, Contact, ProcedureName, State
+from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import contacts as service
@@ -105,7 +106,9 @@ def list_contacts(
     offered_from: Annotated[
         BoundedTime | None, Query(description=f"Offered at or after ({TIMES}).")
     ] = None,
-    offered_to: Annotated[BoundedTime | None, Query(description=f"Offered before ({TIMES}).")] = None,
+    offered_to: Annotated[
+        BoundedTime | None, Query(description=f"Offered before ({TIMES}).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE, description="Page size.")] = 50,
     offset: Annotated[
         int, Query(ge=0, le=MAX_OFFSET, description="How many to skip (at most 1,000,000,000).")
@@ -130,7 +133,7 @@ def list_contacts(
         given = {key: plain(value) for key, value in query.items() if value is not None}
         following = f"{request.url.path}?{urlencode(given)}"
     return {
-        "items": [_summary(contact.record) for contact in page.items],
+        "items": [_summary(contact) for contact in page.items],
         "total": page.total,
         "limit": limit,
         "offset": offset,
@@ -277,8 +280,10 @@ def render(details: ContactDetails) -> dict[str, Any]:
     }
 
 
-def _summary(record: ContactRecord) -> dict[str, Any]:
+def _summary(contact: Contact) -> dict[str, Any]:
+    record = contact.record
     times = record.timestamps
+    damage = contact.damage if isinstance(contact, DamagedContact) else None
     return {
         "id": record.id,
         "channel": record.channel.value,
@@ -289,6 +294,7 @@ def _summary(record: ContactRecord) -> dict[str, Any]:
         "answered_at": plain(times.answered),
         "ended_at": plain(times.ended),
         "vulnerability": sorted(record.vulnerability),
+        "damaged": damage,
     }
 
 
