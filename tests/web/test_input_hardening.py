@@ -341,3 +341,29 @@ def test_a_damaged_record_is_shown_as_damaged_and_never_takes_a_list_down(
     assert client.get(f"/api/contacts/{good}").status_code == 200
     page = browser.get(f"/console/handler/{bad}")
     assert page.status_code == 409 and "cannot be read" in page.text
+
+
+# -- the OpenAPI states the rules ------------------------------------------------------------
+
+
+def test_the_openapi_documents_the_one_error_shape_and_the_limits(anonymous: TestClient) -> None:
+    schema = anonymous.get("/openapi.json").json()
+    text = json.dumps(schema)
+    assert "HTTPValidationError" not in text  # the framework's own 422 body is never sent
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            if path.startswith("/open311/"):
+                assert "422" not in answers, (method, path)
+                assert {"400", "404", "429"} <= answers.keys(), (method, path)
+            elif path.startswith("/api/"):
+                assert {"400", "401", "403", "422"} <= answers.keys(), (method, path)
+                for status, answer in answers.items():
+                    if status.startswith("4"):
+                        assert "ErrorResponse" in json.dumps(answer), (method, path, status)
+    components = schema["components"]["schemas"]
+    assert components["OfferCallerIn"]["properties"]["name"]["maxLength"] == 200
+    assert RANGE in json.dumps(components)
+    listing = {p["name"]: p for p in schema["paths"]["/api/contacts"]["get"]["parameters"]}
+    assert listing["offset"]["schema"]["maximum"] == 1_000_000_000
+    assert "2000-01-01" in json.dumps(listing["offered_from"])

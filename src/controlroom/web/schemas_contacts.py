@@ -300,7 +300,7 @@ ActionIn = Annotated[
 ]
 
 
-class CallerIn(InputModel):
+class OfferCallerIn(InputModel):
     """Who made contact, as the handler records it."""
 
     number: str | None = Field(
@@ -329,7 +329,7 @@ class OfferIn(InputModel):
         },
     )
     channel: Channel = Field(description="How the contact came in.")
-    caller: CallerIn = Field(description="Who made contact: number (E.164) and/or name.")
+    caller: OfferCallerIn = Field(description="Who made contact: number (E.164) and/or name.")
     narrative: Narrative = Field(default="", description="What they said; triage reads it.")
 
 
@@ -338,11 +338,11 @@ __all__ = [
     "AuditEntryOut",
     "AuditPageOut",
     "BlockedOut",
-    "CallerIn",
     "CallerOut",
     "ContactOut",
     "ContactPageOut",
     "ContactSummary",
     "HistoryOut",
+    "OfferCallerIn",
     "OfferIn",
 ]

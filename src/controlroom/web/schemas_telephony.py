@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from controlroom.domain.time_range import RANGE_TEXT
 from controlroom.domain.triage import Channel
 from controlroom.services.telephony import Address, CallerInfo, EventType, TelephonyEvent
 from controlroom.web.schemas_common import NAME_CHARS, BoundedTime, InputModel, Number
@@ -32,8 +33,8 @@ EventId = Annotated[
 OccurredAt = Annotated[
     BoundedTime,
     Field(
-        description="When it happened: ISO 8601 with a time zone (e.g. Z), from 2000-01-01 "
-        "(UTC) and not in the future.",
+        description=f"When it happened: ISO 8601 with a time zone (e.g. Z), {RANGE_TEXT}, "
+        "and at most 5 minutes ahead of the server's clock.",
         examples=["2026-01-23T21:00:00Z"],
     ),
 ]

@@ -16,6 +16,7 @@ from controlroom.domain.access import Permission, Principal
 from controlroom.domain.contacts import Caller, Contact, ProcedureName, State
 from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.policy import Policy
+from controlroom.domain.time_range import RANGE_TEXT
 from controlroom.domain.triage import Channel
 from controlroom.services import contacts as service
 from controlroom.services.contacts import ContactDetails, ContactFilters
@@ -35,7 +36,7 @@ from controlroom.web.schemas_contacts import (
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 E164 = r"^\+[1-9][0-9]{1,14}$"
 MAX_OFFSET = 1_000_000_000
-TIMES = "ISO 8601 with a time zone, from 2000-01-01 up to 2100-01-01 (UTC)"
+TIMES = f"ISO 8601 with a time zone, {RANGE_TEXT}"
 audit_router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 Reader = Annotated[Principal, Depends(require(Permission.CONTACT_READ))]
