@@ -125,22 +125,21 @@ def test_the_extremes_accepted_are_stored_and_read_back(
             call_id="PBX-long",
             caller={"number": "+447700900124", "name": "é" * 200, "address": "a" * 500},
         ),
-        event(
-            "sms.received",
-            sender="+447700900125",
-            text="t" * 10_000,
-            channel="emergency_sms",
-        ),
+        {  # an emergencySMS of the longest text
+            "id": "ev-sms",
+            "type": "sms.received",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "from": "+447700900125",
+            "channel": "emergency_sms",
+            "text": "t" * 10_000,
+        },
     ]
     for body in calls:
-        body.pop("from", None)
-        if body["type"] == "sms.received":
-            body = {k: v for k, v in body.items() if k not in ("call_id", "caller", "sender")}
-            body["from"] = "+447700900125"
         answer = telephony.post(EVENTS, json=body)
         assert answer.status_code in (200, 201, 202), answer.text
-    ended = event("call.ended", call_id="PBX-long", reason="r" * 200)
-    ended["caller"] = {"number": "+447700900124"}
+    ended = event(
+        "call.ended", call_id="PBX-long", caller={"number": "+447700900124"}, reason="r" * 200
+    )
     assert telephony.post(EVENTS, json=ended).status_code == 200
     made = client.post(
         "/api/contacts",
@@ -367,3 +366,17 @@ def test_the_openapi_documents_the_one_error_shape_and_the_limits(anonymous: Tes
     listing = {p["name"]: p for p in schema["paths"]["/api/contacts"]["get"]["parameters"]}
     assert listing["offset"]["schema"]["maximum"] == 1_000_000_000
     assert "2000-01-01" in json.dumps(listing["offered_from"])
+
+
+def test_a_message_for_a_damaged_conversation_starts_a_new_one(
+    app: FastAPI, telephony: TestClient, client: TestClient
+) -> None:
+    sms = {"type": "sms.received", "from": "+447700900555", "channel": "emergency_sms"}
+    first = telephony.post(EVENTS, json=event() | sms | {"text": "help, I cannot speak"})
+    assert first.status_code == 201, first.text
+    damage(app, first.json()["contact_id"], {"format": 99})
+    second = telephony.post(EVENTS, json=event() | sms | {"text": "he is still here"})
+    assert second.status_code == 201, second.text
+    assert second.json()["contact_id"] != first.json()["contact_id"]
+    listed = client.get("/api/contacts", params={"caller": "+447700900555"}).json()
+    assert sorted(item["damaged"] is None for item in listed["items"]) == [False, True]
