@@ -380,3 +380,15 @@ def test_a_message_for_a_damaged_conversation_starts_a_new_one(
     assert second.json()["contact_id"] != first.json()["contact_id"]
     listed = client.get("/api/contacts", params={"caller": "+447700900555"}).json()
     assert sorted(item["damaged"] is None for item in listed["items"]) == [False, True]
+
+
+@pytest.mark.parametrize(
+    "dates", [("9999-12-31", "9999-12-31"), ("2026-01-01", "9999-12-31"), ("0001-01-01", "")]
+)
+@pytest.mark.parametrize("page", ["", "/figures", "/figures.csv"])
+def test_supervisor_dates_at_the_ends_of_the_calendar_are_a_clear_400(
+    dates: tuple[str, str], page: str, browser: TestClient
+) -> None:
+    answer = browser.get(f"/console/supervisor{page}", params={"from": dates[0], "to": dates[1]})
+    assert answer.status_code == 400, answer.text[:300]
+    assert "outside the accepted range" in answer.text

@@ -387,9 +387,7 @@ def receive_sms(
     contacts = uow.contacts.list(channel=Channel.EMERGENCY_SMS, caller_number=number, limit=20)
     # a conversation whose stored record cannot be read is passed over: the message starts a
     # new one rather than being refused
-    live = next(
-        (c for c in contacts if not c.is_final and not isinstance(c, DamagedContact)), None
-    )
+    live = next((c for c in contacts if not c.is_final and not isinstance(c, DamagedContact)), None)
     if live is not None:
         details = {"event_id": event_id, "text": text, "occurred_at": at.isoformat()}
         record_fact(uow, live, SMS_TAG, actor=principal.actor, now=now, details=details)
