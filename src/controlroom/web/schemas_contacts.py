@@ -303,6 +303,8 @@ ActionIn = Annotated[
 class OfferCallerIn(InputModel):
     """Who made contact, as the handler records it."""
 
+    model_config = ConfigDict(extra="ignore")  # as before: fields it does not know are left
+
     number: str | None = Field(
         default=None,
         pattern=E164,
