@@ -150,7 +150,32 @@ def test_the_extremes_accepted_are_stored_and_read_back(
         },
     )
     assert made.status_code == 201, made.text
+    contact = made.json()["id"]
+    actions = [
+        {"action": "answer"},
+        {"action": "add_note", "text": "n" * 10_000},
+        {"action": "update_caller", "name": "ü" * 200, "age_band": "older_person"},
+        {"action": "update_narrative", "text": "My bike was stolen last week. " + "w" * 131_000},
+        {
+            "action": "add_location",
+            "lat": -90,
+            "lon": 180,
+            "accuracy_m": 100_000,
+            "text": "t" * 1000,
+        },
+        {"action": "add_location", "lat": 90.0, "lon": -180.0, "accuracy_m": 0},
+        {"action": "flag_vulnerability", "flag": "older_person", "note": "v" * 10_000},
+        {"action": "assess", "grade": "scheduled", "reason": "g" * 2_000},
+        {"action": "advise", "to": "online"},
+        {"action": "close", "reason": "r" * 2_000},
+    ]
+    for action in actions:
+        answer = client.post(f"/api/contacts/{contact}/actions", json=action)
+        assert answer.status_code == 200, (action["action"], answer.text[:300])
+    case = client.post("/api/nuisance/cases", json={"number": NUMBER, "reason": "c" * 2_000})
+    assert case.status_code == 201, case.text[:300]
     pages = read_everything(client, browser)
+    assert browser.get(f"/console/handler/{contact}").status_code == 200
     listed = client.get("/api/contacts?limit=200").json()
     assert listed["total"] == 4
     oldest = min(item["offered_at"] for item in listed["items"])
