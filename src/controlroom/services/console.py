@@ -9,12 +9,13 @@ caller's words split at the evidence triage cited, and its timers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 
 from controlroom.domain.access import Permission, Principal, access_check
-from controlroom.domain.contacts import ActionKind, ContactRecord, State
+from controlroom.domain.contacts import ActionKind, Contact, ContactRecord, State
+from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.contacts.states import FINAL_STATES, RELAY_CHANNELS
 from controlroom.domain.contacts.timers import (
     ANSWER_TARGET,
@@ -62,6 +63,7 @@ class QueueItem:
     landline: bool
     earlier_calls: int = 0
     version: int = 0  # how many actions the contact has had: a change shows as a bigger one
+    damaged: str = ""  # why its stored record cannot be read, for a damaged contact
 
     @property
     def waiting(self) -> bool:
@@ -116,12 +118,24 @@ def _row(uow: UnitOfWork, record: ContactRecord) -> QueueItem:
     return queue_item(record, earlier_calls(uow, record) if waiting else 0)
 
 
+def contact_row(uow: UnitOfWork, contact: Contact, *, waiting: bool) -> QueueItem:
+    """The queue row of a contact; a damaged one (record unreadable) says so."""
+    if isinstance(contact, DamagedContact):
+        return replace(queue_item(contact.record), damaged=contact.damage)
+    return _row(uow, contact.record) if waiting else queue_item(contact.record)
+
+
 @dataclass(frozen=True)
 class RoomQueue:
     """Contacts waiting (priority, then wait) and contacts being worked (oldest first)."""
 
     waiting: list[QueueItem]
     working: list[QueueItem]
+
+    @property
+    def damaged(self) -> list[QueueItem]:
+        """The rows of contacts whose stored record cannot be read."""
+        return [item for item in (*self.waiting, *self.working) if item.damaged]
 
 
 def sort_queue(items: Iterable[QueueItem]) -> list[QueueItem]:
@@ -134,10 +148,11 @@ def room_queue(uow_factory: UowFactory, principal: Principal) -> RoomQueue:
     access_check(principal, Permission.CONTACT_READ)
     with uow_factory(read_only=True) as uow:
         waiting = [
-            _row(uow, c.record) for c in uow.contacts.list(state=State.OFFERED, limit=QUEUE_LIMIT)
+            contact_row(uow, c, waiting=True)
+            for c in uow.contacts.list(state=State.OFFERED, limit=QUEUE_LIMIT)
         ]
         working = [
-            queue_item(contact.record)
+            contact_row(uow, contact, waiting=False)
             for state in WORKING_STATES
             for contact in uow.contacts.list(state=state, limit=QUEUE_LIMIT)
         ]
@@ -168,7 +183,9 @@ def feed_rows(uow_factory: UowFactory, contact_ids: Sequence[str]) -> dict[str, 
         for contact_id in contact_ids:
             contact = uow.contacts.get(contact_id)
             final = contact is None or contact.state in FINAL_STATES
-            out[contact_id] = None if final or contact is None else _row(uow, contact.record)
+            out[contact_id] = (
+                None if final or contact is None else contact_row(uow, contact, waiting=True)
+            )
     return out
 
 

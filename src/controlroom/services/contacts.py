@@ -35,6 +35,7 @@ from controlroom.domain.contacts import (
     State,
     UpdateNarrative,
 )
+from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.contacts.values import require_e164, require_utc
 from controlroom.domain.errors import DomainError, InvalidInput, NotFound, PolicyViolation
 from controlroom.domain.location import LocationFix, LocationSource, PositioningMethod
@@ -402,4 +403,6 @@ def _existing(uow: UnitOfWork, contact_id: str, *, lock: bool) -> Contact:
     contact = uow.contacts.get_for_update(contact_id) if lock else uow.contacts.get(contact_id)
     if contact is None:
         raise NotFound(f"no contact {contact_id!r}", field="contact_id")
+    if isinstance(contact, DamagedContact):
+        raise contact.refusal()
     return contact

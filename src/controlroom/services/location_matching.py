@@ -37,6 +37,7 @@ from typing import Any
 from controlroom.domain.access import Principal
 from controlroom.domain.audit import AuditTag, canonical_json
 from controlroom.domain.contacts import AddLocation, Caller, Contact, LocationEvidence
+from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.location import LocationFix, LocationSource, looks_like_aml, parse_aml
 from controlroom.domain.policy import Policy
@@ -152,6 +153,8 @@ def find_contact(
         offered_to=at + windows.pending,
         limit=CANDIDATES,
     )
+    # a contact whose stored record cannot be read cannot take the fix: left out
+    candidates = [c for c in candidates if not isinstance(c, DamagedContact)]
     for contact in candidates:  # newest offered first
         offered, ended = contact.timestamps.offered, contact.timestamps.ended
         if offered < at - windows.longest_call:
@@ -382,7 +385,9 @@ def receive_sms(
             hint="use channel emergency_sms, or send an AML message",
         )
     contacts = uow.contacts.list(channel=Channel.EMERGENCY_SMS, caller_number=number, limit=20)
-    live = next((contact for contact in contacts if not contact.is_final), None)
+    # a conversation whose stored record cannot be read is passed over: the message starts a
+    # new one rather than being refused
+    live = next((c for c in contacts if not c.is_final and not isinstance(c, DamagedContact)), None)
     if live is not None:
         details = {"event_id": event_id, "text": text, "occurred_at": at.isoformat()}
         record_fact(uow, live, SMS_TAG, actor=principal.actor, now=now, details=details)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from controlroom.domain.access import Permission, Principal, access_check
 from controlroom.domain.contacts import ContactRecord
+from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.contacts.values import require_utc
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.nuisance import CaseRecord, NuisanceConfig
@@ -43,6 +44,13 @@ class RoomView:
     awaiting_approval: list[CaseRecord]
     truncated: bool
     flagged: list[FlaggedCaller]
+    #: ids of the period's contacts whose stored record cannot be read (left out of figures)
+    damaged: tuple[str, ...] = ()
+
+    @property
+    def damaged_ids(self) -> list[str]:
+        """Every damaged contact the view met: in the period or in the queue now."""
+        return sorted({*self.damaged, *(item.id for item in self.queue.damaged)})
 
 
 def room_view(
@@ -66,12 +74,18 @@ def room_view(
     if (end - start).days > MAX_DAYS:
         raise InvalidInput(f"a period is at most {MAX_DAYS} days", field="to")
     records: list[ContactRecord] = []
+    damaged: list[str] = []
     with uow_factory(read_only=True) as uow:
-        while len(records) < MAX_CONTACTS:
+        while len(records) + len(damaged) < MAX_CONTACTS:
+            offset = len(records) + len(damaged)
             page = uow.contacts.list(
-                offered_from=start, offered_to=end, channel=channel, limit=PAGE, offset=len(records)
+                offered_from=start, offered_to=end, channel=channel, limit=PAGE, offset=offset
             )
-            records.extend(contact.record for contact in page)
+            for contact in page:
+                if isinstance(contact, DamagedContact):
+                    damaged.append(contact.id)
+                else:
+                    records.append(contact.record)
             if len(page) < PAGE:
                 break
     figures = room_figures(records, start=start, end=end, zone=zone, channel=channel)
@@ -87,8 +101,9 @@ def room_view(
         queue=room_queue(uow_factory, principal),
         cases=cases,
         awaiting_approval=waiting,
-        truncated=len(records) >= MAX_CONTACTS,
+        truncated=len(records) + len(damaged) >= MAX_CONTACTS,
         flagged=flagged_numbers(
             uow_factory, principal, window=FLAGGED_WINDOW, now=now, config=nuisance, limit=10
         ),
+        damaged=tuple(damaged),
     )

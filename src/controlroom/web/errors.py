@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from controlroom.domain.access import AccessDenied, Unauthenticated
 from controlroom.domain.errors import (
@@ -48,6 +49,23 @@ def _location(loc: tuple[int | str, ...], kind: str) -> str:
     return ".".join(parts) or "body"
 
 
+#: codes and hints for the errors the framework raises itself (no route, wrong method...)
+FRAMEWORK_CODES: dict[int, tuple[str, str | None]] = {
+    400: ("invalid_input", "send a JSON body (nested at most a few hundred levels deep)"),
+    401: ("unauthenticated", "send Authorization: Bearer <token>"),
+    403: ("forbidden", None),
+    404: ("not_found", "see /docs for the endpoints"),
+    405: ("method_not_allowed", "the Allow header lists the methods this path takes"),
+    413: ("body_too_large", None),
+    415: ("unsupported_media_type", "send content-type: application/json"),
+}
+
+
+def _detail(exc: HTTPException) -> str:
+    detail = exc.detail
+    return detail if isinstance(detail, str) and detail else "request refused"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain errors, request-validation errors and anything unexpected to JSON answers."""
 
@@ -55,6 +73,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
         return JSONResponse({"error": exc.as_dict()}, status_code=status_for(exc), headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def framework_error(_: Request, exc: HTTPException) -> JSONResponse:
+        code, hint = FRAMEWORK_CODES.get(exc.status_code, ("http_error", None))
+        error: dict[str, str] = {"code": code, "message": _detail(exc)}
+        if hint is not None:
+            error["hint"] = hint
+        return JSONResponse({"error": error}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,9 +7,9 @@ lists exactly what each needs) and becomes the domain action of the same name an
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from controlroom.domain.contacts import (
     ACTION_TYPES,
@@ -24,14 +24,52 @@ from controlroom.domain.location import LocationFix, LocationSource
 from controlroom.domain.policy import VulnerabilityFlag
 from controlroom.domain.triage import Channel
 from controlroom.services.location_matching import evidence_for_fix, evidence_for_unlocated
-from controlroom.web.schemas_nuisance import CallerHistoryOut
+from controlroom.web.schemas_common import (
+    NAME_CHARS,
+    NARRATIVE_CHARS,
+    NOTE_CHARS,
+    REASON_CHARS,
+    InputModel,
+    Number,
+)
+from controlroom.web.schemas_contacts_out import (
+    AuditEntryOut,
+    AuditPageOut,
+    BlockedOut,
+    CallerOut,
+    ContactOut,
+    ContactPageOut,
+    ContactSummary,
+    HistoryOut,
+)
 
 _DOMAIN_ACTIONS = {cls.kind.value: cls for cls in ACTION_TYPES}
-Text = Annotated[str, Field(description="Free text; no control characters but tab and newline.")]
-Reason = Annotated[str, Field(description="Why, in the handler's words.")]
+E164 = r"^\+[1-9][0-9]{1,14}$"
+Text = Annotated[
+    str,
+    Field(
+        max_length=NOTE_CHARS,
+        description="Free text, at most 10,000 characters; no control characters but tab and "
+        "newline.",
+    ),
+]
+Narrative = Annotated[
+    str,
+    Field(
+        max_length=NARRATIVE_CHARS,
+        description="The caller's account, at most the policy's limits.max_text_chars "
+        "characters (131,072 by default); triage reads it.",
+    ),
+]
+Reason = Annotated[
+    str,
+    Field(max_length=REASON_CHARS, description="Why, in the handler's words (at most 2,000)."),
+]
+Name = Annotated[str, Field(max_length=NAME_CHARS, description="At most 200 characters.")]
+Ident = Annotated[str, Field(min_length=1, max_length=NAME_CHARS)]
 
 
-class _Action(BaseModel):
+class _Action(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     action: str
@@ -56,7 +94,7 @@ class AssessIn(_Action):
     grade that differs from it needs a reason."""
 
     action: Literal["assess"]
-    grade: str = Field(description="A grade id of the policy.", examples=["scheduled"])
+    grade: Ident = Field(description="A grade id of the policy.", examples=["scheduled"])
     reason: Reason = ""
 
 
@@ -64,7 +102,7 @@ class LogIncidentIn(_Action):
     """Log an incident with a grade (from the §4.12 path, with the reason: 4.12.2)."""
 
     action: Literal["log_incident"]
-    grade: str = Field(description="A grade id of the policy.", examples=["immediate"])
+    grade: Ident = Field(description="A grade id of the policy.", examples=["immediate"])
     reason: Reason = ""
 
 
@@ -73,7 +111,7 @@ class AdviseIn(_Action):
 
     action: Literal["advise"]
     to: AdviceKind = Field(description="101, online, local_station or agency.")
-    agency: str | None = Field(default=None, description="The agency's id, when to is agency.")
+    agency: Ident | None = Field(default=None, description="The agency's id, when to is agency.")
 
 
 class WarnIn(_Action):
@@ -117,7 +155,7 @@ class ReferIn(_Action):
     """Refer a non-emergency contact to the agency that handles it."""
 
     action: Literal["refer"]
-    agency: str = Field(description="The agency's id in the policy.", examples=["council"])
+    agency: Ident = Field(description="The agency's id in the policy.", examples=["council"])
 
 
 class TransferIn(_Action):
@@ -137,7 +175,9 @@ class ReconnectIn(_Action):
     """Rejoin a landline put down no more than 45 seconds ago."""
 
     action: Literal["reconnect"]
-    number: str = Field(description="The caller's E.164 number.", examples=["+441632960106"])
+    number: str = Field(
+        pattern=E164, description="The caller's E.164 number.", examples=["+441632960106"]
+    )
 
 
 class CloseIn(_Action):
@@ -193,14 +233,14 @@ class UpdateNarrativeIn(_Action):
     """Replace the caller's account (the old one stays in the history); triage re-reads it."""
 
     action: Literal["update_narrative"]
-    text: Text
+    text: Narrative
 
 
 class UpdateCallerIn(_Action):
     """Record the caller's name or age band."""
 
     action: Literal["update_caller"]
-    name: str | None = Field(default=None, description="The caller's name.")
+    name: Name | None = Field(default=None, description="The caller's name (at most 200).")
     age_band: AgeBand | None = Field(default=None, description="child, adult or older_person.")
 
 
@@ -209,9 +249,11 @@ class AddLocationIn(_Action):
 
     action: Literal["add_location"]
     source: LocationSource = Field(default=LocationSource.COORDINATES, description="Its kind.")
-    lat: float | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude.")
-    lon: float | None = Field(default=None, ge=-180, le=180, description="WGS84 longitude.")
-    accuracy_m: float | None = Field(default=None, ge=0, description="Radius in metres.")
+    lat: Number | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude.")
+    lon: Number | None = Field(default=None, ge=-180, le=180, description="WGS84 longitude.")
+    accuracy_m: Number | None = Field(
+        default=None, ge=0, le=100_000, description="Radius in metres (a number, 0-100,000)."
+    )
     text: str = Field(default="", max_length=1000, description="What was given, as text.")
 
     def to_action(self, now: datetime) -> Action:
@@ -258,15 +300,22 @@ ActionIn = Annotated[
 ]
 
 
-class CallerOut(BaseModel):
-    """Who made contact."""
+class OfferCallerIn(InputModel):
+    """Who made contact, as the handler records it."""
 
-    number: str | None = Field(default=None, description="E.164 number, if known.")
-    name: str = Field(default="", description="Name, if known.")
+    model_config = ConfigDict(extra="ignore")  # as before: fields it does not know are left
+
+    number: str | None = Field(
+        default=None,
+        pattern=E164,
+        description="E.164 number, if known.",
+        examples=["+447700900123"],
+    )
+    name: Name = Field(default="", description="Name, if known (at most 200 characters).")
     age_band: AgeBand | None = Field(default=None, description="child, adult or older_person.")
 
 
-class OfferIn(BaseModel):
+class OfferIn(InputModel):
     """A contact created by hand: an online report, a live chat, a call logged by a handler."""
 
     model_config = ConfigDict(
@@ -282,115 +331,20 @@ class OfferIn(BaseModel):
         },
     )
     channel: Channel = Field(description="How the contact came in.")
-    caller: CallerOut = Field(description="Who made contact: number (E.164) and/or name.")
-    narrative: str = Field(default="", description="What they said; triage reads it.")
+    caller: OfferCallerIn = Field(description="Who made contact: number (E.164) and/or name.")
+    narrative: Narrative = Field(default="", description="What they said; triage reads it.")
 
 
-class HistoryOut(BaseModel):
-    """One applied action."""
-
-    seq: int = Field(description="1, 2, 3... in order.")
-    action: str = Field(description="The action's kind.")
-    actor: dict[str, str] = Field(description="Who: id and role.")
-    at: datetime = Field(description="When (UTC).")
-    from_procedure: str | None = Field(description="Procedure before (null for the offer).")
-    from_state: str | None = Field(description="State before (null for the offer).")
-    to_procedure: str = Field(description="Procedure after.")
-    to_state: str = Field(description="State after.")
-    details: dict[str, str] = Field(description="What the action recorded.")
-
-
-class BlockedOut(BaseModel):
-    """A move the procedure has from here that is refused now, and why."""
-
-    action: str = Field(description="The action's kind.")
-    paragraph: str = Field(description="The policy paragraph that refuses it.")
-    message: str = Field(description="Why, in words.")
-    hint: str | None = Field(default=None, description="What would allow it.")
-
-
-class ContactOut(BaseModel):
-    """A contact with its full history, triage, location and what the reader may do now."""
-
-    id: str = Field(description="The contact's id.")
-    channel: Channel = Field(description="How it came in.")
-    procedure: str = Field(description="The procedure it follows now.")
-    state: str = Field(description="Where it stands in that procedure.")
-    landline: bool = Field(description="True for a fixed line.")
-    caller: CallerOut = Field(description="Who made contact.")
-    timestamps: dict[str, datetime | None] = Field(description="offered, answered, ended (UTC).")
-    narrative: str = Field(description="The caller's account.")
-    history: list[HistoryOut] = Field(description="Every action applied, oldest first.")
-    triage: dict[str, Any] = Field(
-        description="suggestion: triage's decision on the narrative now (as POST /api/triage "
-        "answers), or null; assessments: each grade recorded with triage's suggestion then."
-    )
-    vulnerability: list[str] = Field(description="Every vulnerability flag set.")
-    unresolved_vulnerability: list[str] = Field(description="Flags no override covers.")
-    location: dict[str, Any] = Field(
-        description="evidence: every piece as stored; best: the best fix and the ranking "
-        "(docs/location.md), or null. The map: GET .../location.geojson."
-    )
-    record: dict[str, Any] = Field(
-        description="Everything else recorded: notes, flags, considerations, advice, warning, "
-        "overrides, incident, referral, transfer, observations, inference, closure."
-    )
-    telephony: list[dict[str, Any]] = Field(
-        description="What telephony reported without changing the contact (keys pressed, "
-        "further emergencySMS messages): tag, at, details."
-    )
-    allowed_actions: list[str] = Field(description="What the reader may apply now.")
-    blocked_actions: list[BlockedOut] = Field(description="Moves refused now, with the reason.")
-    prompts: list[dict[str, str]] = Field(
-        default=[],
-        description="After an action: script lines to read (script_id, paragraph, text).",
-    )
-    caller_history: CallerHistoryOut | None = Field(
-        default=None,
-        description="GET only: what the caller's number (and handset, from AML) did before "
-        "this contact, with nuisance flags and cases (docs/nuisance.md).",
-    )
-
-
-class ContactSummary(BaseModel):
-    """A contact in a list."""
-
-    id: str = Field(description="The contact's id.")
-    channel: Channel = Field(description="How it came in.")
-    procedure: str = Field(description="The procedure it follows now.")
-    state: str = Field(description="Where it stands.")
-    caller: CallerOut = Field(description="Who made contact.")
-    offered_at: datetime = Field(description="When it was offered (UTC).")
-    answered_at: datetime | None = Field(description="When it was answered, if it was.")
-    ended_at: datetime | None = Field(description="When it ended, if it has.")
-    vulnerability: list[str] = Field(description="Vulnerability flags set.")
-
-
-class ContactPageOut(BaseModel):
-    """A page of contacts, newest offered first."""
-
-    items: list[ContactSummary] = Field(description="The contacts on this page.")
-    total: int = Field(description="How many contacts match the filters.")
-    limit: int = Field(description="The page size asked for.")
-    offset: int = Field(description="How many were skipped.")
-    next: str | None = Field(description="The path of the next page, or null on the last.")
-
-
-class AuditEntryOut(BaseModel):
-    """One row of the audit log (docs/audit.md)."""
-
-    seq: int = Field(description="Position in the chain.")
-    actor: str = Field(description="Who made the change.")
-    role: str = Field(description="Their role then.")
-    tag: str = Field(description="What happened, subject:object:action.")
-    subject: str = Field(description="What it happened to, e.g. contact:C-1.")
-    at: datetime = Field(description="When (UTC).")
-    details: dict[str, Any] = Field(description="What changed.")
-    prev_hash: str = Field(description="The previous row's hash.")
-    hash: str = Field(description="This row's hash.")
-
-
-class AuditPageOut(BaseModel):
-    """The latest audit entries, oldest first."""
-
-    entries: list[AuditEntryOut] = Field(description="The entries.")
+__all__ = [
+    "ActionIn",
+    "AuditEntryOut",
+    "AuditPageOut",
+    "BlockedOut",
+    "CallerOut",
+    "ContactOut",
+    "ContactPageOut",
+    "ContactSummary",
+    "HistoryOut",
+    "OfferCallerIn",
+    "OfferIn",
+]

@@ -26,23 +26,30 @@ from controlroom.domain.nuisance import (
     Reopen,
 )
 from controlroom.domain.nuisance.case import CaseCommand
+from controlroom.web.schemas_common import NAME_CHARS, NOTE_CHARS, REASON_CHARS, InputModel
 
-Reason = Annotated[str, Field(description="Why, in your words.")]
+Reason = Annotated[
+    str,
+    Field(max_length=REASON_CHARS, description="Why, in your words (at most 2,000 characters)."),
+]
+Note = Annotated[str, Field(max_length=NOTE_CHARS, description="At most 10,000 characters.")]
+Step = Annotated[str, Field(min_length=1, max_length=NAME_CHARS)]
+Number = Annotated[str, Field(max_length=40)]
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class OpenCaseIn(_In):
     """Open a nuisance case for a number, a handset's IMEI, or both."""
 
-    number: str | None = Field(
+    number: Number | None = Field(
         default=None,
         description="E.164 number, any country. A withheld number cannot open a case.",
         examples=["+447700900123"],
     )
-    imei: str | None = Field(
+    imei: Number | None = Field(
         default=None, description="The handset's IMEI (14-16 digits), e.g. from AML."
     )
     reason: Reason
@@ -53,7 +60,9 @@ class CaseAssessIn(_In):
 
     action: Literal["assess"]
     kinds: list[NuisanceKind] = Field(min_length=1, description="faulty_device, ...")
-    evidence: list[str] = Field(default=[], description="Plain sentences of evidence.")
+    evidence: list[Note] = Field(
+        default=[], max_length=100, description="Plain sentences of evidence (at most 100)."
+    )
 
     def to_command(self) -> CaseCommand:
         """The domain action."""
@@ -64,7 +73,7 @@ class CaseProposeIn(_In):
     """Propose a ladder step that needs a supervisor's approval."""
 
     action: Literal["propose"]
-    step: str = Field(description="A step id of the force's ladder.", examples=["pecs_request"])
+    step: Step = Field(description="A step id of the force's ladder.", examples=["pecs_request"])
     reason: Reason
 
     def to_command(self) -> CaseCommand:
@@ -76,7 +85,7 @@ class CaseApproveIn(_In):
     """Approve the proposed step (a supervisor who did not propose it)."""
 
     action: Literal["approve"]
-    note: str = Field(default="", description="Anything the approval should record.")
+    note: Note = Field(default="", description="Anything the approval should record.")
 
     def to_command(self) -> CaseCommand:
         """The domain action."""
@@ -98,8 +107,8 @@ class CaseRecordIn(_In):
     """Record a step as carried out (the letter sent, the request made)."""
 
     action: Literal["record"]
-    step: str = Field(description="The step carried out.", examples=["advice"])
-    note: str = Field(description="What was done.")
+    step: Step = Field(description="The step carried out.", examples=["advice"])
+    note: Note = Field(description="What was done.")
 
     def to_command(self) -> CaseCommand:
         """The domain action."""
@@ -122,8 +131,8 @@ class CaseLinkIn(_In):
     """The caller now uses another number or handset: link it to this case."""
 
     action: Literal["link_identifier"]
-    number: str | None = Field(default=None, description="The new E.164 number.")
-    imei: str | None = Field(default=None, description="The new handset's IMEI.")
+    number: Number | None = Field(default=None, description="The new E.164 number.")
+    imei: Number | None = Field(default=None, description="The new handset's IMEI.")
     reason: Reason
 
     def to_command(self) -> CaseCommand:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from controlroom.domain.time_range import RANGE_TEXT
 from controlroom.domain.triage import Channel
 from controlroom.services.telephony import Address, CallerInfo, EventType, TelephonyEvent
+from controlroom.web.schemas_common import NAME_CHARS, BoundedTime, InputModel, Number
 
 E164 = r"^\+[1-9][0-9]{1,14}$"
 CHANNELS = ", ".join(channel.value for channel in Channel)
@@ -29,12 +31,14 @@ EventId = Annotated[
     ),
 ]
 OccurredAt = Annotated[
-    AwareDatetime,
+    BoundedTime,
     Field(
-        description="When it happened, ISO 8601 with a time zone (e.g. Z).",
+        description=f"When it happened: ISO 8601 with a time zone (e.g. Z), {RANGE_TEXT}, "
+        "and at most 5 minutes ahead of the server's clock.",
         examples=["2026-01-23T21:00:00Z"],
     ),
 ]
+MAX_ADDRESS_CHARS = 500
 CallId = Annotated[
     str,
     Field(
@@ -46,18 +50,29 @@ CallId = Annotated[
 ]
 
 
-class AddressIn(BaseModel):
+def _no_address(value: Any) -> Any:
+    """ "" (or only spaces) is how some networks say the address is unknown: no address."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class AddressIn(InputModel):
     """A landline's registered address, as the network gives it."""
 
-    text: str = Field(min_length=1, max_length=500, description="The address as one line of text.")
-    lat: float | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude, if known.")
-    lon: float | None = Field(
+    model_config = ConfigDict(extra="ignore")
+
+    text: str = Field(
+        min_length=1, max_length=MAX_ADDRESS_CHARS, description="The address as one line of text."
+    )
+    lat: Number | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude, if known.")
+    lon: Number | None = Field(
         default=None, ge=-180, le=180, description="WGS84 longitude, if known."
     )
 
 
-class CallerIn(BaseModel):
+class CallerIn(InputModel):
     """Who is calling, as the network reports it."""
+
+    model_config = ConfigDict(extra="ignore")
 
     number: str | None = Field(
         default=None,
@@ -65,16 +80,21 @@ class CallerIn(BaseModel):
         description="The caller's number in E.164 (+44...); null when withheld.",
         examples=["+447700900123"],
     )
-    name: str = Field(default="", max_length=200, description="The name the network gives, if any.")
+    name: str = Field(
+        default="", max_length=NAME_CHARS, description="The name the network gives, if any."
+    )
     landline: bool = Field(
         default=False,
         description="True for a fixed line: a landline may rejoin its contact within 45 s of "
         "hanging up (implied for channel landline_open_line).",
     )
-    address: str | AddressIn | None = Field(
+    address: Annotated[
+        Annotated[str, Field(max_length=MAX_ADDRESS_CHARS)] | AddressIn | None,
+        BeforeValidator(_no_address),
+    ] = Field(
         default=None,
         description="A landline's registered address: a line of text, or an object with text "
-        "and coordinates. Stored as location evidence.",
+        "and coordinates. Stored as location evidence. Empty text means no address.",
     )
 
     def to_info(self) -> CallerInfo:
@@ -86,7 +106,7 @@ class CallerIn(BaseModel):
         return CallerInfo(self.number, self.name, self.landline, place)
 
 
-class _Event(BaseModel):
+class _Event(InputModel):
     model_config = ConfigDict(extra="ignore")
 
     id: EventId
@@ -158,7 +178,10 @@ class CallEnded(_CallEvent):
 
     type: Literal["call.ended"]
     reason: str = Field(
-        default="", max_length=200, description="Why, as the network says.", examples=["cleared"]
+        default="",
+        max_length=NAME_CHARS,
+        description="Why, as the network says.",
+        examples=["cleared"],
     )
 
 

@@ -106,6 +106,15 @@ def test_stored_json_is_plain_and_readable() -> None:
     assert data["timestamps"]["offered"].endswith("Z")
 
 
+@pytest.mark.parametrize("year", [1, 378, 999, 1000, 9999])
+def test_times_of_any_year_are_written_with_four_digits_and_read_back(year: int) -> None:
+    contact = at_state(TEST_POLICY, Clock(), *next(iter(PATHS)))
+    offered = contact.record.timestamps.offered.replace(year=year, month=6, day=1)
+    record = replace(contact.record, timestamps=replace(contact.record.timestamps, offered=offered))
+    assert record_to_json(record)["timestamps"]["offered"].startswith(f"{year:04d}-06-01T")
+    assert round_trip(record).timestamps.offered == offered
+
+
 def test_bad_json_is_refused() -> None:
     contact = at_state(TEST_POLICY, Clock(), *next(iter(PATHS)))
     data = record_to_json(contact.record)

@@ -54,7 +54,8 @@ def record_from_json(data: Mapping[str, Any]) -> ContactRecord:
 def _time(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r} in a contact record")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: %Y writes year 999 as "999", which cannot be read back
+    return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def _encode(value: Any) -> Any:

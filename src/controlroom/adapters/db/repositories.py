@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from controlroom.adapters.db.call_rows import PendingCalls
+from controlroom.adapters.db.damaged import damaged_contact
 from controlroom.adapters.db.lists import one_of, per_dialect
 from controlroom.adapters.db.records_json import record_digest, record_from_json, record_to_json
 from controlroom.adapters.db.tables import contacts
@@ -38,6 +39,7 @@ from controlroom.domain.contacts import (
     State,
     rejoined_by,
 )
+from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
 from controlroom.domain.errors import ConcurrentWrite, Conflict, InvalidInput
 from controlroom.domain.triage.decision import Channel
@@ -124,9 +126,13 @@ class SqlContactRepository:
         return None if row is None else self._contact(row)
 
     def _contact(self, row: Row[Any]) -> Contact:
+        """The row's contact; a :class:`DamagedContact` when its record cannot be decoded."""
         self._seen[row.id] = row.version
         self._stored_numbers[row.id] = row.caller_number
-        return Contact(record_from_json(row.record))
+        try:
+            return Contact(record_from_json(row.record))
+        except Exception as exc:  # any failure to rebuild stored data is damage, not a crash
+            return damaged_contact(row, exc)
 
     def get(self, contact_id: str) -> Contact | None:
         """The contact, or ``None``."""
@@ -141,6 +147,8 @@ class SqlContactRepository:
         if held is not None:
             return Contact(held)
         contact = self._load(_GET_FOR_UPDATE, {"b_id": contact_id})
+        if isinstance(contact, DamagedContact):
+            raise contact.refusal()
         if contact is not None:
             self._held[contact_id] = contact.record
         return contact
@@ -165,7 +173,9 @@ class SqlContactRepository:
         statement = _LOCK[self._connection.dialect.name][bool(wanted), bool(recent)]
         for row in self._connection.execute(statement, params):
             if row.id not in self._held:  # one held already may have changed since its row
-                self._held[row.id] = self._contact(row).record
+                contact = self._contact(row)
+                if not isinstance(contact, DamagedContact):  # never worked: not held
+                    self._held[row.id] = contact.record
         if since is not None:
             self._recent.update(dict.fromkeys(recent, since))
 
@@ -191,6 +201,8 @@ class SqlContactRepository:
     def save(self, contact: Contact) -> None:
         """Update a contact read in this unit of work, if nobody saved it since (checked when
         the save is written: :meth:`flush`)."""
+        if isinstance(contact, DamagedContact):
+            raise contact.refusal()
         seen = self._seen.get(contact.id)
         if seen is None:
             raise InvalidInput(f"contact {contact.id} was not read in this unit of work")
@@ -368,6 +380,8 @@ class SqlContactRepository:
         )
         for row in self._connection.execute(query).all():
             contact = self._contact(row)
+            if isinstance(contact, DamagedContact):
+                continue
             self._held[contact.id] = contact.record
             if contact.accepts_reconnect(number, at):
                 return contact

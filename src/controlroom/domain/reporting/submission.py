@@ -23,6 +23,7 @@ from controlroom.domain.reporting.config import (
     ReportingConfig,
     ReportType,
 )
+from controlroom.domain.time_range import RANGE_TEXT, out_of_range
 
 MAX_DESCRIPTION_CHARS = 4000
 MAX_STRING_CHARS = 255
@@ -178,6 +179,9 @@ def parse_datetime(value: str, field: str) -> datetime:
         ) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput(f"{field} has no time zone", field=field, hint="add Z or +00:00")
+    why = out_of_range(moment)
+    if why is not None:
+        raise InvalidInput(f"{field}: {why}", field=field, hint=f"give a time {RANGE_TEXT}")
     return moment.astimezone(UTC)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
@@ -49,6 +50,46 @@ def install_api(app: FastAPI) -> None:
         app.include_router(router)
     app.add_middleware(TelephonyFastPath)
     app.add_middleware(BodyGuard)  # added last, so it runs first
+    generate = app.openapi
+    app.openapi = lambda: one_error_shape(generate())  # type: ignore[method-assign]
+
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+#: what every ``/api`` operation may answer besides its own documented statuses
+_ALWAYS: Mapping[str, str] = {
+    "400": "A value the service refuses (what, where and how to fix it are in the error).",
+    "401": "No token, or a token that is not valid (WWW-Authenticate: Bearer).",
+    "403": "The token's role does not have the permission.",
+    "422": "A parameter or body of the wrong shape or type, or out of range; problems lists "
+    "every one.",
+}
+
+
+def one_error_shape(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI ``schema`` stating the answers the service really gives: under ``/api``
+    every error is the one error shape (the framework's own 422 model is never sent), and
+    the Open311 endpoints, which read their parameters by hand, never answer 422. Applying
+    it again changes nothing."""
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            if path.startswith("/open311/"):
+                answers.pop("422", None)
+                continue
+            if not path.startswith(API_PREFIX):
+                continue
+            for status, description in _ALWAYS.items():
+                answer = answers.get(status)
+                if answer is None or "HTTPValidationError" in json.dumps(answer):
+                    answers[status] = {
+                        "description": description,
+                        "content": {"application/json": {"schema": _ERROR_REF}},
+                    }
+    components = schema.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" not in json.dumps(schema.get("paths", {})):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+    return schema
 
 
 def body_limit(policy: Policy, path: str) -> int:

@@ -11,11 +11,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from controlroom.domain.access import Permission, Principal
-from controlroom.domain.contacts import Caller, ContactRecord, ProcedureName, State
+from controlroom.domain.contacts import Caller, Contact, ProcedureName, State
+from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.policy import Policy
+from controlroom.domain.time_range import RANGE_TEXT
 from controlroom.domain.triage import Channel
 from controlroom.services import contacts as service
 from controlroom.services.contacts import ContactDetails, ContactFilters
@@ -23,6 +24,7 @@ from controlroom.services.nuisance_history import contact_history
 from controlroom.web.api.nuisance_render import render_history
 from controlroom.web.auth import require, uow_factory
 from controlroom.web.schemas import ErrorResponse
+from controlroom.web.schemas_common import BoundedTime
 from controlroom.web.schemas_contacts import (
     ActionIn,
     AuditPageOut,
@@ -32,6 +34,9 @@ from controlroom.web.schemas_contacts import (
 )
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
+E164 = r"^\+[1-9][0-9]{1,14}$"
+MAX_OFFSET = 1_000_000_000
+TIMES = f"ISO 8601 with a time zone, {RANGE_TEXT}"
 audit_router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 Reader = Annotated[Principal, Depends(require(Permission.CONTACT_READ))]
@@ -46,6 +51,10 @@ def error_doc(description: str) -> dict[str, Any]:
 AUTH: dict[int | str, dict[str, Any]] = {
     401: error_doc("No token, or a token that is not valid (WWW-Authenticate: Bearer)."),
     403: error_doc("The token's role does not have the permission."),
+}
+QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: error_doc("A filter the service refuses (e.g. a caller number that is not E.164)."),
+    422: error_doc("A query parameter of the wrong type or out of range; problems lists each."),
 }
 READ_ERRORS = AUTH | {404: error_doc("No contact with this id.")}
 ACT_ERRORS = READ_ERRORS | {
@@ -83,22 +92,28 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@router.get("", response_model=ContactPageOut, summary="List contacts", responses=AUTH)
+@router.get(
+    "", response_model=ContactPageOut, summary="List contacts", responses=AUTH | QUERY_ERRORS
+)
 def list_contacts(
     request: Request,
     principal: Reader,
     channel: Annotated[Channel | None, Query(description="Only this channel.")] = None,
     state: Annotated[State | None, Query(description="Only contacts in this state.")] = None,
     procedure: Annotated[ProcedureName | None, Query(description="Only this procedure.")] = None,
-    caller: Annotated[str | None, Query(description="Only this E.164 number.")] = None,
+    caller: Annotated[
+        str | None, Query(pattern=E164, description="Only this E.164 number.")
+    ] = None,
     offered_from: Annotated[
-        AwareDatetime | None, Query(description="Offered at or after (ISO 8601, with zone).")
+        BoundedTime | None, Query(description=f"Offered at or after ({TIMES}).")
     ] = None,
     offered_to: Annotated[
-        AwareDatetime | None, Query(description="Offered before (ISO 8601, with zone).")
+        BoundedTime | None, Query(description=f"Offered before ({TIMES}).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE, description="Page size.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="How many to skip.")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="How many to skip (at most 1,000,000,000).")
+    ] = 0,
 ) -> dict[str, Any]:
     """Contacts matching every filter given, newest offered first, a page at a time."""
     filters = ContactFilters(channel, state, procedure, caller, offered_from, offered_to)
@@ -119,7 +134,7 @@ def list_contacts(
         given = {key: plain(value) for key, value in query.items() if value is not None}
         following = f"{request.url.path}?{urlencode(given)}"
     return {
-        "items": [_summary(contact.record) for contact in page.items],
+        "items": [_summary(contact) for contact in page.items],
         "total": page.total,
         "limit": limit,
         "offset": offset,
@@ -266,8 +281,10 @@ def render(details: ContactDetails) -> dict[str, Any]:
     }
 
 
-def _summary(record: ContactRecord) -> dict[str, Any]:
+def _summary(contact: Contact) -> dict[str, Any]:
+    record = contact.record
     times = record.timestamps
+    damage = contact.damage if isinstance(contact, DamagedContact) else None
     return {
         "id": record.id,
         "channel": record.channel.value,
@@ -278,6 +295,7 @@ def _summary(record: ContactRecord) -> dict[str, Any]:
         "answered_at": plain(times.answered),
         "ended_at": plain(times.ended),
         "vulnerability": sorted(record.vulnerability),
+        "damaged": damage,
     }
 
 

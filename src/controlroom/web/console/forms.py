@@ -20,6 +20,8 @@ MAX_FORM_BYTES = 256 * 1024
 LIST_FIELDS = frozenset({"flags"})
 #: Optional fields whose empty value means "not given".
 _OPTIONAL = frozenset({"agency", "name", "age_band", "lat", "lon", "accuracy_m"})
+#: Fields a form sends as text that the action takes as numbers (the API's JSON is strict).
+_NUMBERS = frozenset({"lat", "lon", "accuracy_m"})
 _ACTIONS: TypeAdapter[Any] = TypeAdapter(ActionIn)
 
 
@@ -54,6 +56,8 @@ def action_from_form(form: dict[str, Any], now: datetime) -> Action:
         for key, value in form.items()
         if key != "csrf" and not (key in _OPTIONAL and value == "")
     }
+    for key in _NUMBERS & data.keys():
+        data[key] = _number(data[key])
     if data.get("action") == "advise" and data.get("to") != "agency":
         data.pop("agency", None)  # the form offers the agency for "another agency" only
     try:
@@ -64,3 +68,11 @@ def action_from_form(form: dict[str, Any], now: datetime) -> Action:
         raise InvalidInput(f"{where}: {first['msg']}", field=where) from None
     action: Action = parsed.to_action(now)
     return action
+
+
+def _number(value: Any) -> Any:
+    """A form's text as a number, or as it was (then refused as not a number)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value

@@ -17,6 +17,7 @@ from controlroom.domain.access import Permission
 from controlroom.domain.errors import DomainError, InvalidInput
 from controlroom.domain.nuisance.case import Approve, Reject
 from controlroom.domain.room_figures import ANSWER_STANDARD, NO_TRIAGE, RoomFigures
+from controlroom.domain.time_range import EARLIEST, LATEST, RANGE_TEXT
 from controlroom.domain.triage import Channel
 from controlroom.services.nuisance import do_case_action
 from controlroom.services.room_figures import RoomView, room_view
@@ -68,6 +69,13 @@ def period_of(request: Request) -> Period:
         last = date.fromisoformat(params.get("to") or first.isoformat())
     except ValueError:
         raise InvalidInput("dates are written YYYY-MM-DD", field="from") from None
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST.date() <= day < LATEST.date():
+            raise InvalidInput(
+                f"{name} {day.isoformat()} is outside the accepted range",
+                field=name,
+                hint=f"give a date {RANGE_TEXT}",
+            )
     raw = params.get("channel") or ""
     try:
         channel = Channel(raw) if raw else None

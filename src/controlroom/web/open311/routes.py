@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from controlroom.domain.access import AccessDenied, Unauthenticated
@@ -57,7 +58,51 @@ STATUS_FOR_ERROR: dict[type[DomainError], int] = {
     ServiceUnavailable: 503,
     PolicyError: 500,
 }
-Format = Annotated[str, Path(description="json or xml")]
+# stated in the schema (enum, lengths) but read by hand, so every refusal is in Open311's shape
+Format = Annotated[
+    str, Path(description="json or xml", json_schema_extra={"enum": ["json", "xml"]})
+]
+_FILTER_TEXT: dict[str, Any] = {"maxLength": 2000}
+
+
+def _answers(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {},
+            "text/xml": {"schema": {"type": "string", "description": "The same, as XML."}},
+        },
+    }
+
+
+class Open311Error(BaseModel):
+    """One error, in GeoReport v2's shape (a list of these is the answer)."""
+
+    code: int = Field(description="The HTTP status.")
+    description: str = Field(description="What is wrong and, where known, how to put it right.")
+
+
+def _refusal(description: str) -> dict[str, Any]:
+    return {
+        "model": list[Open311Error],
+        "description": description,
+        "content": {
+            "text/xml": {"schema": {"type": "string", "description": "The same, as XML."}},
+        },
+    }
+
+
+#: every answer an Open311 endpoint may give, in the spec's own error shape
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: _answers("The answer, as JSON or XML (docs/open311.md)."),
+    400: _refusal("A parameter or form field refused, named in the description."),
+    403: _refusal("An api_key missing, mistyped or revoked (submitting only)."),
+    404: _refusal("An unknown format, jurisdiction, report type, token or reference."),
+    409: _refusal("A submission that clashes with one already made."),
+    413: _refusal("A form over 64 KiB."),
+    429: _refusal("Too many requests from this address or key; Retry-After says when."),
+    503: _refusal("The service cannot take reports now."),
+}
 _FILTERS = {
     "service_request_id": "Comma list of references; overrides every other filter.",
     "service_code": "Comma list of service codes.",
@@ -145,7 +190,7 @@ def _ip(request: Request) -> str:
 # -- routes ---------------------------------------------------------------------------------
 
 
-@router.get("/services.{fmt}", summary="Open311: the report types")
+@router.get("/services.{fmt}", summary="Open311: the report types", responses=ANSWERS)
 def services(fmt: Format, request: Request) -> Response:
     """Every report type the force takes online (Open311 ``services``)."""
 
@@ -156,7 +201,11 @@ def services(fmt: Format, request: Request) -> Response:
     return _read(fmt, request, work)
 
 
-@router.get("/services/{service_code}.{fmt}", summary="Open311: one report type's questions")
+@router.get(
+    "/services/{service_code}.{fmt}",
+    summary="Open311: one report type's questions",
+    responses=ANSWERS,
+)
 def service_definition(service_code: str, fmt: Format, request: Request) -> Response:
     """The attributes (questions) of one report type (Open311 service definition)."""
 
@@ -171,6 +220,7 @@ def service_definition(service_code: str, fmt: Format, request: Request) -> Resp
     "/requests.{fmt}",
     summary="Open311: submit a report",
     openapi_extra={"requestBody": _SUBMIT_BODY},
+    responses=ANSWERS,
 )
 async def submit(fmt: Format, request: Request) -> Response:
     """A report from a partner system, made into a triaged online-report contact."""
@@ -199,7 +249,9 @@ async def submit(fmt: Format, request: Request) -> Response:
     return render(fmt, "service_requests", [answer])
 
 
-@router.get("/tokens/{token}.{fmt}", summary="Open311: the reference for a token")
+@router.get(
+    "/tokens/{token}.{fmt}", summary="Open311: the reference for a token", responses=ANSWERS
+)
 def token(token: str, fmt: Format, request: Request) -> Response:
     """The reference of a report whose type answers with a token (Open311 ``batch``)."""
 
@@ -211,19 +263,32 @@ def token(token: str, fmt: Format, request: Request) -> Response:
     return _read(fmt, request, work)
 
 
-@router.get("/requests.{fmt}", summary="Open311: search reports")
+@router.get("/requests.{fmt}", summary="Open311: search reports", responses=ANSWERS)
 def requests(
     fmt: Format,
     request: Request,
     service_request_id: Annotated[
-        str | None, Query(description=_FILTERS["service_request_id"])
+        str | None,
+        Query(description=_FILTERS["service_request_id"], json_schema_extra=_FILTER_TEXT),
     ] = None,
-    service_code: Annotated[str | None, Query(description=_FILTERS["service_code"])] = None,
-    start_date: Annotated[str | None, Query(description=_FILTERS["start_date"])] = None,
-    end_date: Annotated[str | None, Query(description=_FILTERS["end_date"])] = None,
-    status: Annotated[str | None, Query(description=_FILTERS["status"])] = None,
-    page: Annotated[str | None, Query(description=_FILTERS["page"])] = None,
-    page_size: Annotated[str | None, Query(description=_FILTERS["page_size"])] = None,
+    service_code: Annotated[
+        str | None, Query(description=_FILTERS["service_code"], json_schema_extra=_FILTER_TEXT)
+    ] = None,
+    start_date: Annotated[
+        str | None, Query(description=_FILTERS["start_date"], json_schema_extra=_FILTER_TEXT)
+    ] = None,
+    end_date: Annotated[
+        str | None, Query(description=_FILTERS["end_date"], json_schema_extra=_FILTER_TEXT)
+    ] = None,
+    status: Annotated[
+        str | None, Query(description=_FILTERS["status"], json_schema_extra=_FILTER_TEXT)
+    ] = None,
+    page: Annotated[
+        str | None, Query(description=_FILTERS["page"], json_schema_extra=_FILTER_TEXT)
+    ] = None,
+    page_size: Annotated[
+        str | None, Query(description=_FILTERS["page_size"], json_schema_extra=_FILTER_TEXT)
+    ] = None,
 ) -> Response:
     """Reports, newest first, without personal data: by reference, type, period and status.
     The number found in all is in the ``X-Total-Count`` header."""
@@ -246,7 +311,9 @@ def requests(
     return _read(fmt, request, work)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="Open311: one report")
+@router.get(
+    "/requests/{service_request_id}.{fmt}", summary="Open311: one report", responses=ANSWERS
+)
 def one_request(service_request_id: str, fmt: Format, request: Request) -> Response:
     """One report by its reference, without personal data."""
 
