@@ -19,7 +19,6 @@ import itertools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 from controlroom import bootstrap
@@ -29,15 +28,15 @@ from controlroom.domain.evaluation import Outcome, parse_split, score, select, s
 from controlroom.domain.exemplars import Thresholds
 from controlroom.domain.triage import Channel, make_contact_text, triage
 from controlroom.domain.triage import semantic as semantic_rule
+from controlroom.domain.triage.compiled import CompiledRulebook
+from controlroom.domain.triage.reading import Reading
 from controlroom.services.triage import semantic_layer
 
 ROOT = Path(__file__).resolve().parent.parent
-GRID = {
-    "raise_at": [0.50, 0.525, 0.55, 0.575, 0.60, 0.625, 0.65, 0.675, 0.70],
-    "margin": [0.0, 0.02, 0.04, 0.06, 0.08],
-    "route_at": [0.35, 0.40, 0.45, 0.50, 0.55],
-    "neighbours": [1, 2, 3],
-}
+RAISE_AT = [0.50, 0.525, 0.55, 0.575, 0.60, 0.625, 0.65, 0.675, 0.70]
+MARGIN = [0.0, 0.02, 0.04, 0.06, 0.08]
+ROUTE_AT = [0.35, 0.40, 0.45, 0.50, 0.55]
+NEIGHBOURS = [1, 2, 3]
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,12 @@ class Figures:
             f"recall {self.recall:.3f}  false emergencies {self.false_emergencies:.3f}  "
             f"police matter? {self.police_matter:.3f}  101 recall {self.non_emergency_recall:.3f}"
         )
+
+
+def mean_of(scores: Sequence[Figures]) -> Figures:
+    return Figures(
+        *(sum(getattr(f, name) for f in scores) / len(scores) for name in Figures.__annotations__)
+    )
 
 
 def figures(outcomes: Sequence[Outcome]) -> Figures:
@@ -91,9 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(rows):,} development rows; finding their nearest bank texts ...", flush=True)
     contacts = [make_contact_text(r.text, Channel.NINE_NINE_NINE, max_chars=10_000) for r in rows]
     rules = [triage(contact, policy) for contact in contacts]
-    nearest = layer.nearest([c.text for c in contacts], count=max(GRID["neighbours"]))  # type: ignore[call-arg]
+    nearest = layer.nearest([c.text for c in contacts], count=max(NEIGHBOURS))  # type: ignore[call-arg]
     # The rulebook's reading of a text does not depend on the thresholds: read each text once.
-    semantic_rule.read = lru_cache(maxsize=None)(semantic_rule.read)  # type: ignore[assignment]
+    read_once = semantic_rule.read  # type: ignore[attr-defined]
+    readings: dict[str, Reading] = {}
+
+    def cached_read(book: CompiledRulebook, text: str) -> Reading:
+        if text not in readings:
+            readings[text] = read_once(book, text)
+        return readings[text]
+
+    semantic_rule.read = cached_read  # type: ignore[attr-defined]
 
     def outcomes(limits: Thresholds, only: set[str] | None) -> list[Outcome]:
         chosen = replace(bank, thresholds=limits)
@@ -108,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
     combos = [
         Thresholds(raise_at=r, margin=m, route_at=a, recognise_at=max(a, 0.55), neighbours=n)
-        for r, m, a, n in itertools.product(*GRID.values())
+        for r, m, a, n in itertools.product(RAISE_AT, MARGIN, ROUTE_AT, NEIGHBOURS)
     ]
     folds = [f"fold{i}" for i in range(1, 6)]
     print(f"trying {len(combos)} combinations of thresholds on 5 folds ...", flush=True)
@@ -131,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                 best, best_index = mean, index
         held_out.append(per_fold[fold][best_index])
         print(
-            f"  {fold} left out: chose {combos[best_index]}\n    scored {per_fold[fold][best_index].line()}"
+            f"  {fold} left out: chose {combos[best_index]}\n"
+            f"    scored {per_fold[fold][best_index].line()}"
         )
     mean = Figures(
         *(sum(getattr(o, k) for o in held_out) / 5 for k in Figures.__dataclass_fields__)

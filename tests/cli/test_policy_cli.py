@@ -161,3 +161,37 @@ def test_check_also_reports_a_broken_nuisance_section(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["policy", "check", str(broken)])
     assert result.exit_code == 3
     assert "nuisance.rules.faulty_min_calls" in result.output
+
+
+def test_check_reports_a_broken_exemplar_bank_by_file_and_field(tmp_path: Path) -> None:
+    source = shipped_policies()["dcp-p-042"]
+    bank = tmp_path / "exemplars" / "bank.toml"
+    bank.parent.mkdir()
+    bank.write_text(
+        (source.parent / "exemplars" / "uk-english.toml")
+        .read_text()
+        .replace('agency = "council"', 'agency = "the-council"', 1)
+        .replace("raise_at = 0.60", "raise_at = 1.60", 1)
+    )
+    text = (
+        source.read_text()
+        .replace(
+            'rulebook = "rulebooks/uk-english.toml"',
+            f'rulebook = "{source.parent / "rulebooks" / "uk-english.toml"}"',
+        )
+        .replace('exemplars = "exemplars/uk-english.toml"', 'exemplars = "exemplars/bank.toml"')
+    )
+    policy = tmp_path / "force.toml"
+    policy.write_text(text)
+    result = CliRunner().invoke(main, ["policy", "check", str(policy)])
+    assert result.exit_code == 3
+    assert "exemplars/bank.toml: thresholds.raise_at:" in result.output
+    policy.write_text(text.replace("exemplars/bank.toml", "exemplars/none.toml"))
+    result = CliRunner().invoke(main, ["policy", "check", str(policy)])
+    assert result.exit_code == 3
+    assert "triage.exemplars: exemplar bank" in result.output and "not found" in result.output
+    bank.write_text(bank.read_text().replace("raise_at = 1.60", "raise_at = 0.60", 1))
+    policy.write_text(text)
+    result = CliRunner().invoke(main, ["policy", "check", str(policy)])
+    assert result.exit_code == 3
+    assert "situations.noise-nuisance.agency: 'the-council' is not in [[agencies]]" in result.output
