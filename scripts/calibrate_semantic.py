@@ -4,39 +4,53 @@
     .venv/bin/python scripts/calibrate_semantic.py [CORPUS] [--max-false 0.05]
 
 Reads the corpus's development folds only (never the held-back slice), triages every row once
-by the rules and finds its nearest bank texts once, then tries every combination of thresholds
-in a grid. For each fold it picks the combination that is best on the other four (highest
-emergency recall with false emergencies at most ``--max-false``, then "police matter?"
-accuracy) and scores it on the fold left out: the mean of those five scores is what the
-thresholds can be expected to give on rows they were not chosen on. Last, the combination best
-on all five folds together is printed as the one to put in the bank's [thresholds].
+by the rules and encodes it once, then tries every combination of thresholds in a grid. For
+each fold it picks the combination that is best on the other four (highest emergency recall
+with false emergencies at most ``--max-false``, then "police matter?" accuracy) and scores it
+on the fold left out: the mean of those five scores is what the thresholds can be expected to
+give on rows they were not chosen on. Last, the combination best on all five folds together is
+printed as the one to put in the bank's [thresholds].
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from controlroom import bootstrap
+from controlroom.adapters.embeddings.index import SemanticIndex
 from controlroom.adapters.eval_tsv import read_eval_path
 from controlroom.config import load_settings
-from controlroom.domain.evaluation import Outcome, parse_split, score, select, slice_of
-from controlroom.domain.exemplars import Thresholds
+from controlroom.domain.evaluation import (
+    Outcome,
+    parse_split,
+    score,
+    select,
+    slice_of,
+)
+from controlroom.domain.exemplars import Neighbour, Situation, Thresholds
+from controlroom.domain.policy import Route
 from controlroom.domain.triage import Channel, make_contact_text, triage
 from controlroom.domain.triage import semantic as semantic_rule
 from controlroom.domain.triage.compiled import CompiledRulebook
 from controlroom.domain.triage.reading import Reading
+from controlroom.domain.triage.semantic import Nearest
 from controlroom.services.triage import semantic_layer
 
 ROOT = Path(__file__).resolve().parent.parent
-RAISE_AT = [0.50, 0.525, 0.55, 0.575, 0.60, 0.625, 0.65, 0.675, 0.70]
-MARGIN = [0.0, 0.02, 0.04, 0.06, 0.08]
-ROUTE_AT = [0.35, 0.40, 0.45, 0.50, 0.55]
+RAISE_AT = [0.30, 0.325, 0.35, 0.375, 0.40, 0.425, 0.45, 0.475, 0.50, 0.55]
+MARGIN = [0.0, 0.02, 0.04, 0.06, 0.08, 0.10]
+ROUTE_AT = [0.35, 0.40, 0.45, 0.50, 0.55, 0.60]
 NEIGHBOURS = [1, 2, 3]
+FOLDS = [f"fold={i}" for i in range(1, 6)]
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,36 @@ def better(a: Figures, b: Figures | None, max_false: float) -> bool:
     return (a.recall, a.police_matter) > (b.recall, b.police_matter)
 
 
+def encoded(layer: SemanticIndex, texts: list[str]) -> np.ndarray:
+    """The texts' vectors, kept in a temporary file between runs on the same rows."""
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"controlroom-calibration-{digest}.npy"
+    if path.is_file():
+        kept: np.ndarray = np.load(path, allow_pickle=False)
+        return kept
+    vectors = layer.encoder.encode(texts)
+    np.save(path, vectors, allow_pickle=False)
+    return vectors
+
+
+def nearest_lists(
+    situations: list[Situation], texts: list[str], similarities: np.ndarray, count: int
+) -> list[Nearest]:
+    """Each row's nearest exemplars per route, from its similarities to them (-inf: not one)."""
+    routes = np.array([list(Route).index(s.route) for s in situations])
+    found: list[Nearest] = []
+    for row in similarities:
+        per_route: dict[Route, list[Neighbour]] = {}
+        for index, route in enumerate(Route):
+            members = np.flatnonzero((routes == index) & np.isfinite(row))
+            if not len(members):
+                continue
+            top = members[np.argsort(-row[members])[:count]]
+            per_route[route] = [Neighbour(situations[i], texts[i], float(row[i])) for i in top]
+        found.append(per_route)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT / "eval" / "corpus")
@@ -90,13 +134,24 @@ def main(argv: list[str] | None = None) -> int:
     policy = bootstrap.policy_for(settings)
     layer = semantic_layer(policy)
     bank = policy.exemplars
-    if layer is None or bank is None:
+    if not isinstance(layer, SemanticIndex) or bank is None:
         sys.exit("the semantic layer is not available: run controlroom models install")
     rows = select(read_eval_path(args.corpus), parse_split("dev"))
-    print(f"{len(rows):,} development rows; finding their nearest bank texts ...", flush=True)
+    print(f"{len(rows):,} development rows; encoding them ...", flush=True)
     contacts = [make_contact_text(r.text, Channel.NINE_NINE_NINE, max_chars=10_000) for r in rows]
     rules = [triage(contact, policy) for contact in contacts]
-    nearest = layer.nearest([c.text for c in contacts], count=max(NEIGHBOURS))  # type: ignore[call-arg]
+    vectors = encoded(layer, [c.text for c in contacts])
+    folds = [slice_of(r.text) for r in rows]
+    similarities = vectors @ layer.vectors.T
+    # The bank holds the development rows themselves (uk-english-calls.toml): a fold is scored
+    # against the exemplars of the other folds only.
+    exemplar_fold = np.array([slice_of(text) for text in layer.texts])
+    from_corpus = np.isin(np.array(layer.texts), [" ".join(r.text.split()) for r in rows])
+    for i, fold in enumerate(folds):
+        similarities[i, from_corpus & (exemplar_fold == fold)] = -np.inf
+    print(f"  {int(from_corpus.sum()):,} of the bank's {len(layer.texts):,} texts are corpus rows")
+    nearest = nearest_lists(list(layer.situations), list(layer.texts), similarities, 3)
+
     # The rulebook's reading of a text does not depend on the thresholds: read each text once.
     read_once = semantic_rule.read  # type: ignore[attr-defined]
     readings: dict[str, Reading] = {}
@@ -108,60 +163,45 @@ def main(argv: list[str] | None = None) -> int:
 
     semantic_rule.read = cached_read  # type: ignore[attr-defined]
 
-    def outcomes(limits: Thresholds, only: set[str] | None) -> list[Outcome]:
+    def outcomes(limits: Thresholds, only: str | None) -> list[Outcome]:
         chosen = replace(bank, thresholds=limits)
         out = []
-        for row, contact, decision, found in zip(rows, contacts, rules, nearest, strict=True):
-            if only is not None and slice_of(row.text) not in only:
+        for i, (row, contact, decision) in enumerate(zip(rows, contacts, rules, strict=True)):
+            if only is not None and folds[i] != only:
                 continue
-            if decision.route.value != "emergency":
-                decision = semantic_rule.refine(decision, contact, policy, chosen, found)
+            if decision.route is not Route.EMERGENCY:
+                decision = semantic_rule.refine(decision, contact, policy, chosen, nearest[i])
             out.append(Outcome(row, decision.route, decision.agency))
         return out
 
     combos = [
-        Thresholds(raise_at=r, margin=m, route_at=a, recognise_at=max(a, 0.55), neighbours=n)
+        Thresholds(raise_at=r, margin=m, route_at=a, recognise_at=max(a, 0.60), neighbours=n)
         for r, m, a, n in itertools.product(RAISE_AT, MARGIN, ROUTE_AT, NEIGHBOURS)
     ]
-    folds = [f"fold{i}" for i in range(1, 6)]
     print(f"trying {len(combos)} combinations of thresholds on 5 folds ...", flush=True)
-    per_fold: dict[str, list[Figures]] = {fold: [] for fold in folds}
-    for limits in combos:
-        for fold in folds:
-            per_fold[fold].append(figures(outcomes(limits, {fold})))
+    per_fold = {fold: [figures(outcomes(limits, fold)) for limits in combos] for fold in FOLDS}
     alone = [Outcome(r, d.route, d.agency) for r, d in zip(rows, rules, strict=True)]
     print(f"rules alone:            {figures(alone).line()}")
     print(f"the bank's thresholds:  {figures(outcomes(bank.thresholds, None)).line()}")
     held_out: list[Figures] = []
-    for fold in folds:
+    for fold in FOLDS:
         best, best_index = None, 0
         for index in range(len(combos)):
-            others = [per_fold[f][index] for f in folds if f != fold]
-            mean = Figures(
-                *(sum(getattr(o, k) for o in others) / 4 for k in Figures.__dataclass_fields__)
-            )
+            mean = mean_of([per_fold[f][index] for f in FOLDS if f != fold])
             if better(mean, best, args.max_false):
                 best, best_index = mean, index
         held_out.append(per_fold[fold][best_index])
-        print(
-            f"  {fold} left out: chose {combos[best_index]}\n"
-            f"    scored {per_fold[fold][best_index].line()}"
-        )
-    mean = Figures(
-        *(sum(getattr(o, k) for o in held_out) / 5 for k in Figures.__dataclass_fields__)
-    )
-    print(
-        f"cross-validated (each fold scored by thresholds chosen on the others):\n  {mean.line()}"
-    )
+        print(f"  {fold} left out: chose {combos[best_index]}")
+        print(f"    scored {per_fold[fold][best_index].line()}")
+    print("cross-validated (each fold scored by thresholds chosen on the others):")
+    print(f"  {mean_of(held_out).line()}")
     best, best_index = None, 0
     for index in range(len(combos)):
-        every = [per_fold[f][index] for f in folds]
-        overall = Figures(
-            *(sum(getattr(o, k) for o in every) / 5 for k in Figures.__dataclass_fields__)
-        )
+        overall = mean_of([per_fold[f][index] for f in FOLDS])
         if better(overall, best, args.max_false):
             best, best_index = overall, index
-    print(f"best on all development folds: {combos[best_index]}\n  {best.line() if best else ''}")
+    print(f"best on all development folds: {combos[best_index]}")
+    print(f"  {best.line() if best else ''}")
     return 0
 
 

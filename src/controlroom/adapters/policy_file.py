@@ -406,28 +406,44 @@ def _load(path: Path, display: str) -> Policy:
 def _with_exemplars(
     policy: Policy, raw: dict[str, Any], path: Path, display: str, problems: list[PolicyProblem]
 ) -> Policy:
-    """``policy`` with the exemplar bank its ``[triage] exemplars`` names, checked; problems
-    are added to ``problems``."""
+    """``policy`` with the exemplar bank its ``[triage] exemplars`` names (one file, or a list
+    whose situations are taken together, thresholds from the first), checked; problems are
+    added to ``problems``."""
     reference = raw.get("triage", {}).get("exemplars")
-    if not isinstance(reference, str):
+    references = [reference] if isinstance(reference, str) else reference
+    if not isinstance(references, list) or not references:
         return policy
-    bank_path = path.parent / reference
-    bank_display = str(PurePath(display).parent / reference)
-    if not bank_path.is_file():
-        message = f"exemplar bank {bank_display} not found (the path is relative to the policy)"
-        problems.append(PolicyProblem(path, display, "triage.exemplars", message))
+    banks = []
+    for index, name in enumerate(references):
+        field = "triage.exemplars" if isinstance(reference, str) else f"triage.exemplars[{index}]"
+        bank_path = path.parent / name
+        bank_display = str(PurePath(display).parent / name)
+        if not bank_path.is_file():
+            message = f"exemplar bank {bank_display} not found (the path is relative to the policy)"
+            problems.append(PolicyProblem(path, display, field, message))
+            continue
+        try:
+            bank_raw = _read_toml(bank_path, bank_display)
+        except _Unreadable as exc:
+            problems.append(exc.problem)
+            continue
+        bank, structural = parse_bank(bank_raw)
+        for where, message in structural:
+            problems.append(PolicyProblem(bank_path, bank_display, where or None, message))
+        if bank is not None:
+            banks.append((bank, bank_path, bank_display))
+    if not banks or len(banks) != len(references):
         return policy
-    try:
-        bank_raw = _read_toml(bank_path, bank_display)
-    except _Unreadable as exc:
-        problems.append(exc.problem)
-        return policy
-    bank, structural = parse_bank(bank_raw)
-    for field, message in structural:
-        problems.append(PolicyProblem(bank_path, bank_display, field or None, message))
-    if bank is None:
-        return policy
-    for problem in validate_bank(bank, policy):
-        field, _, message = problem.partition(": ")
-        problems.append(PolicyProblem(bank_path, bank_display, field, message))
-    return replace(policy, exemplars=bank)
+    first = banks[0][0]
+    merged = replace(
+        first,
+        name=" + ".join(bank.name for bank, _, _ in banks),
+        situations=tuple(s for bank, _, _ in banks for s in bank.situations),
+    )
+    owner = {s.id: (bank_path, shown) for bank, bank_path, shown in banks for s in bank.situations}
+    for problem in validate_bank(merged, policy):
+        where, _, message = problem.partition(": ")
+        situation = where.split(".")[1] if where.startswith("situations.") else ""
+        bank_path, shown = owner.get(situation, (banks[0][1], banks[0][2]))
+        problems.append(PolicyProblem(bank_path, shown, where, message))
+    return replace(policy, exemplars=merged)

@@ -82,7 +82,7 @@ class LimitsModel(_Strict):
 
 class TriageModel(_Strict):
     rulebook: Text
-    exemplars: Text | None = None
+    exemplars: Text | list[Text] | None = None
 
 
 class ParagraphModel(_Strict):

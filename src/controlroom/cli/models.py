@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 
+from controlroom.adapters.embeddings.index import SemanticIndex
+from controlroom.adapters.embeddings.minilm import MiniLM
 from controlroom.adapters.embeddings.model_files import (
     MODEL_FILES,
     MODEL_NAME,
@@ -14,8 +17,10 @@ from controlroom.adapters.embeddings.model_files import (
     verify,
 )
 from controlroom.adapters.embeddings.provision import install
+from controlroom.adapters.policy_file import load_policy, shipped_policies
 from controlroom.cli.db import settings_or_exit
 from controlroom.cli.output import EXIT_BAD_INPUT, EXIT_FOUND_PROBLEMS, fail
+from controlroom.domain.errors import PolicyError
 
 
 @click.group()
@@ -41,7 +46,8 @@ def models() -> None:
 def install_command(source: Path | None, folder: Path | None) -> None:
     """Fetch the model (or take it from --from), check every file against its published
     SHA-256 and put it in the model folder. Does nothing when the folder already holds it."""
-    target = folder or settings_or_exit().model_dir
+    settings = settings_or_exit()
+    target = folder or settings.model_dir
     try:
         done = install(target, source)
     except (ModelIntegrityError, OSError) as exc:
@@ -51,6 +57,24 @@ def install_command(source: Path | None, folder: Path | None) -> None:
     else:
         click.echo(f"installed {MODEL_NAME} ({MODEL_REVISION[:12]}) from {done.fetched}")
         click.echo(f"  into {target}; every file matches its published SHA-256")
+    _prepare_banks(target, settings.policy)
+
+
+def _prepare_banks(folder: Path, configured: str) -> None:
+    """Encode the exemplar banks of the shipped and the configured policies now, into the
+    model folder's cache, so the service's first triage does not wait for it."""
+    encoder: MiniLM | None = None
+    for name in dict.fromkeys([*shipped_policies(), configured]):
+        try:
+            bank = load_policy(name).exemplars
+        except PolicyError:
+            continue  # `controlroom policy check` says what is wrong with it
+        if bank is None:
+            continue
+        encoder = encoder or MiniLM(folder)
+        started = time.monotonic()
+        SemanticIndex(encoder, bank, cache_dir=folder)
+        click.echo(f"  exemplar bank of {name} ready ({time.monotonic() - started:.1f} s)")
 
 
 @models.command("check")
