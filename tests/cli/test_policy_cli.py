@@ -151,10 +151,7 @@ def test_check_also_reports_a_broken_nuisance_section(tmp_path: Path) -> None:
             'rulebook = "rulebooks/uk-english.toml"',
             f'rulebook = "{source.parent / "rulebooks" / "uk-english.toml"}"',
         )
-        .replace(
-            'exemplars = "exemplars/uk-english.toml"',
-            f'exemplars = "{source.parent / "exemplars" / "uk-english.toml"}"',
-        )
+        .replace('"exemplars/', f'"{source.parent / "exemplars"}/')
     )
     broken = tmp_path / "force.toml"
     broken.write_text(text.replace("faulty_min_calls = 5", 'faulty_min_calls = "five"'))
@@ -171,7 +168,7 @@ def test_check_reports_a_broken_exemplar_bank_by_file_and_field(tmp_path: Path) 
         (source.parent / "exemplars" / "uk-english.toml")
         .read_text()
         .replace('agency = "council"', 'agency = "the-council"', 1)
-        .replace("raise_at = 0.60", "raise_at = 1.60", 1)
+        .replace("raise_at = ", "raise_at = 1.60 # was ", 1)
     )
     text = (
         source.read_text()
@@ -179,7 +176,9 @@ def test_check_reports_a_broken_exemplar_bank_by_file_and_field(tmp_path: Path) 
             'rulebook = "rulebooks/uk-english.toml"',
             f'rulebook = "{source.parent / "rulebooks" / "uk-english.toml"}"',
         )
-        .replace('exemplars = "exemplars/uk-english.toml"', 'exemplars = "exemplars/bank.toml"')
+        .replace('"exemplars/uk-english.toml"', '"exemplars/bank.toml"')
+        .replace('"exemplars/', f'"{source.parent / "exemplars"}/')
+        .replace(f'"{source.parent / "exemplars"}/bank.toml"', '"exemplars/bank.toml"')
     )
     policy = tmp_path / "force.toml"
     policy.write_text(text)
@@ -189,8 +188,8 @@ def test_check_reports_a_broken_exemplar_bank_by_file_and_field(tmp_path: Path) 
     policy.write_text(text.replace("exemplars/bank.toml", "exemplars/none.toml"))
     result = CliRunner().invoke(main, ["policy", "check", str(policy)])
     assert result.exit_code == 3
-    assert "triage.exemplars: exemplar bank" in result.output and "not found" in result.output
-    bank.write_text(bank.read_text().replace("raise_at = 1.60", "raise_at = 0.60", 1))
+    assert "triage.exemplars[0]: exemplar bank" in result.output and "not found" in result.output
+    bank.write_text(bank.read_text().replace("raise_at = 1.60 # was ", "raise_at = ", 1))
     policy.write_text(text)
     result = CliRunner().invoke(main, ["policy", "check", str(policy)])
     assert result.exit_code == 3
