@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import select
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from controlroom.cli import main
 from controlroom.cli.output import Printer, colour_enabled, describe_error
-from controlroom.cli.triage import run_jsonl
+from controlroom.cli.triage_jsonl import run_jsonl
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
@@ -350,12 +353,37 @@ class CountingOutput(io.BytesIO):
         super().flush()
 
 
-def test_jsonl_flushes_every_line(policy: Policy) -> None:
-    stdin = io.BytesIO(b"\n".join(obj(id=i, text=MUSIC) for i in range(5)) + b"\n")
+def test_jsonl_answers_lines_that_arrived_together_in_one_batch(policy: Policy) -> None:
+    stdin = io.BytesIO(b"\n".join(obj(id=i, text=MUSIC) for i in range(100)) + b"\n")
     stdout = CountingOutput()
     assert run_jsonl(stdin, stdout, policy, Channel.NINE_NINE_NINE) == 0
-    assert len(stdout.getvalue().splitlines()) == 5
-    assert stdout.flushes >= 5
+    answers = [json.loads(line) for line in stdout.getvalue().splitlines()]
+    assert [answer["id"] for answer in answers] == list(range(100))
+    assert stdout.flushes == 2  # batches of 64
+
+
+def test_jsonl_never_holds_a_line_back_waiting_for_the_next(policy: Policy) -> None:
+    """A producer that sends one line and waits for its answer gets it (a pipe, not a file)."""
+    into_read, into_write = os.pipe()
+    out_read, out_write = os.pipe()
+    with (
+        os.fdopen(into_read, "rb", buffering=0) as stdin,
+        os.fdopen(out_write, "wb") as stdout,
+        os.fdopen(into_write, "wb", buffering=0) as producer,
+        os.fdopen(out_read, "rb") as answers,
+    ):
+        worker = threading.Thread(
+            target=run_jsonl, args=(stdin, stdout, policy, Channel.NINE_NINE_NINE), daemon=True
+        )
+        worker.start()
+        for i in range(3):
+            producer.write(obj(id=i, text=MUSIC) + b"\n")
+            ready, _, _ = select.select([answers], [], [], 10)
+            assert ready, f"no answer to line {i + 1} while the producer waited"
+            assert json.loads(answers.readline())["id"] == i
+        producer.close()
+        worker.join(timeout=10)
+        assert not worker.is_alive()
 
 
 def test_jsonl_loads_the_policy_once(monkeypatch: pytest.MonkeyPatch, policy: Policy) -> None:
