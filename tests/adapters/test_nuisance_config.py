@@ -9,7 +9,8 @@ import pytest
 
 from controlroom.adapters.documents.render import TEMPLATE_ROOT
 from controlroom.adapters.nuisance_config import load_nuisance_config
-from controlroom.adapters.policy_file import PolicyFileError, load_policy, shipped_policies
+from controlroom.adapters.policy_file import load_policy, shipped_policies
+from controlroom.adapters.policy_reading import PolicyFileError
 from controlroom.domain.nuisance import DEFAULT_LADDER, Approval, DocumentKind, NuisanceRules
 from controlroom.domain.policy import Policy
 

@@ -10,11 +10,11 @@ import pytest
 
 from controlroom.adapters.policy_file import (
     CITATION_KEYS,
-    PolicyFileError,
     load_policy,
     load_policy_file,
     shipped_policies,
 )
+from controlroom.adapters.policy_reading import PolicyFileError
 from controlroom.domain.errors import PolicyError
 from controlroom.domain.policy import Route, validate_policy
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.adapters.policy_file import PolicyFileError, load_policy, shipped_policies
+from controlroom.adapters.policy_file import load_policy, shipped_policies
+from controlroom.adapters.policy_reading import PolicyFileError
 from controlroom.adapters.reporting_config import default_prefix, load_reporting_config
 from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import Datatype, ServiceType

@@ -4,7 +4,6 @@ names every method a path answers."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from controlroom.adapters.spent_tokens import RedisSpentTokens
 from controlroom.domain.errors import DatabaseUnavailable
 from controlroom.web.open311.limits import Rate
 from controlroom.web.public.guard import Guard, InProcessSpentTokens, Limits, Refused
+from tests.run_async import run_async
 
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -100,7 +100,7 @@ def test_tokens_are_spent_for_every_instance_sharing_redis() -> None:
             await second.use_form_token(token, "report")
         assert refused.value.status == 409
 
-    asyncio.run(both())
+    run_async(both())
 
 
 def test_in_process_tokens_are_forgotten_when_they_would_have_expired() -> None:
@@ -109,7 +109,7 @@ def test_in_process_tokens_are_forgotten_when_they_would_have_expired() -> None:
     async def uses() -> list[bool]:
         return [await spent.first_use("a", 0), await spent.first_use("a", 60)]
 
-    assert asyncio.run(uses()) == [True, True]  # a zero time to live is already over
+    assert run_async(uses()) == [True, True]  # a zero time to live is already over
 
 
 @pytest.mark.parametrize(

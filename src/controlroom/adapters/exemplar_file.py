@@ -1,4 +1,4 @@
-"""Reading a policy's exemplar bank (triage's semantic layer) from its TOML file.
+"""Reading a policy's exemplar bank (triage's semantic layer) from its TOML files.
 
 The policy names the file in ``[triage] exemplars`` (relative to the policy file); the format
 is in docs/policy.md. Structural problems come back as ``(field, message)`` pairs for the
@@ -9,11 +9,14 @@ policy loader to report with the file's name; cross-references are checked by
 from __future__ import annotations
 
 import typing
+from dataclasses import replace
+from pathlib import Path, PurePath
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from controlroom.domain.exemplars import ExemplarBank, Situation, Thresholds
-from controlroom.domain.policy import Route
+from controlroom.adapters.policy_reading import PolicyProblem, Unreadable, read_toml
+from controlroom.domain.exemplars import ExemplarBank, Situation, Thresholds, validate_bank
+from controlroom.domain.policy import Policy, Route
 
 FORMAT_VERSION = 1
 Text = typing.Annotated[str, Field(min_length=1, max_length=2000)]
@@ -82,3 +85,53 @@ def parse_bank(raw: dict[str, typing.Any]) -> tuple[ExemplarBank | None, list[tu
         ),
     )
     return bank, []
+
+
+def with_exemplars(
+    policy: Policy,
+    raw: dict[str, typing.Any],
+    path: Path,
+    display: str,
+    problems: list[PolicyProblem],
+) -> Policy:
+    """``policy`` with the exemplar bank its ``[triage] exemplars`` names (one file, or a list
+    whose situations are taken together, thresholds from the first), checked; problems are
+    added to ``problems``."""
+    reference = raw.get("triage", {}).get("exemplars")
+    references = [reference] if isinstance(reference, str) else reference
+    if not isinstance(references, list) or not references:
+        return policy
+    banks = []
+    for index, name in enumerate(references):
+        field = "triage.exemplars" if isinstance(reference, str) else f"triage.exemplars[{index}]"
+        bank_path = path.parent / name
+        bank_display = str(PurePath(display).parent / name)
+        if not bank_path.is_file():
+            message = f"exemplar bank {bank_display} not found (the path is relative to the policy)"
+            problems.append(PolicyProblem(path, display, field, message))
+            continue
+        try:
+            bank_raw = read_toml(bank_path, bank_display)
+        except Unreadable as exc:
+            problems.append(exc.problem)
+            continue
+        bank, structural = parse_bank(bank_raw)
+        for where, message in structural:
+            problems.append(PolicyProblem(bank_path, bank_display, where or None, message))
+        if bank is not None:
+            banks.append((bank, bank_path, bank_display))
+    if not banks or len(banks) != len(references):
+        return policy
+    first = banks[0][0]
+    merged = replace(
+        first,
+        name=" + ".join(bank.name for bank, _, _ in banks),
+        situations=tuple(s for bank, _, _ in banks for s in bank.situations),
+    )
+    owner = {s.id: (bank_path, shown) for bank, bank_path, shown in banks for s in bank.situations}
+    for problem in validate_bank(merged, policy):
+        where, _, message = problem.partition(": ")
+        situation = where.split(".")[1] if where.startswith("situations.") else ""
+        bank_path, shown = owner.get(situation, (banks[0][1], banks[0][2]))
+        problems.append(PolicyProblem(bank_path, shown, where, message))
+    return replace(policy, exemplars=merged)

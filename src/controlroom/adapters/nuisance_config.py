@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from controlroom.adapters.documents.render import TEMPLATE_ROOT, template_sets
-from controlroom.adapters.policy_file import PolicyFileError, PolicyProblem
+from controlroom.adapters.policy_reading import PolicyFileError, PolicyProblem
 from controlroom.adapters.policy_sections import locate_policy, read_policy_toml
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.nuisance.config import (

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from controlroom.adapters.exemplar_file import parse_bank
+from controlroom.adapters.exemplar_file import with_exemplars
+from controlroom.adapters.policy_reading import (
+    PolicyFileError,
+    PolicyProblem,
+    Unreadable,
+    read_toml,
+)
 from controlroom.adapters.policy_schema import (
     PolicyModel,
     RulebookModel,
@@ -30,13 +34,10 @@ from controlroom.adapters.policy_schema import (
     paragraph_fields,
     to_policy,
 )
-from controlroom.domain.errors import PolicyError
-from controlroom.domain.exemplars import validate_bank
 from controlroom.domain.policy import Policy, validate_policy
 
 POLICIES_PACKAGE = "controlroom.policies"
 _M = TypeVar("_M", bound=BaseModel)
-HINT = "fix each field named, then run `controlroom policy check FILE` again"
 
 #: Citation keys the procedures and the shipped rulebook cite; every policy must map them all.
 CITATION_KEYS: tuple[str, ...] = (
@@ -66,62 +67,6 @@ CITATION_KEYS: tuple[str, ...] = (
     "location.what3words",
     "misuse.offence",
 )
-
-
-@dataclass(frozen=True)
-class PolicyProblem:
-    """One thing wrong with a policy or rulebook file."""
-
-    path: Path
-    display: str  # the file's name as shown to the user
-    field: str | None  # dotted, e.g. ``agencies[3].contact[0].kind``; None for the whole file
-    message: str
-
-    def __str__(self) -> str:
-        return ": ".join(part for part in (self.display, self.field, self.message) if part)
-
-
-class PolicyFileError(PolicyError):
-    """A policy or rulebook file that cannot be loaded.
-
-    ``path``, ``field`` and ``message`` describe the first problem; ``problems`` holds them all,
-    and ``str()`` gives one ``FILE: field: problem`` line per problem.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        message: str,
-        *,
-        field: str | None = None,
-        hint: str | None = HINT,
-        display: str | None = None,
-        problems: Sequence[PolicyProblem] = (),
-    ) -> None:
-        super().__init__(message, field=field, hint=hint)
-        self.path = path
-        self.display = display if display is not None else str(path)
-        self.problems: tuple[PolicyProblem, ...] = tuple(problems) or (
-            PolicyProblem(path, self.display, field, message),
-        )
-
-    @classmethod
-    def from_problems(cls, problems: Sequence[PolicyProblem]) -> PolicyFileError:
-        """One error carrying every problem found; the first one gives path, field and message."""
-        if not problems:
-            problems = [PolicyProblem(Path(), "policy", None, "the policy could not be loaded")]
-        first = problems[0]
-        return cls(
-            first.path, first.message, field=first.field, display=first.display, problems=problems
-        )
-
-    def __str__(self) -> str:
-        return "\n".join(str(problem) for problem in self.problems)
-
-    def as_dict(self) -> dict[str, str]:
-        out = super().as_dict()
-        out["file"] = self.display
-        return out
 
 
 # --- finding policies --------------------------------------------------------------------------
@@ -154,56 +99,6 @@ def load_policy(reference: str | Path) -> Policy:
 def load_policy_file(path: Path) -> Policy:
     """The policy in the TOML file at ``path``, with its rulebook; checked throughout."""
     return _load(path, str(path))
-
-
-# --- reading -----------------------------------------------------------------------------------
-
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-_TOML_END = re.compile(r"\s*\(at end of document\)$")
-
-
-class _Unreadable(Exception):
-    def __init__(self, problem: PolicyProblem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
-
-
-def _read_toml(path: Path, display: str) -> dict[str, Any]:
-    """The parsed file; raises :class:`_Unreadable` with the one problem that stops reading."""
-
-    def fail(message: str) -> _Unreadable:
-        return _Unreadable(PolicyProblem(path, display, None, message))
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise fail("file not found") from None
-    except IsADirectoryError:
-        raise fail("is a directory, not a TOML file") from None
-    except PermissionError:
-        raise fail("cannot be read: permission denied") from None
-    except OSError as exc:
-        raise fail(f"cannot be read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise fail(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line}, column {column}); "
-            "save the file with UTF-8 encoding"
-        ) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        reason = str(exc)
-        if match := _TOML_POSITION.search(reason):
-            where = f"line {match.group(1)}, column {match.group(2)}"
-            reason = reason[: match.start()]
-        else:
-            where = f"line {text.count(chr(10)) + 1} (end of file)"
-            reason = _TOML_END.sub("", reason)
-        raise fail(f"{where}: TOML syntax error: {reason[:1].lower()}{reason[1:]}") from None
 
 
 # --- structure ---------------------------------------------------------------------------------
@@ -321,8 +216,8 @@ def _rulebook(
         problems.append(PolicyProblem(path, display, "triage.rulebook", message))
         return None, rb_path, rb_display
     try:
-        rb_raw = _read_toml(rb_path, rb_display)
-    except _Unreadable as exc:
+        rb_raw = read_toml(rb_path, rb_display)
+    except Unreadable as exc:
         problems.append(exc.problem)
         return None, rb_path, rb_display
     return _structure(RulebookModel, rb_raw, rb_path, rb_display, problems), rb_path, rb_display
@@ -331,8 +226,8 @@ def _rulebook(
 def _load(path: Path, display: str) -> Policy:
     problems: list[PolicyProblem] = []
     try:
-        raw = _read_toml(path, display)
-    except _Unreadable as exc:
+        raw = read_toml(path, display)
+    except Unreadable as exc:
         raise PolicyFileError.from_problems([exc.problem]) from None
     if "matters" in raw and "force" not in raw:
         raise PolicyFileError(
@@ -397,53 +292,7 @@ def _load(path: Path, display: str) -> Policy:
         problems.append(
             PolicyProblem(rb_path, rb_display, field.removeprefix("rulebook."), message)
         )
-    policy = _with_exemplars(policy, raw, path, display, problems)
+    policy = with_exemplars(policy, raw, path, display, problems)
     if problems:
         raise PolicyFileError.from_problems(problems)
     return policy
-
-
-def _with_exemplars(
-    policy: Policy, raw: dict[str, Any], path: Path, display: str, problems: list[PolicyProblem]
-) -> Policy:
-    """``policy`` with the exemplar bank its ``[triage] exemplars`` names (one file, or a list
-    whose situations are taken together, thresholds from the first), checked; problems are
-    added to ``problems``."""
-    reference = raw.get("triage", {}).get("exemplars")
-    references = [reference] if isinstance(reference, str) else reference
-    if not isinstance(references, list) or not references:
-        return policy
-    banks = []
-    for index, name in enumerate(references):
-        field = "triage.exemplars" if isinstance(reference, str) else f"triage.exemplars[{index}]"
-        bank_path = path.parent / name
-        bank_display = str(PurePath(display).parent / name)
-        if not bank_path.is_file():
-            message = f"exemplar bank {bank_display} not found (the path is relative to the policy)"
-            problems.append(PolicyProblem(path, display, field, message))
-            continue
-        try:
-            bank_raw = _read_toml(bank_path, bank_display)
-        except _Unreadable as exc:
-            problems.append(exc.problem)
-            continue
-        bank, structural = parse_bank(bank_raw)
-        for where, message in structural:
-            problems.append(PolicyProblem(bank_path, bank_display, where or None, message))
-        if bank is not None:
-            banks.append((bank, bank_path, bank_display))
-    if not banks or len(banks) != len(references):
-        return policy
-    first = banks[0][0]
-    merged = replace(
-        first,
-        name=" + ".join(bank.name for bank, _, _ in banks),
-        situations=tuple(s for bank, _, _ in banks for s in bank.situations),
-    )
-    owner = {s.id: (bank_path, shown) for bank, bank_path, shown in banks for s in bank.situations}
-    for problem in validate_bank(merged, policy):
-        where, _, message = problem.partition(": ")
-        situation = where.split(".")[1] if where.startswith("situations.") else ""
-        bank_path, shown = owner.get(situation, (banks[0][1], banks[0][2]))
-        problems.append(PolicyProblem(bank_path, shown, where, message))
-    return replace(policy, exemplars=merged)

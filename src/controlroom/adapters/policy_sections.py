@@ -11,7 +11,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from controlroom.adapters.policy_file import PolicyFileError, shipped_policies
+from controlroom.adapters.policy_file import shipped_policies
+from controlroom.adapters.policy_reading import PolicyFileError
 
 
 def locate_policy(reference: str | Path) -> tuple[Path, str]:

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from controlroom.adapters.policy_file import PolicyFileError, PolicyProblem
+from controlroom.adapters.policy_reading import PolicyFileError, PolicyProblem
 from controlroom.adapters.policy_schema import allowed_keys
 from controlroom.adapters.policy_sections import locate_policy, read_policy_toml
 from controlroom.domain.policy import Policy

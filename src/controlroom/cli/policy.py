@@ -12,11 +12,8 @@ import click
 from pydantic import ValidationError
 
 from controlroom.adapters.nuisance_config import load_nuisance_config
-from controlroom.adapters.policy_file import (
-    PolicyFileError,
-    load_policy,
-    shipped_policies,
-)
+from controlroom.adapters.policy_file import load_policy, shipped_policies
+from controlroom.adapters.policy_reading import PolicyFileError
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.cli.output import EXIT_BAD_INPUT, EXIT_BAD_POLICY, Printer
 from controlroom.config import load_settings
