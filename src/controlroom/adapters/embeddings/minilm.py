@@ -4,7 +4,7 @@ The encoder reads its weights from a safetensors file checked against its publis
 (:mod:`.model_files`): nothing is downloaded and nothing is unpickled. A text becomes one unit
 vector of 384 numbers, the mean of its tokens' last hidden states, as the reference
 sentence-embedding pipeline for this model computes it. Texts are encoded in batches of similar
-length, so the padding a batch carries stays small.
+length, a bounded number of tokens each, so the padding a batch carries stays small.
 """
 
 from __future__ import annotations
@@ -28,24 +28,36 @@ LAYERS = 6
 LAYER_NORM_EPS = 1e-12
 #: Tokens read of each text, [CLS] and [SEP] included (the reference pipeline's limit).
 MAX_TOKENS = 256
-BATCH = 32
-
-
-def _erf(x: Matrix) -> Matrix:
-    """The error function to within 1.5e-7 (Abramowitz and Stegun 7.1.26): exact GELU needs
-    it and NumPy has none."""
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    result: Matrix = (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
-    return result
+#: Tokens in one batch at most, padding included: texts of like length go together, and a long
+#: one does not make a whole batch of short ones carry its length.
+BATCH_TOKENS = 256
 
 
 def _gelu(x: Matrix) -> Matrix:
-    return (0.5 * x * (1.0 + _erf(x / np.float32(np.sqrt(2.0))))).astype(np.float32)
+    """Exact GELU, ``x * Φ(x)``, with the error function to within 1.5e-7 (Abramowitz and
+    Stegun 7.1.26: NumPy has no erf). Computed in place on as few arrays as it can: on a
+    batch's hidden layer the passes over memory are what cost."""
+    z = x * np.float32(1.0 / np.sqrt(2.0))
+    a = np.abs(z)
+    t = a * np.float32(0.3275911)
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(1.061405429)
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += np.float32(coefficient)
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a  # 1 - erf(|z|)
+    np.copysign(poly, z, out=poly)  # sign carried for the reflection erf(-z) = -erf(z)
+    # Φ(x) = (1 + erf(z)) / 2, and erf(z) = sign(z) (1 - poly)
+    phi = np.sign(z)
+    phi -= poly
+    phi += 1.0
+    phi *= 0.5
+    phi *= x
+    return phi
 
 
 def _layer_norm(x: Matrix, weight: Matrix, bias: Matrix) -> Matrix:
@@ -129,9 +141,14 @@ class MiniLM:
         ids = [self.token_ids(text) for text in texts]
         result = np.zeros((len(texts), HIDDEN), dtype=np.float32)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), BATCH):
-            chosen = order[start : start + BATCH]
-            result[chosen] = self._encode_batch([ids[i] for i in chosen])
+        chosen: list[int] = []
+        for i in order:  # shortest first: the text now is the longest of its batch so far
+            if chosen and (len(chosen) + 1) * len(ids[i]) > BATCH_TOKENS:
+                result[chosen] = self._encode_batch([ids[j] for j in chosen])
+                chosen = []
+            chosen.append(i)
+        if chosen:
+            result[chosen] = self._encode_batch([ids[j] for j in chosen])
         return result
 
     def _encode_batch(self, batch: list[list[int]]) -> Matrix:
@@ -155,15 +172,24 @@ class MiniLM:
 
     @staticmethod
     def _layer(x: Matrix, layer: _Layer, blocked: Matrix) -> Matrix:
+        """One encoder layer. Every product is made on contiguous arrays, two-dimensional where
+        it can be: NumPy hands those to BLAS, and strided views it would not."""
         batch, length, _ = x.shape
         head = HIDDEN // HEADS
-        qkv = x @ layer.qkv + layer.qkv_bias
-        qkv = qkv.reshape(batch, length, 3, HEADS, head).transpose(2, 0, 3, 1, 4)
-        query, key, value = qkv[0], qkv[1], qkv[2]
-        scores = query @ key.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + blocked
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        flat = x.reshape(batch * length, HIDDEN)
+        qkv = (flat @ layer.qkv + layer.qkv_bias).reshape(batch, length, 3, HEADS, head)
+        query = np.ascontiguousarray(qkv[:, :, 0].transpose(0, 2, 1, 3))
+        query *= np.float32(1.0 / np.sqrt(head))
+        key = np.ascontiguousarray(qkv[:, :, 1].transpose(0, 2, 3, 1))
+        value = np.ascontiguousarray(qkv[:, :, 2].transpose(0, 2, 1, 3))
+        scores = query @ key
+        scores += blocked
+        scores -= scores.max(axis=-1, keepdims=True)
+        np.exp(scores, out=scores)
         scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, HIDDEN)
-        x = _layer_norm(x + context @ layer.out + layer.out_bias, *layer.norm1)
-        hidden = _gelu(x @ layer.up + layer.up_bias)
-        return _layer_norm(x + hidden @ layer.down + layer.down_bias, *layer.norm2)
+        context = np.ascontiguousarray((scores @ value).transpose(0, 2, 1, 3))
+        attended = context.reshape(batch * length, HIDDEN) @ layer.out + layer.out_bias
+        flat = _layer_norm(flat + attended, *layer.norm1)
+        hidden = _gelu(flat @ layer.up + layer.up_bias)
+        out = _layer_norm(flat + hidden @ layer.down + layer.down_bias, *layer.norm2)
+        return out.reshape(batch, length, HIDDEN)
