@@ -52,7 +52,7 @@ def _gelu(x: Matrix) -> Matrix:
     poly *= a  # 1 - erf(|z|)
     np.copysign(poly, z, out=poly)  # sign carried for the reflection erf(-z) = -erf(z)
     # Φ(x) = (1 + erf(z)) / 2, and erf(z) = sign(z) (1 - poly)
-    phi = np.sign(z)
+    phi: Matrix = np.sign(z)
     phi -= poly
     phi += 1.0
     phi *= 0.5
