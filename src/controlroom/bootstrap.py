@@ -13,9 +13,11 @@ from sqlalchemy import Engine
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
+from controlroom.adapters.db.login_attempts import SqlAttemptStore
 from controlroom.adapters.db.reports import sql_reports
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
+from controlroom.adapters.login_attempts_redis import RedisAttemptStore
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.policy_file import load_policy
@@ -36,6 +38,7 @@ from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import ReportingConfig
 from controlroom.services.chat_store import ChatStore
 from controlroom.services.live import Broker
+from controlroom.services.login_limits import AttemptStore
 from controlroom.services.reporting import Reporting
 
 
@@ -121,6 +124,14 @@ def identity_provider(settings: Settings) -> OidcProvider | None:
     return _identity_provider(
         settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret
     )
+
+
+def attempt_store(settings: Settings) -> AttemptStore:
+    """Where sign-in failures are counted: Redis when ``CONTROLROOM_REDIS_URL`` is set, the
+    database otherwise (either way shared by every app instance using it)."""
+    if settings.redis_url:
+        return RedisAttemptStore(settings.redis_url)
+    return SqlAttemptStore(engine_for(settings))
 
 
 def password_hasher() -> Argon2Hasher:

@@ -1,4 +1,4 @@
-"""The console's sign-in: sessions, CSRF, lock-out, sign-out and roles."""
+"""The console's sign-in: sessions, CSRF, limits on wrong passwords, sign-out and roles."""
 
 from __future__ import annotations
 
@@ -65,17 +65,44 @@ def test_sign_in_without_the_form_token_is_refused(browser: TestClient) -> None:
     assert "cr_console=" not in answer.headers.get("set-cookie", "")
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(
+def test_an_address_that_keeps_failing_waits_but_the_account_is_not_locked(
     browser: TestClient, app: FastAPI
 ) -> None:
     for _ in range(5):
         assert sign_in(browser, "hana", "wrong-password-1").status_code == 401
-    locked = sign_in(browser, "hana")
-    assert locked.status_code == 429
-    assert "locked" in locked.text
+    waiting = sign_in(browser, "hana")  # the right password, from the same address, too soon
+    assert waiting.status_code == 429
+    assert waiting.headers["retry-after"] == "1"
+    assert "Too many wrong sign-ins from this address" in waiting.text
+    with TestClient(app, client=("10.1.2.3", 50000)) as desk:  # hana's own computer
+        assert sign_in(desk, "hana").status_code == 303
     tags = audit_tags(app, "user:hana")
-    assert tags.count("console:session:login_failed") == 5
-    assert "console:session:locked" in tags
+    assert tags.count("console:session:login_failed") == 1  # a summary, not one per failure
+    assert "console:session:locked" in tags  # the account's delay began
+    assert "console:session:throttled" in audit_tags(app, "address:testclient")
+
+
+def test_many_wrong_sign_ins_write_a_handful_of_audit_rows(
+    browser: TestClient, app: FastAPI
+) -> None:
+    before = len(audit_tags(app, ""))
+    for n in range(60):
+        with TestClient(app, client=(f"198.51.100.{n}", 50000)) as attacker:
+            assert sign_in(attacker, "sam", "wrong-password-1").status_code == 401
+    written = audit_tags(app, "")[before:]
+    assert written.count("console:session:login_failed") == 1
+    assert written.count("console:session:locked") == 1
+    assert len(written) == 2  # was one row per failure (60)
+
+
+def test_a_supervisor_is_not_locked_out_by_wrong_passwords_from_elsewhere(
+    app: FastAPI, browser: TestClient
+) -> None:
+    for n in range(30):
+        with TestClient(app, client=(f"198.51.100.{n}", 50000)) as attacker:
+            for _ in range(2):
+                sign_in(attacker, "sam", "wrong-password-1")
+    assert sign_in(browser, "sam").status_code == 303
 
 
 def test_a_good_sign_in_resets_the_failure_count(browser: TestClient) -> None:

@@ -1,0 +1,168 @@
+"""Signing in with a password without letting anyone stall the service or lock a person out.
+
+- The failure counts (``services/login_limits``) are read first, in the server's thread pool:
+  an address or account that must wait is answered **429** with ``Retry-After`` at once,
+  without hashing anything.
+- Passwords are checked (argon2, about 0.1 s of CPU each) in a small pool of threads of their
+  own, never on the event loop nor in the pool that serves other requests: at most
+  ``CONTROLROOM_LOGIN_CHECKS`` at once, and four times as many waiting; an attempt beyond that
+  is answered **503** with ``Retry-After: 1`` at once rather than queued.
+
+The pool is per process (it bounds this process's CPU); the counts are shared by every
+instance, in the database or Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from controlroom import bootstrap
+from controlroom.domain.access import Unauthenticated
+from controlroom.domain.errors import DomainError, ServiceUnavailable
+from controlroom.services import sessions
+from controlroom.services.login_limits import AttemptStore, TooManyAttempts
+from controlroom.services.sessions import LoginRules
+from controlroom.web.console.forms import read_form
+from controlroom.web.console.login_page import login_page, safe_next
+from controlroom.web.console.session import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    encode_cookie,
+    lifetime,
+    login_token,
+    secret_for,
+    set_cookie,
+    settings_of,
+)
+
+T = TypeVar("T")
+#: Attempts allowed to wait for a check, per check allowed at once.
+WAITING_PER_CHECK = 4
+
+
+class Busy(Exception):
+    """Every password check slot, and every place waiting for one, is taken."""
+
+
+class CheckPool:
+    """Runs password checks in ``workers`` threads of its own, with at most ``waiting`` more
+    queued; thread-safe."""
+
+    def __init__(self, workers: int, waiting: int) -> None:
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="password-check")
+        self._limit = workers + waiting
+        self._admitted = 0
+        self._lock = threading.Lock()
+
+    @property
+    def admitted(self) -> int:
+        """Checks running or waiting now."""
+        return self._admitted
+
+    def _release(self, _: Future[Any]) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+    async def run(self, check: Callable[[], T]) -> T:
+        """``check()``'s answer, computed in the pool; :class:`Busy` at once when full. A
+        check keeps its place until it has finished, even if its request is abandoned."""
+        with self._lock:
+            if self._admitted >= self._limit:
+                raise Busy
+            self._admitted += 1
+        future = self._executor.submit(check)
+        future.add_done_callback(self._release)
+        return await asyncio.wrap_future(future)
+
+
+def pool_of(app: FastAPI) -> CheckPool:
+    """The application's password-check pool (made on first use)."""
+    state = app.state
+    with _SETUP:
+        pool: CheckPool | None = getattr(state, "login_checks", None)
+        if pool is None:
+            workers = state.settings.login_checks
+            pool = state.login_checks = CheckPool(workers, workers * WAITING_PER_CHECK)
+    return pool
+
+
+def attempts_of(app: FastAPI) -> AttemptStore:
+    """Where the application counts sign-in failures (made on first use)."""
+    state = app.state
+    with _SETUP:
+        store: AttemptStore | None = getattr(state, "login_attempts", None)
+        if store is None:
+            store = state.login_attempts = bootstrap.attempt_store(state.settings)
+    return store
+
+
+_SETUP = threading.Lock()
+
+
+def rules_of(request: Request) -> LoginRules:
+    """The sign-in rules the settings give."""
+    settings = settings_of(request)
+    return sessions.login_rules(settings.login_max_failures, settings.login_lockout_minutes)
+
+
+def _refused(request: Request, username: str, status: int, error: str, wait: int) -> Response:
+    response = login_page(request, error=error, username=username, status=status)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+async def sign_in(request: Request) -> Response:
+    """The answer to the sign-in form (see the module's description)."""
+    try:
+        form = await read_form(request)
+    except DomainError as exc:
+        return login_page(request, error=exc.message, status=400)
+    username = str(form.get("username", ""))[:64]
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    sent = str(form.get("csrf", ""))
+    if not nonce or not hmac.compare_digest(sent, login_token(secret_for(request), nonce)):
+        message = "The sign-in form had expired; please sign in again."
+        return login_page(request, error=message, username=username, status=400)
+    client = request.client.host if request.client else ""
+    store, rules, now = attempts_of(request.app), rules_of(request), datetime.now(UTC)
+    log_in = partial(
+        sessions.log_in,
+        request.app.state.uow_factory,
+        bootstrap.password_hasher(),
+        username,
+        str(form.get("password", ""))[:1024],
+        now=now,
+        rules=rules,
+        attempts=store,
+        client=client,
+    )
+    try:
+        await run_in_threadpool(
+            sessions.check_attempt, store, username, client=client, now=now, rules=rules
+        )
+        session = await pool_of(request.app).run(log_in)
+    except TooManyAttempts as exc:
+        error = f"{exc.message[:1].upper()}{exc.message[1:]}: {exc.hint}."
+        return _refused(request, username, 429, error, exc.retry_after)
+    except (Busy, ServiceUnavailable):
+        error = "Sign-in is very busy just now; please try again in a moment."
+        return _refused(request, username, 503, error, 1)
+    except Unauthenticated:
+        error = "The name or password is wrong."
+        return login_page(request, error=error, username=username, status=401)
+    response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
+    value = encode_cookie(secret_for(request), session)
+    set_cookie(response, request, SESSION_COOKIE, value, int(lifetime(request).total_seconds()))
+    response.delete_cookie(LOGIN_COOKIE, path="/console")
+    return response

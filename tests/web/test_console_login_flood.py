@@ -1,0 +1,95 @@
+"""A flood of sign-ins cannot stall the service: passwords are checked off the event loop, a
+few at a time, and attempts beyond that are turned away at once."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from controlroom.adapters.secrets import Argon2Hasher
+from controlroom.config import Settings
+from controlroom.web.console import login_gate
+from tests.run_async import run_async
+from tests.web.console_support import PASSWORD, add_users
+
+CHECK_SECONDS = 0.3
+
+
+class SlowHasher(Argon2Hasher):
+    """A hasher that blocks its thread like a costly check does."""
+
+    def verify(self, hashed: str, secret: str) -> bool:
+        time.sleep(CHECK_SECONDS)
+        return super().verify(hashed, secret)
+
+    def hash(self, secret: str) -> str:
+        time.sleep(CHECK_SECONDS)
+        return super().hash(secret)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(policy="dcp-p-042", database_url=database_url, demo=False, login_checks=1)
+
+
+@pytest.fixture
+def slow_app(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastAPI]:
+    add_users(app)
+    monkeypatch.setattr(login_gate.bootstrap, "password_hasher", SlowHasher)
+    yield app
+
+
+async def _attempt(app: FastAPI, address: str, password: str) -> tuple[int, str, float]:
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        page = await client.get("/console/login")
+        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert found is not None
+        data = {"csrf": found.group(1), "username": "hana", "password": password}
+        began = time.perf_counter()
+        answer = await client.post("/console/login", data=data)
+        return (
+            answer.status_code,
+            answer.headers.get("retry-after", ""),
+            time.perf_counter() - began,
+        )
+
+
+async def _healthz(app: FastAPI) -> float:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await asyncio.sleep(0.05)  # the sign-ins are under way
+        began = time.perf_counter()
+        assert (await client.get("/healthz")).status_code == 200
+        return time.perf_counter() - began
+
+
+async def _flood(app: FastAPI, attempts: int) -> tuple[list[tuple[int, str, float]], float]:
+    tries = [_attempt(app, f"198.51.100.{n}", "wrong-password-1") for n in range(attempts)]
+    *answers, health = await asyncio.gather(*tries, _healthz(app))
+    return answers, health  # type: ignore[return-value]
+
+
+def test_the_health_check_answers_at_once_while_passwords_are_checked(slow_app: FastAPI) -> None:
+    answers, health = run_async(_flood(slow_app, 3))
+    assert health < CHECK_SECONDS / 2  # was blocked behind every check on the event loop
+    assert sorted(status for status, _, _ in answers) == [401, 401, 401]
+
+
+def test_attempts_beyond_the_pool_are_turned_away_at_once(slow_app: FastAPI) -> None:
+    answers, _ = run_async(_flood(slow_app, 12))  # one check at once, four waiting
+    busy = [(retry, took) for status, retry, took in answers if status == 503]
+    assert len(busy) == 12 - 5
+    assert all(retry == "1" and took < CHECK_SECONDS for retry, took in busy)
+    assert sum(status == 401 for status, _, _ in answers) == 5
+
+
+def test_the_right_password_signs_in_through_the_pool(slow_app: FastAPI) -> None:
+    status, _, _ = run_async(_attempt(slow_app, "10.1.2.3", PASSWORD))
+    assert status == 303
