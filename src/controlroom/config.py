@@ -99,7 +99,7 @@ class Settings(BaseSettings):
         "account's wait is at most 1 minute, and never applies to a clean address).",
     )
     login_checks: int = Field(
-        default=2,
+        default=1,
         ge=1,
         le=32,
         description="Console passwords checked at once per instance (argon2, about 0.1 s of "

@@ -6,7 +6,9 @@
 - Passwords are checked (argon2, about 0.1 s of CPU each) in a small pool of threads of their
   own, never on the event loop nor in the pool that serves other requests: at most
   ``CONTROLROOM_LOGIN_CHECKS`` at once, and four times as many waiting; an attempt beyond that
-  is answered **503** with ``Retry-After: 1`` at once rather than queued.
+  is answered **503** with ``Retry-After: 1`` at once rather than queued. The checking threads
+  run at a lower CPU priority (``nice`` 10 on Linux), so a flood of checks takes the CPU the
+  rest of the service leaves rather than the other way round.
 
 The pool is per process (it bounds this process's CPU); the counts are shared by every
 instance, in the database or Redis.
@@ -15,7 +17,9 @@ instance, in the database or Redis.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -55,12 +59,25 @@ class Busy(Exception):
     """Every password check slot, and every place waiting for one, is taken."""
 
 
+#: How much lower than the rest of the service the check threads run (Linux ``nice``).
+CHECK_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Run this thread (and the threads argon2 starts from it) at a lower CPU priority, so
+    that checks take the CPU the rest of the service leaves (Linux; elsewhere a no-op)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
+
+
 class CheckPool:
     """Runs password checks in ``workers`` threads of its own, with at most ``waiting`` more
     queued; thread-safe."""
 
     def __init__(self, workers: int, waiting: int) -> None:
-        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="password-check")
+        self._executor = ThreadPoolExecutor(
+            workers, thread_name_prefix="password-check", initializer=_lower_priority
+        )
         self._limit = workers + waiting
         self._admitted = 0
         self._lock = threading.Lock()
