@@ -84,3 +84,13 @@ def test_the_delay_begins_once_per_run_of_failures() -> None:
         record = counted.record
         began.append(counted.delay_began)
     assert began == [False, False, True, False, False, False]
+
+
+def test_a_browser_known_to_the_account_is_not_held_by_the_accounts_count() -> None:
+    account = failures(30, LIMITS.account)
+    failed_once = failures(1, LIMITS.address)
+    at = T0 + timedelta(seconds=1)
+    assert wait_before(failed_once, account, at, LIMITS, known_browser=True) is None
+    address = failures(3, LIMITS.address)  # but its own address's wait still holds
+    wait = wait_before(address, account, T0, LIMITS, known_browser=True)
+    assert wait is not None and wait.held is Held.ADDRESS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -169,3 +170,30 @@ def test_an_administrator_reads_no_contacts(browser: TestClient) -> None:
     answer = browser.get("/console/handler")
     assert answer.status_code == 403
     assert "contact:read" in answer.text
+
+
+def sign_in_from(client: TestClient, name: str, known: str) -> int:
+    """Sign in with the right password from a browser holding ``known`` as its known-browser
+    cookie; the answer's status."""
+    client.cookies.clear()
+    page = client.get("/console/login")
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None
+    client.cookies.set("cr_console_known", known, path="/console")
+    data = {"csrf": found.group(1), "username": name, "password": PASSWORD}
+    return client.post("/console/login", data=data, follow_redirects=False).status_code
+
+
+def test_a_browser_that_signed_in_before_is_not_held_back_by_an_attack_on_the_account(
+    app: FastAPI, browser: TestClient
+) -> None:
+    assert sign_in(browser, "sam").status_code == 303
+    known = browser.cookies.get("cr_console_known") or ""
+    assert known.endswith(".sam")
+    for n in range(30):  # the account is attacked from thirty addresses
+        with TestClient(app, client=(f"198.51.100.{n}", 50000)) as attacker:
+            sign_in(attacker, "sam", "wrong-password-1")
+    with TestClient(app, client=("198.51.100.7", 50000)) as desk:  # an address that failed
+        assert sign_in(desk, "sam").status_code == 429  # a browser never seen here waits
+        assert sign_in_from(desk, "sam", known[:-44] + "0" * 40 + ".sam") == 429  # forged
+        assert sign_in_from(desk, "sam", known) == 303

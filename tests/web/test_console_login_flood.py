@@ -93,3 +93,25 @@ def test_attempts_beyond_the_pool_are_turned_away_at_once(slow_app: FastAPI) -> 
 def test_the_right_password_signs_in_through_the_pool(slow_app: FastAPI) -> None:
     status, _, _ = run_async(_attempt(slow_app, "10.1.2.3", PASSWORD))
     assert status == 303
+
+
+def test_places_are_kept_for_browsers_known_to_the_account() -> None:
+    async def scenario() -> list[str]:
+        pool = login_gate.CheckPool(workers=1, waiting=1, reserved=1)
+        outcomes: list[str] = []
+
+        async def attempt(known: bool) -> None:
+            try:
+                await pool.run(lambda: time.sleep(0.2), known=known)
+                outcomes.append("checked")
+            except login_gate.Busy:
+                outcomes.append("busy")
+
+        first = [asyncio.create_task(attempt(False)) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        await asyncio.gather(*first, attempt(True), attempt(True))
+        return outcomes
+
+    outcomes = run_async(scenario())
+    assert outcomes.count("busy") == 2  # one stranger and one known browser beyond the reserve
+    assert outcomes.count("checked") == 3

@@ -7,7 +7,8 @@ wait, twice as long after each further failure, up to a longest delay:
 - an address that has reached its delay may not try again, for any account, until it ends;
 - an account that has reached its delay refuses attempts, until it ends, from addresses that
   have failed recently themselves; an address with a clean record is still let through, so
-  the real person at their own computer signs in while someone elsewhere guesses.
+  the real person at their own computer signs in while someone elsewhere guesses. A browser
+  that has signed in to the account before counts as a clean address for that account.
 
 A successful sign-in clears both counts (reporting the failures not yet reported); a count
 whose last failure is older than :attr:`LoginLimits.forget_after` is forgotten. Failures are
@@ -100,13 +101,21 @@ def current(record: Attempts | None, now: datetime, limits: LoginLimits) -> Atte
 
 
 def wait_before(
-    address: Attempts | None, account: Attempts | None, now: datetime, limits: LoginLimits
+    address: Attempts | None,
+    account: Attempts | None,
+    now: datetime,
+    limits: LoginLimits,
+    *,
+    known_browser: bool = False,
 ) -> Wait | None:
     """Why an attempt from an address with record ``address``, naming an account with record
-    ``account``, must wait; None when it may be checked now."""
+    ``account``, must wait; None when it may be checked now. An attempt from a browser that
+    signed in to the account before (``known_browser``) is treated as from a clean address."""
     by_address = current(address, now, limits)
     if by_address is not None and by_address.next_at > now:
         return Wait(Held.ADDRESS, by_address.next_at)
+    if known_browser:
+        return None
     by_account = current(account, now, limits)
     if by_address is not None and by_account is not None and by_account.next_at > now:
         return Wait(Held.ACCOUNT, by_account.next_at)

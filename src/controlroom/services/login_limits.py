@@ -59,14 +59,21 @@ def account_key(name: str) -> str:
 
 
 def check(
-    store: AttemptStore, client: str, name: str | None, now: datetime, limits: LoginLimits
+    store: AttemptStore,
+    client: str,
+    name: str | None,
+    now: datetime,
+    limits: LoginLimits,
+    *,
+    known_browser: bool = False,
 ) -> None:
     """Return when an attempt from ``client`` naming account ``name`` may be checked now;
     raise :class:`TooManyAttempts` (saying how long to wait) otherwise."""
     keys = [address_key(client)] + ([] if name is None else [account_key(name)])
     found = store.read(keys)
     account = None if name is None else found.get(account_key(name))
-    wait = wait_before(found.get(address_key(client)), account, now, limits)
+    by_address = found.get(address_key(client))
+    wait = wait_before(by_address, account, now, limits, known_browser=known_browser)
     if wait is None:
         return
     seconds = wait.seconds(now)

@@ -99,11 +99,18 @@ def _well_formed(username: str) -> str | None:
 
 
 def check_attempt(
-    attempts: AttemptStore, username: str, *, client: str, now: datetime, rules: LoginRules
+    attempts: AttemptStore,
+    username: str,
+    *,
+    client: str,
+    now: datetime,
+    rules: LoginRules,
+    known_browser: bool = False,
 ) -> None:
     """Return when a sign-in attempt from ``client`` naming ``username`` may be checked now;
     ``TooManyAttempts`` (saying how long to wait) otherwise. Reads only; hashes nothing."""
-    login_limits.check(attempts, client, _well_formed(username), require_utc(now), rules.limits)
+    name, now = _well_formed(username), require_utc(now)
+    login_limits.check(attempts, client, name, now, rules.limits, known_browser=known_browser)
 
 
 def log_in(
@@ -116,17 +123,20 @@ def log_in(
     rules: LoginRules,
     attempts: AttemptStore,
     client: str = "",
+    known_browser: bool = False,
 ) -> Session:
     """A new session for the user with this name and password.
 
     Raises ``login_limits.TooManyAttempts`` while the client address, or the account and
     the address, must wait (whatever the password; it is not checked), and
     :class:`Unauthenticated` for a wrong name or password, which is counted and reported in
-    summary. The answer never says whether the name exists.
+    summary. The answer never says whether the name exists. ``known_browser``: the attempt
+    comes from a browser that signed in to this account before (it is then not held by the
+    account's count, only by its address's).
     """
     now = require_utc(now)
     name = _well_formed(username)
-    login_limits.check(attempts, client, name, now, rules.limits)
+    login_limits.check(attempts, client, name, now, rules.limits, known_browser=known_browser)
     try:
         if name is None:
             raise Unauthenticated("the name or password is wrong")

@@ -6,7 +6,8 @@
 - Passwords are checked (argon2, about 0.1 s of CPU each) in a small pool of threads of their
   own, never on the event loop nor in the pool that serves other requests: at most
   ``CONTROLROOM_LOGIN_CHECKS`` at once, and four times as many waiting; an attempt beyond that
-  is answered **503** with ``Retry-After: 1`` at once rather than queued. The checking threads
+  is answered **503** with ``Retry-After: 1`` at once rather than queued; two more places are
+  kept for browsers that signed in to the named account before. The checking threads
   run at a lower CPU priority (``nice`` 10 on Linux), so a flood of checks takes the CPU the
   rest of the service leaves rather than the other way round.
 
@@ -40,9 +41,13 @@ from controlroom.services.sessions import LoginRules
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.login_page import login_page, safe_next
 from controlroom.web.console.session import (
+    KNOWN_COOKIE,
+    KNOWN_FOR,
     LOGIN_COOKIE,
     SESSION_COOKIE,
     encode_cookie,
+    is_known_browser,
+    known_browser_value,
     lifetime,
     login_token,
     secret_for,
@@ -74,11 +79,12 @@ class CheckPool:
     """Runs password checks in ``workers`` threads of its own, with at most ``waiting`` more
     queued; thread-safe."""
 
-    def __init__(self, workers: int, waiting: int) -> None:
+    def __init__(self, workers: int, waiting: int, reserved: int = 2) -> None:
         self._executor = ThreadPoolExecutor(
             workers, thread_name_prefix="password-check", initializer=_lower_priority
         )
         self._limit = workers + waiting
+        self._reserved = reserved
         self._admitted = 0
         self._lock = threading.Lock()
 
@@ -91,11 +97,13 @@ class CheckPool:
         with self._lock:
             self._admitted -= 1
 
-    async def run(self, check: Callable[[], T]) -> T:
+    async def run(self, check: Callable[[], T], *, known: bool = False) -> T:
         """``check()``'s answer, computed in the pool; :class:`Busy` at once when full. A
-        check keeps its place until it has finished, even if its request is abandoned."""
+        check keeps its place until it has finished, even if its request is abandoned. A
+        ``known`` browser's check may also take one of ``reserved`` places kept for them."""
+        limit = self._limit + (self._reserved if known else 0)
         with self._lock:
-            if self._admitted >= self._limit:
+            if self._admitted >= limit:
                 raise Busy
             self._admitted += 1
         future = self._executor.submit(check)
@@ -153,6 +161,8 @@ async def sign_in(request: Request) -> Response:
         return login_page(request, error=message, username=username, status=400)
     client = request.client.host if request.client else ""
     store, rules, now = attempts_of(request.app), rules_of(request), datetime.now(UTC)
+    key = secret_for(request)
+    known = is_known_browser(key, request.cookies.get(KNOWN_COOKIE, ""), username, now)
     log_in = partial(
         sessions.log_in,
         request.app.state.uow_factory,
@@ -163,12 +173,15 @@ async def sign_in(request: Request) -> Response:
         rules=rules,
         attempts=store,
         client=client,
+        known_browser=known,
     )
     try:
         await run_in_threadpool(
-            sessions.check_attempt, store, username, client=client, now=now, rules=rules
+            partial(sessions.check_attempt, store, username, client=client, now=now),
+            rules=rules,
+            known_browser=known,
         )
-        session = await pool_of(request.app).run(log_in)
+        session = await pool_of(request.app).run(log_in, known=known)
     except TooManyAttempts as exc:
         error = f"{exc.message[:1].upper()}{exc.message[1:]}: {exc.hint}."
         return _refused(request, username, 429, error, exc.retry_after)
@@ -179,7 +192,9 @@ async def sign_in(request: Request) -> Response:
         error = "The name or password is wrong."
         return login_page(request, error=error, username=username, status=401)
     response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
-    value = encode_cookie(secret_for(request), session)
+    value = encode_cookie(key, session)
     set_cookie(response, request, SESSION_COOKIE, value, int(lifetime(request).total_seconds()))
+    remembered = known_browser_value(key, session.principal.name, now)
+    set_cookie(response, request, KNOWN_COOKIE, remembered, int(KNOWN_FOR.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/console")
     return response

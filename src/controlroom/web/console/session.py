@@ -8,6 +8,9 @@ by ``services.sessions.resume`` on every request. It is ``HttpOnly`` and ``SameS
 Every form that changes something carries a CSRF token: an HMAC of the session id under the
 same key, checked on each POST (a form field ``csrf``, or the ``X-CSRF-Token`` header). The
 sign-in form has its own token, tied to a random value in a short-lived cookie.
+
+After a successful sign-in the browser also keeps, for 30 days, a signed cookie naming the
+account (``cr_console_known``): wrong passwords others send for that account do not hold it back.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ from controlroom.services.sessions import Session
 
 SESSION_COOKIE = "cr_console"
 LOGIN_COOKIE = "cr_console_login"
+#: Names the account last signed in to from this browser (signed): such a browser is not held
+#: back by wrong passwords others send for that account (docs/access.md).
+KNOWN_COOKIE = "cr_console_known"
+KNOWN_FOR = timedelta(days=30)
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 
@@ -85,6 +92,24 @@ def csrf_token(key: bytes, session_id: str) -> str:
 def login_token(key: bytes, nonce: str) -> str:
     """The sign-in form's CSRF token for the nonce in its cookie."""
     return _sign(key, f"login|{nonce}".encode())[:40]
+
+
+def known_browser_value(key: bytes, name: str, now: datetime) -> str:
+    """The signed cookie value saying this browser signed in to account ``name`` at ``now``."""
+    issued = int(now.timestamp())
+    return f"{issued}.{_sign(key, f'known|{issued}|{name}'.encode())[:40]}.{name}"
+
+
+def is_known_browser(key: bytes, value: str, name: str, now: datetime) -> bool:
+    """True when ``value`` is a cookie this service signed, for account ``name``, less than
+    :data:`KNOWN_FOR` ago."""
+    issued, _, rest = value.partition(".")
+    signature, _, named = rest.partition(".")
+    if not issued.isdigit() or not named or named != name.strip().lower():
+        return False
+    expected = _sign(key, f"known|{issued}|{named}".encode())[:40]
+    age = now.timestamp() - int(issued)
+    return hmac.compare_digest(signature, expected) and 0 <= age < KNOWN_FOR.total_seconds()
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
