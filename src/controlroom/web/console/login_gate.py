@@ -1,6 +1,7 @@
 """Signing in with a password without letting anyone stall the service or lock a person out.
 
-- The failure counts (``services/login_limits``) are read first, in the server's thread pool:
+- When the password-check pool (below) is full, the attempt is answered 503 at once. Else the
+  failure counts (``services/login_limits``) are read, in the server's thread pool:
   an address or account that must wait is answered **429** with ``Retry-After`` at once,
   without hashing anything.
 - Passwords are checked (argon2, about 0.1 s of CPU each) in a small pool of threads of their
@@ -88,10 +89,9 @@ class CheckPool:
         self._admitted = 0
         self._lock = threading.Lock()
 
-    @property
-    def admitted(self) -> int:
-        """Checks running or waiting now."""
-        return self._admitted
+    def full(self, *, known: bool = False) -> bool:
+        """True when a check would be turned away now."""
+        return self._admitted >= self._limit + (self._reserved if known else 0)
 
     def _release(self, _: Future[Any]) -> None:
         with self._lock:
@@ -175,13 +175,16 @@ async def sign_in(request: Request) -> Response:
         client=client,
         known_browser=known,
     )
+    pool = pool_of(request.app)
     try:
+        if pool.full(known=known):  # no need to read the counts
+            raise Busy
         await run_in_threadpool(
             partial(sessions.check_attempt, store, username, client=client, now=now),
             rules=rules,
             known_browser=known,
         )
-        session = await pool_of(request.app).run(log_in, known=known)
+        session = await pool.run(log_in, known=known)
     except TooManyAttempts as exc:
         error = f"{exc.message[:1].upper()}{exc.message[1:]}: {exc.hint}."
         return _refused(request, username, 429, error, exc.retry_after)
