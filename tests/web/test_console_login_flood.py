@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 from collections.abc import Iterator
 
@@ -115,3 +116,28 @@ def test_places_are_kept_for_browsers_known_to_the_account() -> None:
     outcomes = run_async(scenario())
     assert outcomes.count("busy") == 2  # one stranger and one known browser beyond the reserve
     assert outcomes.count("checked") == 3
+
+
+def test_the_first_requests_at_once_all_sign_with_the_same_key(app: FastAPI) -> None:
+    from controlroom.web.console.session import secret_for
+
+    class Seen:  # what secret_for reads of a request
+        def __init__(self) -> None:
+            self.app = app
+
+    start = threading.Barrier(8)
+    keys: list[bytes] = []
+
+    def first_request() -> None:
+        start.wait()
+        keys.append(secret_for(Seen()))  # type: ignore[arg-type]
+
+    for _ in range(20):  # a fresh process each round: no key yet
+        app.state.console_secret = None
+        keys.clear()
+        threads = [threading.Thread(target=first_request) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(set(keys)) == 1  # else a form served now fails its CSRF check later

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -42,14 +43,21 @@ CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 
 
+_SECRET_SETUP = threading.Lock()
+
+
 def secret_for(request: Request) -> bytes:
-    """The key signing cookies and CSRF tokens (random per process when not configured)."""
+    """The key signing cookies and CSRF tokens (random per process when not configured; made
+    once, even when the first requests come at the same time)."""
     state = request.app.state
     key: bytes | None = getattr(state, "console_secret", None)
     if key is None:
-        configured = settings_of(request).session_secret
-        key = configured.encode("utf-8") if configured else secrets.token_bytes(32)
-        state.console_secret = key
+        with _SECRET_SETUP:
+            key = getattr(state, "console_secret", None)
+            if key is None:
+                configured = settings_of(request).session_secret
+                key = configured.encode("utf-8") if configured else secrets.token_bytes(32)
+                state.console_secret = key
     return key
 
 
