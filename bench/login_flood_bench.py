@@ -10,7 +10,8 @@ for ``supervisor`` (one sign-in form, its token reused, as a script would) for `
 while the same measuring goes on; meanwhile the real supervisor signs in from a clean
 address (once from a new browser, once from the browser they signed in with before the
 flood). Scenarios (``--addresses``, a comma list): the flood from one address, and spread over
-N addresses (``X-Forwarded-For``, trusted from loopback), as from a botnet.
+N addresses (``X-Forwarded-For``, trusted from loopback), as from a botnet;
+``--random-names`` sends a made-up name with each attempt instead of ``supervisor``.
 
     .venv/bin/python bench/login_flood_bench.py --seconds 40 --addresses 1,250
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import re
 import subprocess
@@ -97,8 +99,11 @@ async def sign_in_form(client: httpx.AsyncClient, address: str) -> str:
 # -- the flood (a process of its own) -------------------------------------------------------
 
 
-async def flood(base: str, rate: float, seconds: float, addresses: int, out: str) -> None:
-    """``rate`` wrong sign-ins a second for ``seconds``; answers by status into ``out``."""
+async def flood(
+    base: str, rate: float, seconds: float, addresses: int, out: str, random_names: bool
+) -> None:
+    """``rate`` wrong sign-ins a second for ``seconds`` (for ``supervisor``, or a made-up name
+    each); answers by status into ``out``."""
     statuses: Counter[str] = Counter()
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=base, timeout=30) as form_client:
@@ -112,9 +117,10 @@ async def flood(base: str, rate: float, seconds: float, addresses: int, out: str
 
         async def one(n: int) -> None:
             address = f"203.0.{113 + n % addresses // 250}.{1 + n % addresses % 250}"
+            sent = data | ({"username": f"user{uuid.uuid4().hex[:10]}"} if random_names else {})
             try:
                 answer = await client.post(
-                    "/console/login", data=data, headers={"X-Forwarded-For": address}
+                    "/console/login", data=sent, headers={"X-Forwarded-For": address}
                 )
                 statuses[str(answer.status_code)] += 1
             except httpx.HTTPError as exc:
@@ -146,12 +152,15 @@ def offer(n: int) -> dict[str, Any]:
 
 async def paced(rate: float, seconds: float, send: Any) -> list[float]:
     """Call ``send(n)`` ``rate`` times a second for ``seconds``, each on schedule; the ms each
-    took (failures raise)."""
+    took (infinite for one that timed out or failed to connect: 30 s)."""
     began, tasks, n = time.perf_counter(), [], 0
 
     async def timed(n: int) -> float:
         start = time.perf_counter()
-        await send(n)
+        try:
+            await send(n)
+        except httpx.HTTPError:
+            return math.inf
         return 1000 * (time.perf_counter() - start)
 
     while (due := began + n / rate) < began + seconds:
@@ -184,6 +193,13 @@ async def phase(base: str, token: str, args: argparse.Namespace, seconds: float)
 async def real_sign_in(base: str, address: str, known: str = "") -> dict[str, Any]:
     """The real supervisor signs in from a clean ``address``, from a browser that signed in
     before when ``known`` (its known-browser cookie) is given; tries again after a 503."""
+    try:
+        return await _real_sign_in(base, address, known)
+    except httpx.HTTPError as exc:
+        return {"status": type(exc).__name__, "attempts": 1, "ms": math.inf, "cookie": ""}
+
+
+async def _real_sign_in(base: str, address: str, known: str) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         began, headers = time.perf_counter(), {"X-Forwarded-For": address}
         for attempt in range(1, 11):  # noqa: B007 - reported below
@@ -208,7 +224,14 @@ def summary(values: list[float]) -> dict[str, float]:
     def at(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
-    return {"n": len(ordered), "p50": at(0.5), "p99": at(0.99), "max": round(ordered[-1], 1)}
+    failed = sum(1 for value in ordered if math.isinf(value))
+    return {
+        "n": len(ordered),
+        "failed": failed,
+        "p50": at(0.5),
+        "p99": at(0.99),
+        "max": round(ordered[-1], 1),
+    }
 
 
 def audit_rows(url: str) -> dict[str, int]:
@@ -228,6 +251,7 @@ async def scenario(base: str, url: str, token: str, args: argparse.Namespace, n:
     command = [sys.executable, str(Path(__file__).resolve()), "--flood", base]
     command += ["--rate", str(args.rate), "--seconds", str(args.seconds + 2)]
     command += ["--addresses", str(n), "--out", str(out)]
+    command += ["--random-names"] if args.random_names else []
     flooder = subprocess.Popen(command)
     await asyncio.sleep(2.0)  # the flood is under way
     say(f"[{n} address(es)] flood {args.rate:.0f}/s for {args.seconds:.0f} s")
@@ -283,7 +307,8 @@ def signed(outcome: dict[str, Any]) -> str:
 def report(results: list[dict[str, Any]], args: argparse.Namespace, loop_ms: float) -> str:
     lines = [
         f"Machine: {cpu_model()}, {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
-        f"database {args.db}; reference loop {loop_ms:.0f} ms; load average "
+        f"database {args.db}; flood for {'made-up names' if args.random_names else 'supervisor'}"
+        f"; reference loop {loop_ms:.0f} ms; load average "
         f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end.",
         "",
         "| flood from | phase | acks | ack p50 ms | ack p99 ms | ack max ms | healthz p50 ms "
@@ -294,8 +319,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, loop_ms: flo
         for name in ("quiet", "flood"):
             ack, health = result[name]["ack"], result[name]["health"]
             label = f"{result['addresses']} address(es)"
+            sent = f"{ack['n']}" + (f" ({ack['failed']} timed out)" if ack["failed"] else "")
             lines.append(
-                f"| {label} | {name} | {ack['n']} | {ack['p50']} | **{ack['p99']}** | "
+                f"| {label} | {name} | {sent} | {ack['p50']} | **{ack['p99']}** | "
                 f"{ack['max']} | {health['p50']} | **{health['p99']}** | {health['max']} |"
             )
     lines += [
@@ -324,6 +350,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=float, default=20.0, help="999 offers a second")
     parser.add_argument("--health", type=float, default=10.0, help="health checks a second")
     parser.add_argument("--addresses", default="1,250", help="scenarios: flood addresses")
+    parser.add_argument(
+        "--random-names", action="store_true", help="a made-up name each, not supervisor"
+    )
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--flood", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -334,7 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.flood:
         addresses = int(args.addresses)
-        asyncio.run(flood(args.flood, args.rate, args.seconds, addresses, args.out))
+        flooding = flood(
+            args.flood, args.rate, args.seconds, addresses, args.out, args.random_names
+        )
+        asyncio.run(flooding)
         return 0
     results = [run(args, int(n)) for n in args.addresses.split(",")]
     print(report(results, args, reference_loop_ms()))
