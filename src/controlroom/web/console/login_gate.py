@@ -162,7 +162,8 @@ async def sign_in(request: Request) -> Response:
     client = request.client.host if request.client else ""
     store, rules, now = attempts_of(request.app), rules_of(request), datetime.now(UTC)
     key = secret_for(request)
-    known = is_known_browser(key, request.cookies.get(KNOWN_COOKIE, ""), username, now)
+    known_cookie = request.cookies.get(KNOWN_COOKIE, "")[:4096]
+    known = is_known_browser(key, known_cookie, username, now)
     log_in = partial(
         sessions.log_in,
         request.app.state.uow_factory,
@@ -197,7 +198,7 @@ async def sign_in(request: Request) -> Response:
     response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
     value = encode_cookie(key, session)
     set_cookie(response, request, SESSION_COOKIE, value, int(lifetime(request).total_seconds()))
-    remembered = known_browser_value(key, session.principal.name, now)
+    remembered = known_browser_value(key, session.principal.name, now, known_cookie)
     set_cookie(response, request, KNOWN_COOKIE, remembered, int(KNOWN_FOR.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/console")
     return response

@@ -10,7 +10,8 @@ same key, checked on each POST (a form field ``csrf``, or the ``X-CSRF-Token`` h
 sign-in form has its own token, tied to a random value in a short-lived cookie.
 
 After a successful sign-in the browser also keeps, for 30 days, a signed cookie naming the
-account (``cr_console_known``): wrong passwords others send for that account do not hold it back.
+accounts signed in to from it (``cr_console_known``, up to 8): wrong passwords others send for
+those accounts do not hold it back.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ from controlroom.services.sessions import Session
 
 SESSION_COOKIE = "cr_console"
 LOGIN_COOKIE = "cr_console_login"
-#: Names the account last signed in to from this browser (signed): such a browser is not held
-#: back by wrong passwords others send for that account (docs/access.md).
+#: Names the accounts (up to 8) signed in to from this browser, each entry signed: such a
+#: browser is not held back by wrong passwords others send for them (docs/access.md).
 KNOWN_COOKIE = "cr_console_known"
 KNOWN_FOR = timedelta(days=30)
+KNOWN_ACCOUNTS = 8
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 
@@ -102,22 +104,39 @@ def login_token(key: bytes, nonce: str) -> str:
     return _sign(key, f"login|{nonce}".encode())[:40]
 
 
-def known_browser_value(key: bytes, name: str, now: datetime) -> str:
-    """The signed cookie value saying this browser signed in to account ``name`` at ``now``."""
+def _known_entry(key: bytes, value: str, now: datetime) -> str | None:
+    """The account a ``<issued>.<signature>.<name>`` entry vouches for, if it is genuine and
+    younger than :data:`KNOWN_FOR`."""
+    issued, _, rest = value.partition(".")
+    signature, _, name = rest.partition(".")
+    if not issued.isdigit() or not name:
+        return None
+    expected = _sign(key, f"known|{issued}|{name}".encode())[:40]
+    age = now.timestamp() - int(issued)
+    if hmac.compare_digest(signature, expected) and 0 <= age < KNOWN_FOR.total_seconds():
+        return name
+    return None
+
+
+def known_browser_value(key: bytes, name: str, now: datetime, before: str = "") -> str:
+    """The cookie value saying this browser signed in to account ``name`` at ``now``, keeping
+    the genuine entries of ``before`` (the cookie so far) for up to
+    :data:`KNOWN_ACCOUNTS` accounts in all: a shared computer is known to each of its users."""
     issued = int(now.timestamp())
-    return f"{issued}.{_sign(key, f'known|{issued}|{name}'.encode())[:40]}.{name}"
+    entries = [f"{issued}.{_sign(key, f'known|{issued}|{name}'.encode())[:40]}.{name}"]
+    for entry in before.split("~")[: KNOWN_ACCOUNTS * 2]:
+        kept = _known_entry(key, entry, now)
+        if kept is not None and kept != name and len(entries) < KNOWN_ACCOUNTS:
+            entries.append(entry)
+    return "~".join(entries)
 
 
 def is_known_browser(key: bytes, value: str, name: str, now: datetime) -> bool:
-    """True when ``value`` is a cookie this service signed, for account ``name``, less than
+    """True when ``value`` holds an entry this service signed, for account ``name``, less than
     :data:`KNOWN_FOR` ago."""
-    issued, _, rest = value.partition(".")
-    signature, _, named = rest.partition(".")
-    if not issued.isdigit() or not named or named != name.strip().lower():
-        return False
-    expected = _sign(key, f"known|{issued}|{named}".encode())[:40]
-    age = now.timestamp() - int(issued)
-    return hmac.compare_digest(signature, expected) and 0 <= age < KNOWN_FOR.total_seconds()
+    wanted = name.strip().lower()
+    entries = value.split("~")[: KNOWN_ACCOUNTS * 2]
+    return bool(wanted) and any(_known_entry(key, e, now) == wanted for e in entries)
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
