@@ -142,3 +142,18 @@ def test_a_malformed_name_is_counted_against_the_address_without_hashing(desk: D
     assert desk.hashes == 0
     with pytest.raises(TooManyAttempts):
         desk.log_in(PASSWORD, T0 + timedelta(seconds=2.5), "203.0.113.9")
+
+
+def test_an_ipv6_attacker_cannot_hop_between_the_addresses_of_its_network(desk: Desk) -> None:
+    for n in range(3):
+        desk.fail(T0 + timedelta(seconds=n), f"2001:db8:1:2::{n + 1:x}")
+    with pytest.raises(TooManyAttempts):
+        desk.log_in(PASSWORD, T0 + timedelta(seconds=2.5), "2001:db8:1:2:ffff::9")
+    assert desk.log_in(PASSWORD, T0 + timedelta(seconds=2.5), "2001:db8:1:3::1")  # next /64
+
+
+def test_an_ipv4_address_seen_through_ipv6_is_the_same_address(desk: Desk) -> None:
+    for n in range(3):
+        desk.fail(T0 + timedelta(seconds=n), "203.0.113.9")
+    with pytest.raises(TooManyAttempts):
+        desk.log_in(PASSWORD, T0 + timedelta(seconds=2.5), "::ffff:203.0.113.9")

@@ -8,6 +8,7 @@ in one atomic step of the store, so two instances counting at once lose nothing.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,8 +50,17 @@ class TooManyAttempts(DomainError):
 
 
 def address_key(client: str) -> str:
-    """The key of a client address's count."""
-    return f"address:{client}"
+    """The key of a client address's count: an IPv4 address, or the /64 network of an IPv6
+    one (one subscriber's usual allocation, so hopping between its addresses does not help)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return f"address:{client}"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return f"address:{address.ipv4_mapped}"
+        return f"address:{ipaddress.IPv6Network((address, 64), strict=False)}"
+    return f"address:{address}"
 
 
 def account_key(name: str) -> str:
@@ -86,8 +96,7 @@ def check(
         )
     raise TooManyAttempts(
         "this account has had many wrong sign-ins recently, and so has this address",
-        hint=f"wait {seconds} seconds before trying again, or sign in from your usual "
-        "computer; a supervisor or administrator can help",
+        hint=f"wait {seconds} seconds before trying again, or sign in from your usual browser",
         retry_after=seconds,
         held=wait.held,
     )
