@@ -157,3 +157,34 @@ def test_an_ipv4_address_seen_through_ipv6_is_the_same_address(desk: Desk) -> No
         desk.fail(T0 + timedelta(seconds=n), "203.0.113.9")
     with pytest.raises(TooManyAttempts):
         desk.log_in(PASSWORD, T0 + timedelta(seconds=2.5), "::ffff:203.0.113.9")
+
+
+def test_only_an_active_account_with_a_password_needs_its_password_checked(desk: Desk) -> None:
+    def needs_check(name: str) -> bool:
+        return sessions.check_attempt(
+            desk.factory, desk.attempts, name, client="10.1.2.3", now=T0, rules=RULES
+        )
+
+    admin = Actor("cli:test", Role.ADMIN)
+    accounts.add_user(desk.uow, admin, "sso-only", "call_handler")  # no password
+    accounts.add_user(desk.uow, admin, "gone", "call_handler", PASSWORD, hasher=desk.hasher)
+    accounts.disable_user(desk.uow, admin, "gone")
+    assert needs_check("hana") and needs_check(" Hana ")
+    assert not any(needs_check(name) for name in ("nobody", "sso-only", "gone", "Not A Name!"))
+
+
+def test_an_attempt_naming_no_account_is_counted_like_a_wrong_password(desk: Desk) -> None:
+    for n in range(3):
+        refused = sessions.refuse_unknown(
+            desk.factory,
+            desk.attempts,
+            "nobody",
+            client="203.0.113.9",
+            now=T0 + timedelta(seconds=n),
+            rules=RULES,
+        )
+        assert refused.message == "the name or password is wrong"
+    assert desk.hashes == 0
+    assert desk.tags("address:203.0.113.9") == [sessions.THROTTLED]
+    with pytest.raises(TooManyAttempts):
+        desk.log_in(PASSWORD, T0 + timedelta(seconds=2.5), "203.0.113.9")

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -23,13 +24,17 @@ CHECK_SECONDS = 0.3
 
 
 class SlowHasher(Argon2Hasher):
-    """A hasher that blocks its thread like a costly check does."""
+    """A hasher that blocks its thread like a costly check does, and counts its work."""
+
+    used: ClassVar[list[str]] = []
 
     def verify(self, hashed: str, secret: str) -> bool:
+        SlowHasher.used.append("verify")
         time.sleep(CHECK_SECONDS)
         return super().verify(hashed, secret)
 
     def hash(self, secret: str) -> str:
+        SlowHasher.used.append("hash")
         time.sleep(CHECK_SECONDS)
         return super().hash(secret)
 
@@ -46,13 +51,15 @@ def slow_app(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastAPI]
     yield app
 
 
-async def _attempt(app: FastAPI, address: str, password: str) -> tuple[int, str, float]:
+async def _attempt(
+    app: FastAPI, address: str, password: str, name: str = "hana"
+) -> tuple[int, str, float]:
     transport = httpx.ASGITransport(app=app, client=(address, 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         page = await client.get("/console/login")
         found = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert found is not None
-        data = {"csrf": found.group(1), "username": "hana", "password": password}
+        data = {"csrf": found.group(1), "username": name, "password": password}
         began = time.perf_counter()
         answer = await client.post("/console/login", data=data)
         return (
@@ -89,6 +96,21 @@ def test_attempts_beyond_the_pool_are_turned_away_at_once(slow_app: FastAPI) -> 
     assert len(busy) == 12 - 5
     assert all(retry == "1" and took < CHECK_SECONDS for retry, took in busy)
     assert sum(status == 401 for status, _, _ in answers) == 5
+
+
+def test_made_up_names_take_no_place_in_the_pool_and_answer_as_slowly(slow_app: FastAPI) -> None:
+    async def flood() -> list[tuple[int, str, float]]:
+        tries = [
+            _attempt(slow_app, f"198.51.100.{n}", "guess-1234567", f"made-up-{n}")
+            for n in range(12)
+        ]
+        return list(await asyncio.gather(*tries))
+
+    SlowHasher.used.clear()
+    answers = run_async(flood())
+    assert [status for status, _, _ in answers] == [401] * 12  # none turned away as busy
+    assert SlowHasher.used == []  # nothing hashed
+    assert min(took for _, _, took in answers) >= 0.1  # as slow as a password check
 
 
 def test_the_right_password_signs_in_through_the_pool(slow_app: FastAPI) -> None:

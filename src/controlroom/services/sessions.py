@@ -99,6 +99,7 @@ def _well_formed(username: str) -> str | None:
 
 
 def check_attempt(
+    uow_factory: UowFactory,
     attempts: AttemptStore,
     username: str,
     *,
@@ -106,11 +107,36 @@ def check_attempt(
     now: datetime,
     rules: LoginRules,
     known_browser: bool = False,
-) -> None:
-    """Return when a sign-in attempt from ``client`` naming ``username`` may be checked now;
-    ``TooManyAttempts`` (saying how long to wait) otherwise. Reads only; hashes nothing."""
+) -> bool:
+    """Whether ``username`` is an active account with a password, once an attempt from
+    ``client`` naming it may be checked now; ``TooManyAttempts`` (saying how long to wait)
+    otherwise. Reads only; hashes nothing. An attempt naming no such account needs no
+    password check: :func:`refuse_unknown` answers it."""
     name, now = _well_formed(username), require_utc(now)
     login_limits.check(attempts, client, name, now, rules.limits, known_browser=known_browser)
+    if name is None:
+        return False
+    with uow_factory(read_only=True) as uow:
+        user = uow.users.get_by_name(name)
+    return user is not None and user.active and user.password_hash is not None
+
+
+def refuse_unknown(
+    uow_factory: UowFactory,
+    attempts: AttemptStore,
+    username: str,
+    *,
+    client: str,
+    now: datetime,
+    rules: LoginRules,
+) -> Unauthenticated:
+    """Count an attempt naming no active account with a password as a wrong password (no
+    hashing: there is nothing to check it against); the error to answer, the same as for a
+    wrong password. The caller makes the answer take as long as a check would."""
+    name, now = _well_formed(username), require_utc(now)
+    counted = login_limits.failed(attempts, client, name, now, rules.limits)
+    _audit_failure(uow_factory, counted, name, client, now)
+    return Unauthenticated("the name or password is wrong")
 
 
 def log_in(

@@ -4,6 +4,10 @@
   failure counts (``services/login_limits``) are read, in the server's thread pool:
   an address or account that must wait is answered **429** with ``Retry-After`` at once,
   without hashing anything.
+- An attempt naming no active account with a password (or a malformed name) is counted as a
+  wrong password and answered 401 after as long as a check would take now (the recent checks'
+  time, and the queue's), without hashing anything or taking a place in the pool: a flood of
+  made-up names costs next to nothing, and its answers look like those for real names.
 - Passwords are checked (argon2, about 0.1 s of CPU each) in a small pool of threads of their
   own, never on the event loop nor in the pool that serves other requests: at most
   ``CONTROLROOM_LOGIN_CHECKS`` at once, and four times as many waiting; an attempt beyond that
@@ -23,6 +27,7 @@ import contextlib
 import hmac
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -59,6 +64,8 @@ from controlroom.web.console.session import (
 T = TypeVar("T")
 #: Attempts allowed to wait for a check, per check allowed at once.
 WAITING_PER_CHECK = 4
+#: How long a password check takes before any has been timed (argon2id's defaults, here).
+TYPICAL_CHECK_SECONDS = 0.15
 
 
 class Busy(Exception):
@@ -84,18 +91,34 @@ class CheckPool:
         self._executor = ThreadPoolExecutor(
             workers, thread_name_prefix="password-check", initializer=_lower_priority
         )
+        self._workers = workers
         self._limit = workers + waiting
         self._reserved = reserved
         self._admitted = 0
+        self._typical = TYPICAL_CHECK_SECONDS
         self._lock = threading.Lock()
 
     def full(self, *, known: bool = False) -> bool:
         """True when a check would be turned away now."""
         return self._admitted >= self._limit + (self._reserved if known else 0)
 
+    def expected_seconds(self) -> float:
+        """How long a check admitted now would take, waiting included (from the recent ones)."""
+        with self._lock:
+            return self._typical * (1 + self._admitted // self._workers)
+
     def _release(self, _: Future[Any]) -> None:
         with self._lock:
             self._admitted -= 1
+
+    def _timed(self, check: Callable[[], T]) -> T:
+        began = time.perf_counter()
+        try:
+            return check()
+        finally:
+            took = time.perf_counter() - began
+            with self._lock:
+                self._typical += (took - self._typical) / 8
 
     async def run(self, check: Callable[[], T], *, known: bool = False) -> T:
         """``check()``'s answer, computed in the pool; :class:`Busy` at once when full. A
@@ -106,7 +129,7 @@ class CheckPool:
             if self._admitted >= limit:
                 raise Busy
             self._admitted += 1
-        future = self._executor.submit(check)
+        future = self._executor.submit(self._timed, check)
         future.add_done_callback(self._release)
         return await asyncio.wrap_future(future)
 
@@ -164,9 +187,10 @@ async def sign_in(request: Request) -> Response:
     key = secret_for(request)
     known_cookie = request.cookies.get(KNOWN_COOKIE, "")[:4096]
     known = is_known_browser(key, known_cookie, username, now)
+    factory = request.app.state.uow_factory
     log_in = partial(
         sessions.log_in,
-        request.app.state.uow_factory,
+        factory,
         bootstrap.password_hasher(),
         username,
         str(form.get("password", ""))[:1024],
@@ -180,11 +204,11 @@ async def sign_in(request: Request) -> Response:
     try:
         if pool.full(known=known):  # no need to read the counts
             raise Busy
-        await run_in_threadpool(
-            partial(sessions.check_attempt, store, username, client=client, now=now),
-            rules=rules,
-            known_browser=known,
-        )
+        seen = partial(sessions.check_attempt, factory, store, username, client=client, now=now)
+        if not await run_in_threadpool(seen, rules=rules, known_browser=known):
+            await asyncio.sleep(pool.expected_seconds())  # as long as a check would take
+            refuse = partial(sessions.refuse_unknown, factory, store, username, client=client)
+            raise await run_in_threadpool(refuse, now=now, rules=rules)
         session = await pool.run(log_in, known=known)
     except TooManyAttempts as exc:
         error = f"{exc.message[:1].upper()}{exc.message[1:]}: {exc.hint}."
