@@ -188,3 +188,25 @@ def test_an_attempt_naming_no_account_is_counted_like_a_wrong_password(desk: Des
     assert desk.tags("address:203.0.113.9") == [sessions.THROTTLED]
     with pytest.raises(TooManyAttempts):
         desk.log_in(PASSWORD, T0 + timedelta(seconds=2.5), "203.0.113.9")
+
+
+def test_an_address_wait_once_read_is_known_until_it_ends(desk: Desk) -> None:
+    from controlroom.services import login_limits
+
+    waits = login_limits.AddressWaits()
+    for n in range(3):
+        desk.fail(T0 + timedelta(seconds=n), "203.0.113.9")
+    with pytest.raises(TooManyAttempts):
+        sessions.check_attempt(
+            desk.factory,
+            desk.attempts,
+            "hana",
+            client="203.0.113.9",
+            now=T0 + timedelta(seconds=2.2),
+            rules=RULES,
+            waits=waits,
+        )
+    known = login_limits.known_wait(waits, "203.0.113.9", T0 + timedelta(seconds=2.5))
+    assert known is not None and known.retry_after == 1
+    assert login_limits.known_wait(waits, "203.0.113.9", T0 + timedelta(seconds=3)) is None
+    assert login_limits.known_wait(waits, "203.0.113.10", T0 + timedelta(seconds=2.5)) is None

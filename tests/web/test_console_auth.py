@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -197,3 +198,24 @@ def test_a_browser_that_signed_in_before_is_not_held_back_by_an_attack_on_the_ac
         assert sign_in(desk, "sam").status_code == 429  # a browser never seen here waits
         assert sign_in_from(desk, "sam", known[:-44] + "0" * 40 + ".sam") == 429  # forged
         assert sign_in_from(desk, "sam", known) == 303
+
+
+def test_an_address_waiting_is_refused_without_reading_the_counts_again(
+    browser: TestClient, app: FastAPI
+) -> None:
+    from controlroom.web.console.login_gate import attempts_of
+
+    store, reads = attempts_of(app), []
+    real_read = store.read
+
+    def counting_read(keys: Any) -> Any:
+        reads.append(keys)
+        return real_read(keys)
+
+    store.read = counting_read  # type: ignore[method-assign]
+    for _ in range(5):
+        sign_in(browser, "nobody", "wrong-password-1")
+    before = len(reads)
+    answers = [sign_in(browser, "hana").status_code for _ in range(10)]
+    assert answers == [429] * 10
+    assert len(reads) == before + 1  # the first refusal read the wait; the others knew it

@@ -9,6 +9,8 @@ in one atomic step of the store, so two instances counting at once lose nothing.
 from __future__ import annotations
 
 import ipaddress
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +22,7 @@ from controlroom.domain.login_backoff import (
     Failure,
     Held,
     LoginLimits,
+    Wait,
     after_failure,
     wait_before,
 )
@@ -68,6 +71,55 @@ def account_key(name: str) -> str:
     return f"account:{name}"
 
 
+class AddressWaits:
+    """The waits this process has already read for client addresses, so that an address
+    sending attempts during its wait is refused without reading the store each time.
+
+    Only address waits are kept: nothing can shorten one (the address's count is cleared by a
+    successful sign-in from it, and every instance refuses its attempts until the wait ends),
+    whereas an account's wait ends early when the person signs in. At most ``max_addresses``
+    are kept; thread-safe.
+    """
+
+    def __init__(self, max_addresses: int = 10_000) -> None:
+        self._until: OrderedDict[str, datetime] = OrderedDict()
+        self._max = max_addresses
+        self._lock = threading.Lock()
+
+    def until(self, key: str, now: datetime) -> datetime | None:
+        """When the wait of the address under ``key`` ends, if it has not ended by ``now``."""
+        with self._lock:
+            until = self._until.get(key)
+            if until is not None and until <= now:
+                del self._until[key]
+                return None
+            return until
+
+    def note(self, key: str, until: datetime) -> None:
+        """Remember that the address under ``key`` waits until ``until``."""
+        with self._lock:
+            self._until[key] = until
+            self._until.move_to_end(key)
+            while len(self._until) > self._max:
+                self._until.popitem(last=False)
+
+
+def _address_refusal(seconds: int) -> TooManyAttempts:
+    return TooManyAttempts(
+        "too many wrong sign-ins from this address",
+        hint=f"wait {seconds} seconds before trying again",
+        retry_after=seconds,
+        held=Held.ADDRESS,
+    )
+
+
+def known_wait(waits: AddressWaits, client: str, now: datetime) -> TooManyAttempts | None:
+    """The refusal for an attempt from ``client``, if this process already knows that the
+    address is waiting at ``now`` (reads nothing)."""
+    until = waits.until(address_key(client), now)
+    return None if until is None else _address_refusal(Wait(Held.ADDRESS, until).seconds(now))
+
+
 def check(
     store: AttemptStore,
     client: str,
@@ -76,9 +128,11 @@ def check(
     limits: LoginLimits,
     *,
     known_browser: bool = False,
+    waits: AddressWaits | None = None,
 ) -> None:
     """Return when an attempt from ``client`` naming account ``name`` may be checked now;
-    raise :class:`TooManyAttempts` (saying how long to wait) otherwise."""
+    raise :class:`TooManyAttempts` (saying how long to wait) otherwise. An address's wait
+    found is noted in ``waits``, if given."""
     keys = [address_key(client)] + ([] if name is None else [account_key(name)])
     found = store.read(keys)
     account = None if name is None else found.get(account_key(name))
@@ -88,12 +142,9 @@ def check(
         return
     seconds = wait.seconds(now)
     if wait.held is Held.ADDRESS:
-        raise TooManyAttempts(
-            "too many wrong sign-ins from this address",
-            hint=f"wait {seconds} seconds before trying again",
-            retry_after=seconds,
-            held=wait.held,
-        )
+        if waits is not None:
+            waits.note(address_key(client), wait.until)
+        raise _address_refusal(seconds)
     raise TooManyAttempts(
         "this account has had many wrong sign-ins recently, and so has this address",
         hint=f"wait {seconds} seconds before trying again, or sign in from your usual browser",

@@ -37,7 +37,7 @@ from controlroom.domain.login_backoff import Backoff, LoginLimits
 from controlroom.services import login_limits
 from controlroom.services.accounts import authenticate_password
 from controlroom.services.contacts import UowFactory
-from controlroom.services.login_limits import AttemptStore, Counted
+from controlroom.services.login_limits import AddressWaits, AttemptStore, Counted
 from controlroom.services.ports import SecretHasher
 
 LOGIN = "console:session:login"
@@ -107,13 +107,18 @@ def check_attempt(
     now: datetime,
     rules: LoginRules,
     known_browser: bool = False,
+    waits: AddressWaits | None = None,
 ) -> bool:
     """Whether ``username`` is an active account with a password, once an attempt from
     ``client`` naming it may be checked now; ``TooManyAttempts`` (saying how long to wait)
     otherwise. Reads only; hashes nothing. An attempt naming no such account needs no
-    password check: :func:`refuse_unknown` answers it."""
+    password check: :func:`refuse_unknown` answers it. An address found waiting is noted in
+    ``waits`` (see ``login_limits.AddressWaits``)."""
     name, now = _well_formed(username), require_utc(now)
-    login_limits.check(attempts, client, name, now, rules.limits, known_browser=known_browser)
+    limits = rules.limits
+    login_limits.check(
+        attempts, client, name, now, limits, known_browser=known_browser, waits=waits
+    )
     if name is None:
         return False
     with uow_factory(read_only=True) as uow:

@@ -3,7 +3,8 @@
 - When the password-check pool (below) is full, the attempt is answered 503 at once. Else the
   failure counts (``services/login_limits``) are read, in the server's thread pool:
   an address or account that must wait is answered **429** with ``Retry-After`` at once,
-  without hashing anything.
+  without hashing anything; an address's wait, once read, is remembered by this process until
+  it ends, so further attempts from it during the wait read nothing.
 - An attempt naming no active account with a password (or a malformed name) is counted as a
   wrong password and answered 401 after as long as a check would take now (the recent checks'
   time, and the queue's), without hashing anything or taking a place in the pool: a flood of
@@ -41,8 +42,8 @@ from fastapi.responses import RedirectResponse, Response
 from controlroom import bootstrap
 from controlroom.domain.access import Unauthenticated
 from controlroom.domain.errors import DomainError, ServiceUnavailable
-from controlroom.services import sessions
-from controlroom.services.login_limits import AttemptStore, TooManyAttempts
+from controlroom.services import login_limits, sessions
+from controlroom.services.login_limits import AddressWaits, AttemptStore, TooManyAttempts
 from controlroom.services.sessions import LoginRules
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.login_page import login_page, safe_next
@@ -145,6 +146,16 @@ def pool_of(app: FastAPI) -> CheckPool:
     return pool
 
 
+def waits_of(app: FastAPI) -> AddressWaits:
+    """The address waits this process has read (services/login_limits.py)."""
+    state = app.state
+    with _SETUP:
+        waits: AddressWaits | None = getattr(state, "login_waits", None)
+        if waits is None:
+            waits = state.login_waits = AddressWaits()
+    return waits
+
+
 def attempts_of(app: FastAPI) -> AttemptStore:
     """Where the application counts sign-in failures (made on first use)."""
     state = app.state
@@ -200,12 +211,14 @@ async def sign_in(request: Request) -> Response:
         client=client,
         known_browser=known,
     )
-    pool = pool_of(request.app)
+    pool, waits = pool_of(request.app), waits_of(request.app)
     try:
         if pool.full(known=known):  # no need to read the counts
             raise Busy
+        if (waiting := login_limits.known_wait(waits, client, now)) is not None:
+            raise waiting  # this address's wait, already read: no need to read it again
         seen = partial(sessions.check_attempt, factory, store, username, client=client, now=now)
-        if not await run_in_threadpool(seen, rules=rules, known_browser=known):
+        if not await run_in_threadpool(seen, rules=rules, known_browser=known, waits=waits):
             await asyncio.sleep(pool.expected_seconds())  # as long as a check would take
             refuse = partial(sessions.refuse_unknown, factory, store, username, client=client)
             raise await run_in_threadpool(refuse, now=now, rules=rules)
