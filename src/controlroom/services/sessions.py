@@ -140,7 +140,7 @@ def refuse_unknown(
     wrong password. The caller makes the answer take as long as a check would."""
     name, now = _well_formed(username), require_utc(now)
     counted = login_limits.failed(attempts, client, name, now, rules.limits)
-    _audit_failure(uow_factory, counted, name, client, now)
+    _audit_failure(uow_factory, counted, None, client, now)  # no account to report on
     return Unauthenticated("the name or password is wrong")
 
 
@@ -184,13 +184,16 @@ def _audit_failure(
     uow_factory: UowFactory, counted: Counted, name: str | None, client: str, now: datetime
 ) -> None:
     """The audit rows a failure calls for, if any: the failures of an existing account (at
-    most one row a window) and the start of a delay for the account or the address."""
+    most one row a window; ``name`` None: no account to report on) and the start of a delay
+    for the account or the address. No write at all when there is nothing to write."""
     by_address, by_account = counted.address, counted.account
-    account_rows = by_account is not None and (by_account.report or by_account.delay_began)
+    account_rows = False
+    if name is not None and by_account is not None:
+        account_rows = bool(by_account.report or by_account.delay_began)
     if not (account_rows or by_address.delay_began):
         return
     with uow_factory() as uow:
-        user = uow.users.get_by_name(name) if name is not None and account_rows else None
+        user = uow.users.get_by_name(name) if account_rows and name is not None else None
         if user is not None and by_account is not None:
             subject, in_a_row = _user_subject(user.name), by_account.record.failures
             if by_account.report:
