@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
+from controlroom.adapters.db.login_attempts import SqlAttemptStore
 from controlroom.adapters.db.outage import reason
 from controlroom.adapters.db.reports import sql_reports
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
@@ -23,6 +24,7 @@ from controlroom.adapters.documents import build_document_data, render_html, ren
 from controlroom.adapters.embeddings.index import SemanticIndex
 from controlroom.adapters.embeddings.minilm import MiniLM
 from controlroom.adapters.embeddings.model_files import ModelIntegrityError
+from controlroom.adapters.login_attempts_redis import RedisAttemptStore
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.policy_file import load_policy
@@ -44,6 +46,7 @@ from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import ReportingConfig
 from controlroom.services.chat_store import ChatStore
 from controlroom.services.live import Broker
+from controlroom.services.login_limits import AttemptStore
 from controlroom.services.reporting import Reporting
 from controlroom.services.triage import attach_semantic_layer
 
@@ -162,6 +165,14 @@ def identity_provider(settings: Settings) -> OidcProvider | None:
     return _identity_provider(
         settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret
     )
+
+
+def attempt_store(settings: Settings) -> AttemptStore:
+    """Where sign-in failures are counted: Redis when ``CONTROLROOM_REDIS_URL`` is set, the
+    database otherwise (either way shared by every app instance using it)."""
+    if settings.redis_url:
+        return RedisAttemptStore(settings.redis_url)
+    return SqlAttemptStore(engine_for(settings))
 
 
 def password_hasher() -> Argon2Hasher:

@@ -103,10 +103,22 @@ class Settings(BaseSettings):
         default=5,
         ge=1,
         le=100,
-        description="Wrong passwords in a row that lock a console account for a while.",
+        description="Wrong console passwords in a row, from one address or against one "
+        "account, after which further attempts wait (1 s, doubling with each failure).",
     )
     login_lockout_minutes: int = Field(
-        default=15, ge=1, le=1440, description="How long a console account stays locked."
+        default=15,
+        ge=1,
+        le=1440,
+        description="The longest an address that keeps failing waits between attempts (an "
+        "account's wait is at most 1 minute, and never applies to a clean address).",
+    )
+    login_checks: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description="Console passwords checked at once per instance (argon2, about 0.1 s of "
+        "CPU each); four times as many may wait, and further attempts get 503 at once.",
     )
     tile_url: str | None = Field(
         default=None,

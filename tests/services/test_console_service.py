@@ -1,5 +1,5 @@
 """The console's use cases: the queue, the contact page's parts, the live feed's reads, and
-password sessions with lock-out."""
+password sessions (their limits: test_login_limits.py)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import accounts, console, sessions
 from controlroom.services import contacts as service
-from controlroom.services.sessions import LockedOut, LoginRules
+from controlroom.services.sessions import LoginRules
 from tests.fakes.uow import FakeHasher, FakeUnitOfWork
+from tests.services.attempts_fake import MemoryAttempts
 
 T0 = datetime(2026, 1, 23, 21, 0, tzinfo=UTC)
 HANDLER = Principal("alice", Role.CALL_HANDLER)
@@ -148,7 +149,7 @@ def test_relay_timers_allow_for_the_relay(room: Room) -> None:
 
 # -- sessions -------------------------------------------------------------------------------
 
-RULES = LoginRules(max_failures=3, lockout=timedelta(minutes=15))
+RULES = LoginRules()
 
 
 @pytest.fixture
@@ -162,7 +163,14 @@ def accounts_room(room: Room) -> Room:
 
 def log_in(room: Room, password: str, at: datetime) -> sessions.Session:
     return sessions.log_in(
-        room.factory, FakeHasher(), "hana", password, now=at, rules=RULES, client="test"
+        room.factory,
+        FakeHasher(),
+        "hana",
+        password,
+        now=at,
+        rules=RULES,
+        attempts=MemoryAttempts(),
+        client="test",
     )
 
 
@@ -200,15 +208,6 @@ def test_a_session_ends_after_its_lifetime(accounts_room: Room) -> None:
             now=T0 + timedelta(hours=12),
             lifetime=timedelta(hours=12),
         )
-
-
-def test_lock_out_after_failures_in_a_row_then_it_passes(accounts_room: Room) -> None:
-    for n in range(3):
-        with pytest.raises(Unauthenticated):
-            log_in(accounts_room, "wrong-password", T0 + timedelta(seconds=n))
-    with pytest.raises(LockedOut):
-        log_in(accounts_room, "a-long-password", T0 + timedelta(minutes=5))
-    assert log_in(accounts_room, "a-long-password", T0 + timedelta(minutes=16))
 
 
 def test_a_repeat_caller_shows_in_the_queue_before_anyone_answers(room: Room) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from controlroom.domain.access import Principal
+from controlroom.domain.access import Principal, Unauthenticated
 from controlroom.domain.contacts import Role
 from controlroom.services.token_cache import CheckedTokens
 
@@ -46,3 +46,14 @@ def test_the_oldest_tokens_are_dropped_beyond_the_limit() -> None:
         checked.put(f"cr_{n}_secret", PBX, T0)
     assert checked.get("cr_0_secret", T0) is None
     assert checked.get("cr_1_secret", T0) == PBX and checked.get("cr_2_secret", T0) == PBX
+
+
+def test_a_refused_token_is_refused_again_for_the_trust_time_only() -> None:
+    checked = CheckedTokens(trust_seconds=2)
+    reason = Unauthenticated("the token is not valid", hint="it may be revoked")
+    checked.refuse("cr_abc_wrong", reason, T0)
+    again = checked.refusal("cr_abc_wrong", T0 + timedelta(seconds=1.9))
+    assert again is not None and (again.message, again.hint) == (reason.message, reason.hint)
+    assert checked.get("cr_abc_wrong", T0 + timedelta(seconds=1)) is None  # never a principal
+    assert checked.refusal("cr_abc_wrong", T0 + timedelta(seconds=2)) is None
+    assert checked.refusal(None, T0) is None

@@ -230,6 +230,7 @@ def test_an_operator_signed_in_to_the_console_needs_no_token(
 
     from controlroom.services import accounts, sessions
     from controlroom.web.console.session import SESSION_COOKIE, encode_cookie, secret_for
+    from tests.services.attempts_fake import MemoryAttempts
 
     factory = app.state.uow_factory
     hasher = bootstrap.password_hasher()
@@ -242,6 +243,7 @@ def test_an_operator_signed_in_to_the_console_needs_no_token(
         "ann-password-1",
         now=datetime.now(UTC),
         rules=sessions.LoginRules(),
+        attempts=MemoryAttempts(),
     )
 
     class _Request:  # what secret_for reads

@@ -1,17 +1,24 @@
-"""Console sessions: signing in with a password, lock-out, signing out, checking a session.
+"""Console sessions: signing in with a password, signing out, checking a session.
 
 A session is identified by a random id the browser holds in a signed cookie (``web/console``);
 what makes it valid is kept in the audit log, so nothing else needs storing and every step is
 audited in the same transaction as it happens:
 
 - ``console:session:login`` (subject ``user:<name>``) starts a session, naming its id and
-  how the person signed in (a password, or single sign-on through the force's provider);
-- ``console:session:login_failed`` (subject ``user:<name>``) records a wrong name or password;
-- ``console:session:locked`` (subject ``user:<name>``) records that the failures in a row
-  reached the limit: the account cannot sign in until the lock-out has passed;
+  how the person signed in (a password, or single sign-on through the force's provider), and
+  the account's failures not yet reported, if any;
+- ``console:session:login_failed`` (subject ``user:<name>``, existing accounts only) reports
+  wrong passwords in summary: the first at once, then at most one row each 15 minutes with the
+  number since the last;
+- ``console:session:locked`` (subject ``user:<name>``) records that the account's failures
+  reached the limit: from then on, addresses that have failed themselves wait before trying it;
+- ``console:session:throttled`` (subject ``address:<client>``) records that an address's
+  failures reached the limit: it waits before any further attempt;
 - ``console:session:logout`` (subject ``session:<id>``) ends the session for good.
 
-A disabled account's sessions stop at once (the account is read on every request).
+Failures are counted, and attempts refused before any password is hashed, by
+``services/login_limits.py`` under the rules of ``domain/login_backoff.py``. A disabled
+account's sessions stop at once (the account is read on every request).
 """
 
 from __future__ import annotations
@@ -19,22 +26,24 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from controlroom.domain.access import Principal, Unauthenticated
-from controlroom.domain.audit import AuditEntry
 from controlroom.domain.contacts import Actor, Role
 from controlroom.domain.contacts.values import require_utc
-from controlroom.domain.errors import DomainError
+from controlroom.domain.login_backoff import Backoff, LoginLimits
+from controlroom.services import login_limits
 from controlroom.services.accounts import authenticate_password
 from controlroom.services.contacts import UowFactory
+from controlroom.services.login_limits import AddressWaits, AttemptStore, Counted
 from controlroom.services.ports import SecretHasher
 
 LOGIN = "console:session:login"
 LOGIN_FAILED = "console:session:login_failed"
 LOCKED = "console:session:locked"
+THROTTLED = "console:session:throttled"
 LOGOUT = "console:session:logout"
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
@@ -42,18 +51,25 @@ _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 CONSOLE = Actor("console", Role.INTEGRATION)
 
 
-class LockedOut(DomainError):
-    """Too many wrong passwords in a row: the account may not sign in for a while."""
-
-    code = "locked_out"
+#: The longest an account's count makes addresses that have failed wait.
+ACCOUNT_LONGEST_WAIT = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
 class LoginRules:
-    """How many wrong passwords in a row lock an account, and for how long."""
+    """How wrong passwords slow further attempts (domain/login_backoff.py)."""
 
-    max_failures: int = 5
-    lockout: timedelta = timedelta(minutes=15)
+    limits: LoginLimits = field(default_factory=LoginLimits)
+
+
+def login_rules(max_failures: int = 5, longest_wait_minutes: int = 15) -> LoginRules:
+    """The rules for a limit of ``max_failures`` in a row (per address and per account), each
+    further one doubling the wait from one second, up to ``longest_wait_minutes`` for an
+    address and :data:`ACCOUNT_LONGEST_WAIT` for an account."""
+    first = timedelta(seconds=1)
+    address = Backoff(max_failures, first, timedelta(minutes=longest_wait_minutes))
+    account = Backoff(max_failures, first, min(address.longest_delay, ACCOUNT_LONGEST_WAIT))
+    return LoginRules(LoginLimits(address=address, account=account))
 
 
 @dataclass(frozen=True)
@@ -73,27 +89,59 @@ def _session_subject(session_id: str) -> str:
     return f"session:{session_id}"
 
 
-def locked_until(entries: list[AuditEntry], rules: LoginRules, now: datetime) -> datetime | None:
-    """When the lock on an account ends, from its latest audit entries (oldest first); None
-    when it is not locked at ``now``."""
-    for entry in reversed(entries):
-        if entry.tag == LOGIN:
-            return None
-        if entry.tag == LOCKED:
-            until = entry.at + rules.lockout
-            return until if until > now else None
-    return None
+def _address_subject(client: str) -> str:
+    return f"address:{client or 'unknown'}"
 
 
-def failures_in_a_row(entries: list[AuditEntry], rules: LoginRules) -> int:
-    """Wrong passwords since the last sign-in, lock or lock-out's end."""
-    count = 0
-    for entry in reversed(entries):
-        if entry.tag == LOGIN_FAILED:
-            count += 1
-        elif entry.tag in (LOGIN, LOCKED):
-            break
-    return count
+def _well_formed(username: str) -> str | None:
+    name = (username or "").strip().lower()
+    return name if _NAME.fullmatch(name) else None
+
+
+def check_attempt(
+    uow_factory: UowFactory,
+    attempts: AttemptStore,
+    username: str,
+    *,
+    client: str,
+    now: datetime,
+    rules: LoginRules,
+    known_browser: bool = False,
+    waits: AddressWaits | None = None,
+) -> bool:
+    """Whether ``username`` is an active account with a password, once an attempt from
+    ``client`` naming it may be checked now; ``TooManyAttempts`` (saying how long to wait)
+    otherwise. Reads only; hashes nothing. An attempt naming no such account needs no
+    password check: :func:`refuse_unknown` answers it. An address found waiting is noted in
+    ``waits`` (see ``login_limits.AddressWaits``)."""
+    name, now = _well_formed(username), require_utc(now)
+    limits = rules.limits
+    login_limits.check(
+        attempts, client, name, now, limits, known_browser=known_browser, waits=waits
+    )
+    if name is None:
+        return False
+    with uow_factory(read_only=True) as uow:
+        user = uow.users.get_by_name(name)
+    return user is not None and user.active and user.password_hash is not None
+
+
+def refuse_unknown(
+    uow_factory: UowFactory,
+    attempts: AttemptStore,
+    username: str,
+    *,
+    client: str,
+    now: datetime,
+    rules: LoginRules,
+) -> Unauthenticated:
+    """Count an attempt naming no active account with a password as a wrong password (no
+    hashing: there is nothing to check it against); the error to answer, the same as for a
+    wrong password. The caller makes the answer take as long as a check would."""
+    name, now = _well_formed(username), require_utc(now)
+    counted = login_limits.failed(attempts, client, name, now, rules.limits)
+    _audit_failure(uow_factory, counted, None, client, now)  # no account to report on
+    return Unauthenticated("the name or password is wrong")
 
 
 def log_in(
@@ -104,50 +152,79 @@ def log_in(
     *,
     now: datetime,
     rules: LoginRules,
+    attempts: AttemptStore,
     client: str = "",
+    known_browser: bool = False,
 ) -> Session:
     """A new session for the user with this name and password.
 
-    Raises :class:`LockedOut` while the account is locked (whatever the password), and
-    :class:`Unauthenticated` for a wrong name or password, which is audited and may lock the
-    account. The answer never says whether the name exists.
+    Raises ``login_limits.TooManyAttempts`` while the client address, or the account and
+    the address, must wait (whatever the password; it is not checked), and
+    :class:`Unauthenticated` for a wrong name or password, which is counted and reported in
+    summary. The answer never says whether the name exists. ``known_browser``: the attempt
+    comes from a browser that signed in to this account before (it is then not held by the
+    account's count, only by its address's).
     """
     now = require_utc(now)
-    name = (username or "").strip().lower()
-    if not _NAME.fullmatch(name):
-        raise Unauthenticated("the name or password is wrong")
-    subject = _user_subject(name)
-    with uow_factory(read_only=True) as uow:
-        recent = uow.audit.tail(rules.max_failures + 2, subject=subject)
-    until = locked_until(recent, rules, now)
-    if until is not None:
-        raise LockedOut(
-            "this account is locked after too many wrong passwords",
-            hint=f"try again after {until:%H:%M} UTC, or ask a supervisor or administrator",
-        )
+    name = _well_formed(username)
+    login_limits.check(attempts, client, name, now, rules.limits, known_browser=known_browser)
     try:
+        if name is None:
+            raise Unauthenticated("the name or password is wrong")
         principal = authenticate_password(uow_factory(), hasher, name, password)
     except Unauthenticated:
-        with uow_factory() as uow:
-            recent = uow.audit.tail(rules.max_failures + 2, subject=subject)
-            failures = failures_in_a_row(recent, rules) + 1
-            details = {"client": client, "failures_in_a_row": failures}
-            uow.audit.append(CONSOLE, LOGIN_FAILED, subject, details, now)
-            if failures >= rules.max_failures:
-                minutes = int(rules.lockout.total_seconds() // 60)
-                uow.audit.append(CONSOLE, LOCKED, subject, {"minutes": minutes}, now)
-            uow.commit()
+        counted = login_limits.failed(attempts, client, name, now, rules.limits)
+        _audit_failure(uow_factory, counted, name, client, now)
         raise
-    return _start(uow_factory, principal, now, client, "password")
+    unreported = login_limits.succeeded(attempts, client, principal.name)
+    return _start(uow_factory, principal, now, client, "password", unreported)
+
+
+def _audit_failure(
+    uow_factory: UowFactory, counted: Counted, name: str | None, client: str, now: datetime
+) -> None:
+    """The audit rows a failure calls for, if any: the failures of an existing account (at
+    most one row a window; ``name`` None: no account to report on) and the start of a delay
+    for the account or the address. No write at all when there is nothing to write."""
+    by_address, by_account = counted.address, counted.account
+    account_rows = False
+    if name is not None and by_account is not None:
+        account_rows = bool(by_account.report or by_account.delay_began)
+    if not (account_rows or by_address.delay_began):
+        return
+    with uow_factory() as uow:
+        user = uow.users.get_by_name(name) if account_rows and name is not None else None
+        if user is not None and by_account is not None:
+            subject, in_a_row = _user_subject(user.name), by_account.record.failures
+            if by_account.report:
+                details = {"client": client, "failures": by_account.report}
+                details["failures_in_a_row"] = in_a_row
+                uow.audit.append(CONSOLE, LOGIN_FAILED, subject, details, now)
+            if by_account.delay_began:
+                wait = int((by_account.record.next_at - now).total_seconds())
+                details = {"client": client, "failures_in_a_row": in_a_row, "wait_seconds": wait}
+                uow.audit.append(CONSOLE, LOCKED, subject, details, now)
+        if by_address.delay_began:
+            wait = int((by_address.record.next_at - now).total_seconds())
+            details = {"failures_in_a_row": by_address.record.failures, "wait_seconds": wait}
+            uow.audit.append(CONSOLE, THROTTLED, _address_subject(client), details, now)
+        uow.commit()
 
 
 def _start(
-    uow_factory: UowFactory, principal: Principal, now: datetime, client: str, method: str
+    uow_factory: UowFactory,
+    principal: Principal,
+    now: datetime,
+    client: str,
+    method: str,
+    unreported: int = 0,
 ) -> Session:
     session_id = secrets.token_hex(16)
     with uow_factory() as uow:
-        details = {"session_id": session_id, "role": principal.role.value, "client": client}
-        details["method"] = method
+        details: dict[str, object] = {"session_id": session_id, "role": principal.role.value}
+        details |= {"client": client, "method": method}
+        if unreported:
+            details["failures_before"] = unreported
         uow.audit.append(principal.actor, LOGIN, _user_subject(principal.name), details, now)
         uow.commit()
     return Session(principal, session_id, now)

@@ -4,8 +4,11 @@ Telephony sends hundreds of events a second with one token. Each request checkin
 the database costs more than the event itself on a busy server, so a token found good is
 trusted again, by the process that checked it, for :data:`TRUST_SECONDS`. A token revoked, or
 an account disabled, is therefore refused by every server within that time. Only tokens found
-good are kept; a refused token is looked up again every time. Tokens are kept under a SHA-256
-digest of the presented value, never as presented.
+good are kept with their principal. A token refused is remembered for the same time (with the
+reason, never a principal), so a client retrying a wrong or revoked token in a loop costs no
+database look-up; a token made good within that time (none can be: a token's secret is fixed
+when it is made) would not be affected. Tokens are kept under a SHA-256 digest of the presented
+value, never as presented.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import threading
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
-from controlroom.domain.access import Principal
+from controlroom.domain.access import Principal, Unauthenticated
 
 #: How long a token found good is trusted without looking it up again.
 TRUST_SECONDS = 2.0
@@ -30,6 +33,7 @@ class CheckedTokens:
         self._trust = timedelta(seconds=trust_seconds)
         self._max = max_tokens
         self._found: OrderedDict[bytes, tuple[Principal, datetime]] = OrderedDict()
+        self._refused: OrderedDict[bytes, tuple[Unauthenticated, datetime]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -60,7 +64,32 @@ class CheckedTokens:
             while len(self._found) > self._max:
                 self._found.popitem(last=False)
 
+    def refusal(self, presented: str | None, now: datetime) -> Unauthenticated | None:
+        """Why ``presented`` was refused, if it was less than the trust time ago."""
+        if not presented:
+            return None
+        key = self._key(presented)
+        with self._lock:
+            found = self._refused.get(key)
+            if found is None:
+                return None
+            reason, checked_at = found
+            if not checked_at <= now < checked_at + self._trust:
+                del self._refused[key]
+                return None
+            return Unauthenticated(reason.message, hint=reason.hint)
+
+    def refuse(self, presented: str, reason: Unauthenticated, now: datetime) -> None:
+        """Remember that ``presented`` was refused at ``now``, and why."""
+        key = self._key(presented)
+        with self._lock:
+            self._refused[key] = (reason, now)
+            self._refused.move_to_end(key)
+            while len(self._refused) > self._max:
+                self._refused.popitem(last=False)
+
     def clear(self) -> None:
         """Forget every token (after revoking one, say)."""
         with self._lock:
             self._found.clear()
+            self._refused.clear()

@@ -9,7 +9,13 @@ handler (``web/errors.py``).
 
 A token found good is trusted again by this process for ``CONTROLROOM_TOKEN_TRUST_SECONDS``
 (2 s) without a database look-up (``services/token_cache.py``): a revoked token or a disabled
-account is refused within that time. The permission is checked on every request.
+account is refused within that time. A token refused is refused again for that time without
+a look-up. The permission is checked on every request.
+
+Checking a token costs one SHA-256 and (unless remembered) one read by primary key, no slow
+hash and no audit row, whether it is good or not: a flood of wrong tokens costs no more than the
+same flood of good ones, and a token's 256 random bits cannot be guessed, so no address or
+account is slowed or locked for wrong tokens (which would let anyone stop an integration).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 
-from controlroom.domain.access import Permission, Principal, access_check
+from controlroom.domain.access import Permission, Principal, Unauthenticated, access_check
 from controlroom.services.accounts import authenticate_token, bearer_token
 from controlroom.services.contacts import UowFactory
 from controlroom.services.token_cache import CheckedTokens
@@ -57,7 +63,15 @@ class Require:
         checked = tokens_of(request.app)
         principal = checked.get(presented, now)
         if principal is None:
-            principal = await run_in_threadpool(_look_up, uow_factory(request), header, now)
+            refusal = checked.refusal(presented, now)
+            if refusal is not None:
+                raise refusal
+            try:
+                principal = await run_in_threadpool(_look_up, uow_factory(request), header, now)
+            except Unauthenticated as exc:
+                if presented:
+                    checked.refuse(presented, exc, now)
+                raise
             checked.put(str(presented), principal, now)
         access_check(principal, self.permission)
         return principal

@@ -258,3 +258,17 @@ online_reports = Table(
     Index(None, "service_code"),
     Index(None, "requested_at"),
 )
+
+#: Sign-in failures counted per client address (``address:<ip>``) and per account
+#: (``account:<name>``), shared by every instance (domain/login_backoff.py).
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
+    Column("next_at", UTCDateTime, nullable=False),
+    Column("reported_at", UTCDateTime, nullable=True),
+    Column("unreported", Integer, nullable=False),
+    Index(None, "last_failure_at"),
+)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from controlroom import bootstrap
-from controlroom.domain.access import Permission, Unauthenticated
+from controlroom.domain.access import Permission
 from controlroom.domain.contacts import (
     SILENT_PROMPTS,
     ActionKind,
@@ -25,21 +23,15 @@ from controlroom.domain.policy import VulnerabilityFlag
 from controlroom.services import console as console_service
 from controlroom.services import contacts as contacts_service
 from controlroom.services import sessions
-from controlroom.services.sessions import LockedOut, LoginRules, Session
+from controlroom.services.sessions import Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import action_from_form, read_form
-from controlroom.web.console.login_page import login_page, safe_next
+from controlroom.web.console.login_gate import sign_in
+from controlroom.web.console.login_page import login_page
 from controlroom.web.console.session import (
-    LOGIN_COOKIE,
     SESSION_COOKIE,
     check_csrf,
     current_session,
-    encode_cookie,
-    lifetime,
-    login_token,
-    secret_for,
-    set_cookie,
-    settings_of,
 )
 from controlroom.web.console.templating import error_page, render
 from controlroom.web.errors import status_for
@@ -50,13 +42,6 @@ Reader = Annotated[Session, Depends(RequireSession(Permission.CONTACT_READ))]
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _rules(request: Request) -> LoginRules:
-    settings = settings_of(request)
-    return LoginRules(
-        settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
-    )
 
 
 # -- signing in and out ---------------------------------------------------------------------
@@ -72,39 +57,8 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    """Sign in with a name and password; a wrong one is audited and may lock the account."""
-    try:
-        form = await read_form(request)
-    except DomainError as exc:
-        return login_page(request, error=exc.message, status=400)
-    username = str(form.get("username", ""))[:64]
-    nonce = request.cookies.get(LOGIN_COOKIE, "")
-    sent = str(form.get("csrf", ""))
-    if not nonce or not hmac.compare_digest(sent, login_token(secret_for(request), nonce)):
-        message = "The sign-in form had expired; please sign in again."
-        return login_page(request, error=message, username=username, status=400)
-    client = request.client.host if request.client else ""
-    try:
-        session = sessions.log_in(
-            request.app.state.uow_factory,
-            bootstrap.password_hasher(),
-            username,
-            str(form.get("password", "")),
-            now=_now(),
-            rules=_rules(request),
-            client=client,
-        )
-    except LockedOut as exc:
-        error = f"{exc.message}; {exc.hint}."
-        return login_page(request, error=error, username=username, status=429)
-    except Unauthenticated:
-        error = "The name or password is wrong."
-        return login_page(request, error=error, username=username, status=401)
-    response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
-    value = encode_cookie(secret_for(request), session)
-    set_cookie(response, request, SESSION_COOKIE, value, int(lifetime(request).total_seconds()))
-    response.delete_cookie(LOGIN_COOKIE, path="/console")
-    return response
+    """Sign in with a name and password (limits and pool: web/console/login_gate.py)."""
+    return await sign_in(request)
 
 
 @router.post("/logout")

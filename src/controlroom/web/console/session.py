@@ -8,6 +8,10 @@ by ``services.sessions.resume`` on every request. It is ``HttpOnly`` and ``SameS
 Every form that changes something carries a CSRF token: an HMAC of the session id under the
 same key, checked on each POST (a form field ``csrf``, or the ``X-CSRF-Token`` header). The
 sign-in form has its own token, tied to a random value in a short-lived cookie.
+
+After a successful sign-in the browser also keeps, for 30 days, a signed cookie naming the
+accounts signed in to from it (``cr_console_known``, up to 8): wrong passwords others send for
+those accounts do not hold it back.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -31,18 +36,30 @@ from controlroom.services.sessions import Session
 
 SESSION_COOKIE = "cr_console"
 LOGIN_COOKIE = "cr_console_login"
+#: Names the accounts (up to 8) signed in to from this browser, each entry signed: such a
+#: browser is not held back by wrong passwords others send for them (docs/access.md).
+KNOWN_COOKIE = "cr_console_known"
+KNOWN_FOR = timedelta(days=30)
+KNOWN_ACCOUNTS = 8
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 
 
+_SECRET_SETUP = threading.Lock()
+
+
 def secret_for(request: Request) -> bytes:
-    """The key signing cookies and CSRF tokens (random per process when not configured)."""
+    """The key signing cookies and CSRF tokens (random per process when not configured; made
+    once, even when the first requests come at the same time)."""
     state = request.app.state
     key: bytes | None = getattr(state, "console_secret", None)
     if key is None:
-        configured = settings_of(request).session_secret
-        key = configured.encode("utf-8") if configured else secrets.token_bytes(32)
-        state.console_secret = key
+        with _SECRET_SETUP:
+            key = getattr(state, "console_secret", None)
+            if key is None:
+                configured = settings_of(request).session_secret
+                key = configured.encode("utf-8") if configured else secrets.token_bytes(32)
+                state.console_secret = key
     return key
 
 
@@ -85,6 +102,41 @@ def csrf_token(key: bytes, session_id: str) -> str:
 def login_token(key: bytes, nonce: str) -> str:
     """The sign-in form's CSRF token for the nonce in its cookie."""
     return _sign(key, f"login|{nonce}".encode())[:40]
+
+
+def _known_entry(key: bytes, value: str, now: datetime) -> str | None:
+    """The account a ``<issued>.<signature>.<name>`` entry vouches for, if it is genuine and
+    younger than :data:`KNOWN_FOR`."""
+    issued, _, rest = value.partition(".")
+    signature, _, name = rest.partition(".")
+    if not issued.isdigit() or not name:
+        return None
+    expected = _sign(key, f"known|{issued}|{name}".encode())[:40]
+    age = now.timestamp() - int(issued)
+    if hmac.compare_digest(signature, expected) and 0 <= age < KNOWN_FOR.total_seconds():
+        return name
+    return None
+
+
+def known_browser_value(key: bytes, name: str, now: datetime, before: str = "") -> str:
+    """The cookie value saying this browser signed in to account ``name`` at ``now``, keeping
+    the genuine entries of ``before`` (the cookie so far) for up to
+    :data:`KNOWN_ACCOUNTS` accounts in all: a shared computer is known to each of its users."""
+    issued = int(now.timestamp())
+    entries = [f"{issued}.{_sign(key, f'known|{issued}|{name}'.encode())[:40]}.{name}"]
+    for entry in before.split("~")[: KNOWN_ACCOUNTS * 2]:
+        kept = _known_entry(key, entry, now)
+        if kept is not None and kept != name and len(entries) < KNOWN_ACCOUNTS:
+            entries.append(entry)
+    return "~".join(entries)
+
+
+def is_known_browser(key: bytes, value: str, name: str, now: datetime) -> bool:
+    """True when ``value`` holds an entry this service signed, for account ``name``, less than
+    :data:`KNOWN_FOR` ago."""
+    wanted = name.strip().lower()
+    entries = value.split("~")[: KNOWN_ACCOUNTS * 2]
+    return bool(wanted) and any(_known_entry(key, e, now) == wanted for e in entries)
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
