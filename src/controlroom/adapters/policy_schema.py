@@ -21,6 +21,7 @@ from controlroom.domain.policy import (
     ContactMethod,
     Escalation,
     Force,
+    Frame,
     Grade,
     Limits,
     MatterRule,
@@ -36,6 +37,7 @@ from controlroom.domain.policy import (
     VulnerabilityFlag,
     VulnerabilityRule,
     When,
+    WordClass,
 )
 
 FORMAT_VERSION = 1
@@ -206,6 +208,30 @@ class VulnerabilityModel(_Strict):
     patterns: Patterns
 
 
+class WordClassModel(_Strict):
+    id: Id
+    description: Text
+    patterns: Patterns
+    signal: bool = False
+
+
+class FrameModel(_Strict):
+    id: Id
+    description: Text
+    group: Id
+    route: Route = Field(strict=False)
+    paragraph: Id
+    requires: list[Id] = Field(min_length=1)
+    unless: list[Id] = Field(default_factory=list)
+    scope: Literal["sentence", "clause"] = "sentence"
+    ordered: bool = False
+    agency: Id | None = None
+    grade: Id | None = None
+    crime: bool = False
+    suppresses: list[Id] = Field(default_factory=list)
+    emergency: EscalationModel | None = None
+
+
 class RulebookModel(_Strict):
     format: int
     name: Text
@@ -215,6 +241,8 @@ class RulebookModel(_Strict):
     matters: list[MatterModel] = Field(min_length=1)
     overrides: list[OverrideModel] = Field(default_factory=list)
     vulnerabilities: list[VulnerabilityModel] = Field(default_factory=list)
+    word_classes: list[WordClassModel] = Field(default_factory=list)
+    frames: list[FrameModel] = Field(default_factory=list)
 
     @field_validator("format")
     @classmethod
@@ -229,6 +257,10 @@ def paragraph_fields(rulebook: RulebookModel) -> list[tuple[str, str]]:
         out.append((f"matters[{i}].paragraph", matter.paragraph))
         if matter.emergency is not None:
             out.append((f"matters[{i}].emergency.paragraph", matter.emergency.paragraph))
+    for i, frame in enumerate(rulebook.frames):
+        out.append((f"frames[{i}].paragraph", frame.paragraph))
+        if frame.emergency is not None:
+            out.append((f"frames[{i}].emergency.paragraph", frame.emergency.paragraph))
     out += [(f"overrides[{i}].paragraph", o.paragraph) for i, o in enumerate(rulebook.overrides)]
     out += [
         (f"vulnerabilities[{i}].paragraph", v.paragraph)
@@ -247,11 +279,11 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
     def cite(value: str) -> str:
         return citations.get(value, value)
 
-    matters = tuple(
-        MatterRule(
+    def matter(m: MatterModel | FrameModel) -> MatterRule:
+        return MatterRule(
             id=m.id,
             description=m.description,
-            patterns=tuple(m.patterns),
+            patterns=tuple(m.patterns) if isinstance(m, MatterModel) else (),
             route=m.route,
             paragraph=cite(m.paragraph),
             group=m.group,
@@ -268,8 +300,8 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
             suppresses=tuple(m.suppresses),
             crime=m.crime,
         )
-        for m in rb.matters
-    )
+
+    matters = tuple(matter(m) for m in rb.matters)
     options: dict[str, Any] = {}
     if rb.negation_cues is not None:
         options["negation_cues"] = tuple(rb.negation_cues)
@@ -300,6 +332,22 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
                 paragraph=cite(v.paragraph),
             )
             for v in rb.vulnerabilities
+        ),
+        word_classes=tuple(
+            WordClass(
+                id=w.id, description=w.description, patterns=tuple(w.patterns), signal=w.signal
+            )
+            for w in rb.word_classes
+        ),
+        frames=tuple(
+            Frame(
+                rule=matter(f),
+                requires=tuple(f.requires),
+                unless=tuple(f.unless),
+                scope=f.scope,
+                ordered=f.ordered,
+            )
+            for f in rb.frames
         ),
         name=rb.name,
         **options,

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from controlroom.domain.policy import (
+    Frame,
     MatterRule,
     OverrideRule,
     Rulebook,
     Tense,
     TimeCue,
     VulnerabilityRule,
+    WordClass,
 )
 from controlroom.domain.triage.anchors import MIN_ANCHOR, anchors_of, words_of
 
@@ -172,6 +174,9 @@ class CompiledRulebook:
     overrides: tuple[Compiled[OverrideRule], ...]
     time_cues: tuple[tuple[Tense, Compiled[TimeCue]], ...]
     vulnerabilities: tuple[Compiled[VulnerabilityRule], ...]
+    word_classes: Mapping[str, Compiled[WordClass]]
+    frames: tuple[Frame, ...]
+    signals: tuple[str, ...]  # ids of the word classes that are signs of possible harm
     negation: re.Pattern[str]
     negation_window: int
     # first letters of an anchor -> (anchor, (rule ident, part key) of each part that needs it)
@@ -222,12 +227,14 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
         (cue.tense, compile_rule(cue, cue.patterns, keys)) for cue in rulebook.time_cues
     )
     vulnerabilities = tuple(compile_rule(r, r.patterns, keys) for r in rulebook.vulnerabilities)
+    word_classes = {w.id: compile_rule(w, w.patterns, keys) for w in rulebook.word_classes}
     index: dict[str, list[tuple[int, int]]] = {}
     every: list[Compiled[Any]] = [
         *matters,
         *overrides,
         *(cue for _, cue in time_cues),
         *vulnerabilities,
+        *word_classes.values(),
     ]
     for item in every:
         for part in item.parts:
@@ -239,6 +246,9 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
         overrides=overrides,
         time_cues=time_cues,
         vulnerabilities=vulnerabilities,
+        word_classes=word_classes,
+        frames=rulebook.frames,
+        signals=tuple(w.id for w in rulebook.word_classes if w.signal),
         negation=negation,
         negation_window=rulebook.negation_window,
         by_start=_by_start(index),
