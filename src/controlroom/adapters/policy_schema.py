@@ -223,7 +223,7 @@ class FrameModel(_Strict):
     paragraph: Id
     requires: list[Id] = Field(min_length=1)
     unless: list[Id] = Field(default_factory=list)
-    scope: Literal["sentence", "clause"] = "sentence"
+    scope: Literal["sentence", "clause", "text"] = "sentence"
     ordered: bool = False
     agency: Id | None = None
     grade: Id | None = None

@@ -218,7 +218,7 @@ class WordClass:
 @dataclass(frozen=True)
 class Frame:
     """A kind of situation recognised by word classes, not phrasings: every class in
-    ``requires`` found in one sentence (or clause), in that order when ``ordered``, and no class
+    ``requires`` found in one sentence (or clause, or anywhere in the text), in that order when ``ordered``, and no class
     of ``unless`` there. A match is read as the matter ``rule`` (whose patterns are empty);
     its tense is read at the words of the first required class."""
 
@@ -425,8 +425,8 @@ def _check_frames(
         for name in (*frame.requires, *frame.unless):
             if name not in classes:
                 problems.append(f"{where}: no word class has the id {name!r}")
-        if frame.scope not in ("sentence", "clause"):
-            problems.append(f"{where}.scope: must be 'sentence' or 'clause'")
+        if frame.scope not in ("sentence", "clause", "text"):
+            problems.append(f"{where}.scope: must be 'sentence', 'clause' or 'text'")
 
 
 def check_policy(policy: Policy) -> Policy:

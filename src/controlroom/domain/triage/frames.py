@@ -42,7 +42,7 @@ def match_frames(
     """Every frame whose word classes all occur together, once per sentence or clause."""
     found: list[FrameMatch] = []
     for frame in frames:
-        unit_of = segments.sentence_of if frame.scope == "sentence" else segments.clause_of
+        unit_of = _UNITS[frame.scope](segments)
         per_class: list[dict[int, list[Span]]] = []
         for name in frame.requires:
             spans = hits_of(name)
@@ -63,6 +63,13 @@ def match_frames(
                     sentence = segments.sentence_of(chosen[0].start)
                     found.append(FrameMatch(frame, chosen, sentence))
     return found
+
+
+_UNITS: dict[str, Callable[[Segments], Callable[[int], int]]] = {
+    "sentence": lambda segments: segments.sentence_of,
+    "clause": lambda segments: segments.clause_of,
+    "text": lambda segments: lambda offset: 0,
+}
 
 
 def _choose(candidates: list[list[Span]], ordered: bool) -> tuple[Span, ...] | None:
