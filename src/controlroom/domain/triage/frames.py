@@ -27,6 +27,7 @@ class FrameMatch:
     frame: Frame
     hits: tuple[Span, ...]
     sentence: int
+    leads: tuple[Span, ...]  # every hit of the first class there: where its tense may be read
 
     @property
     def span(self) -> Span:
@@ -61,7 +62,8 @@ def match_frames(
                 chosen = _choose([grouped[unit] for grouped in per_class], frame.ordered)
                 if chosen is not None:
                     sentence = segments.sentence_of(chosen[0].start)
-                    found.append(FrameMatch(frame, chosen, sentence))
+                    leads = (chosen[0],) if frame.ordered else tuple(per_class[0][unit])
+                    found.append(FrameMatch(frame, chosen, sentence, leads))
     return found
 
 

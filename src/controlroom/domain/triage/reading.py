@@ -227,6 +227,9 @@ def read(book: CompiledRulebook, text: str) -> Reading:
     return reading
 
 
+_ASPECT_ORDER = (Aspect.PROGRESSIVE, Aspect.EXISTENTIAL, Aspect.BARE, Aspect.COMPLETED)
+
+
 def _read_frames(
     book: CompiledRulebook,
     text: str,
@@ -259,14 +262,16 @@ def _read_frames(
         return found
 
     for match in match_frames(book.frames, hits_of, segments):
-        first = match.hits[0]
+        # The words of the first class that say most plainly that it is happening now.
+        aspects = [_aspect(text, lead.start, lead.end, segments) for lead in match.leads]
+        aspect = min(aspects, key=_ASPECT_ORDER.index)
         span = match.span
         reading.matters.append(
             MatterFinding(
                 rule=match.frame.rule,
                 span=Span(span.start, span.end, text[span.start : span.end]),
                 sentence=match.sentence,
-                aspect=_aspect(text, first.start, first.end, segments),
+                aspect=aspect,
             )
         )
     for name in book.signals:
