@@ -38,11 +38,20 @@ class FrameMatch:
 
 
 def match_frames(
-    frames: tuple[Frame, ...], hits_of: HitsOf, segments: Segments
+    frames: tuple[Frame, ...],
+    hits_of: HitsOf,
+    segments: Segments,
+    can_match: Callable[[str], bool],
 ) -> list[FrameMatch]:
-    """Every frame whose word classes all occur together, once per sentence or clause."""
+    """Every frame whose word classes all occur together, once per sentence or clause.
+
+    ``can_match`` says cheaply (from the anchor index) whether a class can occur at all, so
+    that most frames are set aside without running a pattern.
+    """
     found: list[FrameMatch] = []
     for frame in frames:
+        if not all(can_match(name) for name in frame.requires):
+            continue
         unit_of = _UNITS[frame.scope](segments)
         per_class: list[dict[int, list[Span]]] = []
         for name in frame.requires:

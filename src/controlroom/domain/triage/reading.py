@@ -261,7 +261,10 @@ def _read_frames(
             cache[name] = found
         return found
 
-    for match in match_frames(book.frames, hits_of, segments):
+    def can_match(name: str) -> bool:
+        return not fast or book.word_classes[name].ident in active
+
+    for match in match_frames(book.frames, hits_of, segments, can_match):
         # The words of the first class that say most plainly that it is happening now.
         aspects = [_aspect(text, lead.start, lead.end, segments) for lead in match.leads]
         aspect = min(aspects, key=_ASPECT_ORDER.index)
