@@ -217,10 +217,12 @@ class WordClass:
 
 @dataclass(frozen=True)
 class Frame:
-    """A kind of situation recognised by word classes, not phrasings: every class in
-    ``requires`` found in one sentence (or clause, or anywhere in the text), in that order when ``ordered``, and no class
-    of ``unless`` there. A match is read as the matter ``rule`` (whose patterns are empty);
-    its tense is read at the words of the first required class."""
+    """A kind of situation recognised by word classes, not phrasings.
+
+    Every class in ``requires`` is found in one sentence, clause or anywhere in the text
+    (``scope``), in that order when ``ordered``, and no class of ``unless`` is there. A match
+    is read as the matter ``rule`` (whose patterns are empty); its tense is read at the words
+    of the first required class."""
 
     rule: MatterRule
     requires: tuple[str, ...]
