@@ -225,6 +225,7 @@ class FrameModel(_Strict):
     unless: list[Id] = Field(default_factory=list)
     scope: Literal["sentence", "clause", "text"] = "sentence"
     ordered: bool = False
+    flag: VulnerabilityFlag | None = Field(default=None, strict=False)
     agency: Id | None = None
     grade: Id | None = None
     crime: bool = False
@@ -270,6 +271,12 @@ def paragraph_fields(rulebook: RulebookModel) -> list[tuple[str, str]]:
 
 
 # --- to the domain model ----------------------------------------------------------------------
+
+
+_FLAG_PARAGRAPH = {
+    VulnerabilityFlag.CHILD: "vulnerability.age",
+    VulnerabilityFlag.OLDER_PERSON: "vulnerability.age",
+}
 
 
 def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
@@ -346,6 +353,15 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
                 unless=tuple(f.unless),
                 scope=f.scope,
                 ordered=f.ordered,
+                marker=None
+                if f.flag is None
+                else VulnerabilityRule(
+                    id=f.id,
+                    flag=f.flag,
+                    description=f.description,
+                    patterns=(),
+                    paragraph=cite(_FLAG_PARAGRAPH.get(f.flag, "vulnerability.condition")),
+                ),
             )
             for f in rb.frames
         ),

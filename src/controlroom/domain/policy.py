@@ -222,13 +222,15 @@ class Frame:
     Every class in ``requires`` is found in one sentence, clause or anywhere in the text
     (``scope``), in that order when ``ordered``, and no class of ``unless`` is there. A match
     is read as the matter ``rule`` (whose patterns are empty); its tense is read at the words
-    of the first required class."""
+    of the first required class. ``marker``: a vulnerability the situation shows (a partner at
+    the door is domestic abuse whatever words name it)."""
 
     rule: MatterRule
     requires: tuple[str, ...]
     unless: tuple[str, ...] = ()
     scope: str = "sentence"
     ordered: bool = False
+    marker: VulnerabilityRule | None = None  # a vulnerability the situation itself shows
 
 
 @dataclass(frozen=True)

@@ -277,6 +277,11 @@ def _read_frames(
                 aspect=aspect,
             )
         )
+        marker = match.frame.marker
+        if marker is not None and not any(
+            r.flag is marker.flag for r, _ in reading.vulnerabilities
+        ):
+            reading.vulnerabilities.append((marker, reading.matters[-1].span))
     for name in book.signals:
         reading.signals.extend((book.word_classes[name].rule, span) for span in hits_of(name))
 
