@@ -61,7 +61,7 @@ def triage(contact: ContactText, policy: Policy, answers: HandlerAnswers | None 
         route, agency, grade, handler = _with_answers(
             policy, answers, (route, agency, grade), reading, deciding, flags
         )
-        needs = needs and not answers.complete
+        needs = needs and not answers.complete and route is not Route.EMERGENCY
     elif deciding is None:  # never a confident "not a police matter" because nothing matched
         route, agency, grade = _fail_safe(policy, flags)
     if deciding is None and not needs and route is Route.NOT_POLICE:
