@@ -92,7 +92,7 @@ def test_any_everyday_object_swung_at_someone_is_a_weapon(policy: Policy, weapon
         make_contact_text(f"He came at me with a {weapon}.", "999", max_chars=10_000), policy
     )
     assert decision.route.value == "emergency"
-    frame = next(r for r in decision.reasons if r.rule == "frame-weapon-in-hand")
+    frame = next(r for r in decision.reasons if r.rule == "frame-object-as-weapon")
     assert frame.evidence is not None and weapon in frame.evidence.text
 
 

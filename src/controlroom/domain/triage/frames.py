@@ -2,7 +2,7 @@
 
 A frame names word classes (a harm verb, a person, an everyday object used as a weapon, words of
 intrusion...) that must all occur in one sentence or clause. "He is coming at me with a
-screwdriver" and "she's swinging a bottle at the barman" are one frame, WIELD x WEAPON-OBJECT,
+screwdriver" and "she's swinging a bottle at the barman" are one frame, WIELD x EVERYDAY-OBJECT,
 whichever object and verb are used. A match is read exactly like a matter found by its patterns:
 placed in time, denied, displaced, ruled out and escalated by the same rules.
 """
