@@ -177,6 +177,7 @@ class CompiledRulebook:
     word_classes: Mapping[str, Compiled[WordClass]]
     frames: tuple[Frame, ...]
     signals: tuple[str, ...]  # ids of the word classes that are signs of possible harm
+    frame_needs: tuple[frozenset[int], ...]  # per frame: idents of the classes it requires
     negation: re.Pattern[str]
     negation_window: int
     # first letters of an anchor -> (anchor, (rule ident, part key) of each part that needs it)
@@ -249,6 +250,10 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
         word_classes=word_classes,
         frames=rulebook.frames,
         signals=tuple(w.id for w in rulebook.word_classes if w.signal),
+        frame_needs=tuple(
+            frozenset(word_classes[name].ident for name in frame.requires if name in word_classes)
+            for frame in rulebook.frames
+        ),
         negation=negation,
         negation_window=rulebook.negation_window,
         by_start=_by_start(index),

@@ -9,7 +9,7 @@ placed in time, denied, displaced, ruled out and escalated by the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from controlroom.domain.policy import Frame
@@ -41,16 +41,16 @@ def match_frames(
     frames: tuple[Frame, ...],
     hits_of: HitsOf,
     segments: Segments,
-    can_match: Callable[[str], bool],
+    possible: Iterable[bool],
 ) -> list[FrameMatch]:
     """Every frame whose word classes all occur together, once per sentence or clause.
 
-    ``can_match`` says cheaply (from the anchor index) whether a class can occur at all, so
-    that most frames are set aside without running a pattern.
+    ``possible`` says, frame by frame, whether the anchor index lets all its classes occur,
+    so that most frames are set aside without running a pattern.
     """
     found: list[FrameMatch] = []
-    for frame in frames:
-        if not all(can_match(name) for name in frame.requires):
+    for frame, can in zip(frames, possible, strict=True):
+        if not can:
             continue
         unit_of = _UNITS[frame.scope](segments)
         per_class: list[dict[int, list[Span]]] = []

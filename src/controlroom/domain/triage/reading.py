@@ -261,10 +261,10 @@ def _read_frames(
             cache[name] = found
         return found
 
-    def can_match(name: str) -> bool:
-        return not fast or book.word_classes[name].ident in active
-
-    for match in match_frames(book.frames, hits_of, segments, can_match):
+    possible = (
+        (need <= active for need in book.frame_needs) if fast else (True for _ in book.frames)
+    )
+    for match in match_frames(book.frames, hits_of, segments, possible):
         # The words of the first class that say most plainly that it is happening now.
         aspects = [_aspect(text, lead.start, lead.end, segments) for lead in match.leads]
         aspect = min(aspects, key=_ASPECT_ORDER.index)
