@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from controlroom.adapters.policy_file import PolicyFileError, load_policy_file
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import ReasonKind, make_contact_text, triage
+from controlroom.domain.triage import compiled as compiled_module
+from controlroom.domain.triage.anchors import anchors_of
+from controlroom.domain.triage.compiled import compile_rulebook
+from controlroom.domain.triage.reading import read
+from controlroom.domain.triage.text import normalise
+from tests.domain.test_triage_cases import CASES
 
 POLICIES = Path(__file__).parents[2] / "src" / "controlroom" / "policies"
 
@@ -121,3 +128,37 @@ def test_a_frame_in_the_past_is_no_emergency(policy: Policy) -> None:
         policy,
     )
     assert decision.route.value == "police_non_emergency"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "anchors"),
+    [
+        ("(?:fell|fallen|falling) (?:down|off)", ("fell", "fallen", "falling")),
+        ("(?:going|gonna) to (?:get|do)", ("going", "gonna")),
+        ("(?:hung|hangs|hanging) up", ("hung", "hangs", "hanging")),
+    ],
+)
+def test_alternatives_sharing_a_prefix_are_still_anchored(
+    pattern: str, anchors: tuple[str, ...]
+) -> None:
+    assert anchors_of(pattern) == anchors
+
+
+def test_the_anchor_index_never_changes_what_is_found(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indexed = compile_rulebook(policy.rulebook)
+    monkeypatch.setattr(compiled_module, "anchors_of", lambda pattern: None)
+    scanned = compile_rulebook(policy.rulebook)
+    texts = [case["text"] for case in CASES]
+
+    def found(book: Any, text: str) -> tuple[Any, ...]:
+        reading = read(book, normalise(text))
+        return (
+            sorted({(m.rule.id, m.escalated, m.active) for m in reading.matters}),
+            sorted({w.id for w, _ in reading.signals}),
+            sorted({v.id for v, _ in reading.vulnerabilities}),
+        )
+
+    for text in texts:
+        assert found(indexed, text) == found(scanned, text), text

@@ -103,6 +103,12 @@ def _requirement(items: list[tuple[Any, Any]], *, at_word_start: bool) -> tuple[
             found = _run_anchor(run, run_starts_word)
             if found:
                 candidates.append(found)
+            if op is BRANCH:
+                # The parser factors a common prefix out of alternatives ("fell|fallen" is "f"
+                # then "ell|allen"): join the word the prefix begins to each alternative.
+                joined = _prefix_anchor(run, run_starts_word, arg[1])
+                if joined:
+                    candidates.append(joined)
             run = ""
         if op is AT or op in ASSERTS:  # \b, look-arounds: the position does not move
             continue
@@ -131,6 +137,27 @@ def _requirement(items: list[tuple[Any, Any]], *, at_word_start: bool) -> tuple[
         if found:
             candidates.append(found)
     return max(candidates, key=_strength) if candidates else None
+
+
+def _prefix_anchor(run: str, starts_word: bool, branches: Any) -> tuple[str, ...] | None:
+    """Words begun by the word at the end of ``run`` and continued by each branch's literals."""
+    start = len(run)
+    while start > 0 and is_word_char(run[start - 1]):
+        start -= 1
+    if start == len(run) or (start == 0 and not starts_word):
+        return None
+    words: list[str] = []
+    for branch in branches:
+        lead = ""
+        for op, arg in branch:
+            if op is not LITERAL or not is_word_char(chr(arg)):
+                break
+            lead += chr(arg)
+        word = run[start:] + lead
+        if len(word) < MIN_ANCHOR:
+            return None
+        words.append(word)
+    return tuple(dict.fromkeys(words))
 
 
 def _ends_non_word(items: list[tuple[Any, Any]]) -> bool:
