@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from controlroom.domain.policy import (
@@ -178,11 +178,14 @@ class CompiledRulebook:
     frames: tuple[Frame, ...]
     signals: tuple[str, ...]  # ids of the word classes that are signs of possible harm
     frame_needs: tuple[frozenset[int], ...]  # per frame: idents of the classes it requires
+    frame_order: tuple[tuple[str, ...], ...]  # per frame: its classes, anchored ones first
     negation: re.Pattern[str]
     negation_window: int
     # first letters of an anchor -> (anchor, (rule ident, part key) of each part that needs it)
     by_start: Mapping[str, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]]
     always: frozenset[int]  # idents of rules with a part that has no anchor
+    # word -> the parts it triggers; filled as texts are read (words repeat across texts)
+    word_owners: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def active(self, triggered: Triggered) -> set[int]:
         """Idents of the rules that can match, given the parts triggered."""
@@ -198,21 +201,33 @@ class CompiledRulebook:
             for sentence in range(len(sentences))
             for word in set(words_of(lowered, bounds[sentence], bounds[sentence + 1]))
         ]
+        known = self.word_owners
         for text, sentence in occurrences:
-            entries = by_start.get(text[:MIN_ANCHOR])
-            if entries is None:
-                continue
-            for anchor, owners in entries:
-                if text.startswith(anchor):
-                    for ident, key in owners:
-                        rule = found.get(ident)
-                        if rule is None:
-                            found[ident] = {key: {sentence}}
-                        elif key in rule:
-                            rule[key].add(sentence)
-                        else:
-                            rule[key] = {sentence}
+            owners = known.get(text)
+            if owners is None:
+                owners = _owners(by_start.get(text[:MIN_ANCHOR], ()), text)
+                if len(known) >= _WORDS_KEPT:  # a bound, not a policy: forget and start again
+                    known.clear()
+                known[text] = owners
+            for ident, key in owners:
+                rule = found.get(ident)
+                if rule is None:
+                    found[ident] = {key: {sentence}}
+                elif key in rule:
+                    rule[key].add(sentence)
+                else:
+                    rule[key] = {sentence}
         return found
+
+
+_WORDS_KEPT = 50_000  # distinct words whose owners are remembered, per compiled rulebook
+
+
+def _owners(
+    entries: tuple[tuple[str, tuple[tuple[int, int], ...]], ...], word: str
+) -> tuple[tuple[int, int], ...]:
+    """(rule ident, part key) of every part with an anchor that ``word`` begins with."""
+    return tuple(owner for anchor, owners in entries if word.startswith(anchor) for owner in owners)
 
 
 def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
@@ -250,6 +265,10 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
         word_classes=word_classes,
         frames=rulebook.frames,
         signals=tuple(w.id for w in rulebook.word_classes if w.signal),
+        frame_order=tuple(
+            tuple(sorted(frame.requires, key=lambda name: word_classes[name].always_scanned))
+            for frame in rulebook.frames
+        ),
         frame_needs=tuple(
             frozenset(word_classes[name].ident for name in frame.requires if name in word_classes)
             for frame in rulebook.frames

@@ -42,37 +42,36 @@ def match_frames(
     hits_of: HitsOf,
     segments: Segments,
     possible: Iterable[bool],
+    cheap_first: tuple[tuple[str, ...], ...],
 ) -> list[FrameMatch]:
     """Every frame whose word classes all occur together, once per sentence or clause.
 
     ``possible`` says, frame by frame, whether the anchor index lets all its classes occur,
-    so that most frames are set aside without running a pattern.
+    so that most frames are set aside without running a pattern; ``cheap_first`` orders each
+    frame's classes so that those scanned on every text are looked for last.
     """
     found: list[FrameMatch] = []
-    for frame, can in zip(frames, possible, strict=True):
-        if not can:
+    for frame, can, order in zip(frames, possible, cheap_first, strict=True):
+        if not can or not all(hits_of(name) for name in order):
             continue
         unit_of = _UNITS[frame.scope](segments)
         per_class: list[dict[int, list[Span]]] = []
         for name in frame.requires:
-            spans = hits_of(name)
-            if not spans:
-                break
             grouped: dict[int, list[Span]] = {}
-            for span in spans:
+            for span in hits_of(name):
                 grouped.setdefault(unit_of(span.start), []).append(span)
             per_class.append(grouped)
-        else:
-            units = set(per_class[0]).intersection(*per_class[1:])
-            if units and frame.unless:
-                vetoed = {unit_of(s.start) for name in frame.unless for s in hits_of(name)}
-                units -= vetoed
-            for unit in sorted(units):
-                chosen = _choose([grouped[unit] for grouped in per_class], frame.ordered)
-                if chosen is not None:
-                    sentence = segments.sentence_of(chosen[0].start)
-                    leads = (chosen[0],) if frame.ordered else tuple(per_class[0][unit])
-                    found.append(FrameMatch(frame, chosen, sentence, leads))
+        # every class occurs somewhere: do they occur together?
+        units = set(per_class[0]).intersection(*per_class[1:])
+        if units and frame.unless:
+            vetoed = {unit_of(s.start) for name in frame.unless for s in hits_of(name)}
+            units -= vetoed
+        for unit in sorted(units):
+            chosen = _choose([grouped[unit] for grouped in per_class], frame.ordered)
+            if chosen is not None:
+                sentence = segments.sentence_of(chosen[0].start)
+                leads = (chosen[0],) if frame.ordered else tuple(per_class[0][unit])
+                found.append(FrameMatch(frame, chosen, sentence, leads))
     return found
 
 

@@ -264,7 +264,7 @@ def _read_frames(
     possible = (
         (need <= active for need in book.frame_needs) if fast else (True for _ in book.frames)
     )
-    for match in match_frames(book.frames, hits_of, segments, possible):
+    for match in match_frames(book.frames, hits_of, segments, possible, book.frame_order):
         # The words of the first class that say most plainly that it is happening now.
         aspects = [_aspect(text, lead.start, lead.end, segments) for lead in match.leads]
         aspect = min(aspects, key=_ASPECT_ORDER.index)
