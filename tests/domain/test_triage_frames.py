@@ -12,7 +12,7 @@ from controlroom.adapters.policy_file import PolicyFileError, load_policy_file
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import ReasonKind, make_contact_text, triage
 from controlroom.domain.triage import compiled as compiled_module
-from controlroom.domain.triage.anchors import anchors_of
+from controlroom.domain.triage.anchors import anchors_of, needs_digit
 from controlroom.domain.triage.compiled import compile_rulebook
 from controlroom.domain.triage.reading import read
 from controlroom.domain.triage.text import normalise
@@ -162,3 +162,17 @@ def test_the_anchor_index_never_changes_what_is_found(
 
     for text in texts:
         assert found(indexed, text) == found(scanned, text), text
+
+
+@pytest.mark.parametrize(
+    ("pattern", "digit"),
+    [
+        (r"(?:[1-9]|1[0-7])[- ]?(?:year|yr)s?[- ]?old", True),
+        (r"\d+ ?mph", True),
+        (r"aged (?:[6-9]\d|1[01]\d)", True),
+        (r"(?:a|m)\d*", False),
+        ("home alone", False),
+    ],
+)
+def test_patterns_that_need_a_digit_are_known(pattern: str, digit: bool) -> None:
+    assert needs_digit(pattern) is digit

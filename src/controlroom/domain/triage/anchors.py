@@ -18,6 +18,8 @@ try:  # the standard library's pattern parser; absent or changed -> no anchors
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
 
     AT, BRANCH, IN = _sre_parse.AT, _sre_parse.BRANCH, _sre_parse.IN
+    CATEGORY, RANGE = _sre_parse.CATEGORY, _sre_parse.RANGE
+    CATEGORY_DIGIT = _sre_parse.CATEGORY_DIGIT
     ASSERTS = (_sre_parse.ASSERT, _sre_parse.ASSERT_NOT)
     LITERAL, SUBPATTERN = _sre_parse.LITERAL, _sre_parse.SUBPATTERN
     REPEATS = (_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT)
@@ -52,6 +54,40 @@ def anchors_of(pattern: str) -> tuple[str, ...] | None:
     except (re.error, RecursionError):
         return None
     return _requirement(list(parsed), at_word_start=True)
+
+
+def needs_digit(pattern: str) -> bool:
+    """True when every match of ``pattern`` contains a digit ("12-year-old", "aged 85")."""
+    if _sre_parse is None:
+        return False
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except (re.error, RecursionError):
+        return False
+    return _has_digit(list(parsed))
+
+
+def _has_digit(items: list[tuple[Any, Any]]) -> bool:
+    for op, arg in items:
+        if op is LITERAL and "0" <= chr(arg) <= "9":
+            return True
+        if op is IN and arg and all(_digit_member(kind, value) for kind, value in arg):
+            return True
+        if op is SUBPATTERN and arg[-1] is not None and _has_digit(list(arg[-1])):
+            return True
+        if op is BRANCH and all(_has_digit(list(branch)) for branch in arg[1]):
+            return True
+        if op in REPEATS and arg[0] >= 1 and _has_digit(list(arg[2])):
+            return True
+    return False
+
+
+def _digit_member(kind: Any, value: Any) -> bool:
+    if kind is LITERAL:
+        return "0" <= chr(value) <= "9"
+    if kind is RANGE:
+        return chr(value[0]) >= "0" and chr(value[1]) <= "9"
+    return kind is CATEGORY and value is CATEGORY_DIGIT
 
 
 # Words so common in what people say that an anchor on them filters little.

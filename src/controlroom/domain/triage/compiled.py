@@ -30,7 +30,7 @@ from controlroom.domain.policy import (
     VulnerabilityRule,
     WordClass,
 )
-from controlroom.domain.triage.anchors import MIN_ANCHOR, anchors_of, words_of
+from controlroom.domain.triage.anchors import MIN_ANCHOR, anchors_of, needs_digit, words_of
 
 RuleT = TypeVar("RuleT")
 
@@ -39,6 +39,8 @@ RuleT = TypeVar("RuleT")
 _UNCERTAIN_AFTER = (
     r"(?!\s+(?:sure|certain|know|knowing|tell|if|whether|stop|stopped|stopping|only|longer))"
 )
+
+_DIGIT = re.compile(r"\d")
 
 #: For each rule that can match (by ident): for each of its parts that can (by key), the
 #: sentences (by index) where one of the part's anchors begins a word.
@@ -93,6 +95,7 @@ class Part:
     key: int  # unique within a compiled rulebook
     pattern: re.Pattern[str]
     anchors: tuple[str, ...] | None  # None: run on the whole text
+    needs_digit: bool = False  # every match holds a digit: skipped for a text with none
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ class Compiled(Generic[RuleT]):
         found: list[tuple[int, int]] = []
         size = len(lowered)
         for part in self.unanchored:
+            if part.needs_digit and not _DIGIT.search(lowered):
+                continue
             _scan(part.pattern, lowered, 0, size, found)
         if parts:
             last = len(sentences) - 1
@@ -145,15 +150,17 @@ def compile_rule(
     keys = keys if keys is not None else itertools.count()
     lowered = tuple(_lower_pattern(pattern) for pattern in patterns)
     parts: list[Part] = []
-    unanchored: list[str] = []
+    unanchored: dict[bool, list[str]] = {False: [], True: []}
     for pattern in lowered:
         anchors = anchors_of(pattern)
         if anchors is None:
-            unanchored.append(pattern)
+            unanchored[needs_digit(pattern)].append(pattern)
         else:
             parts.append(Part(next(keys), re.compile(_joined((pattern,), lead=False)), anchors))
-    if unanchored:
-        parts.append(Part(next(keys), re.compile(_joined(tuple(unanchored), lead=False)), None))
+    for digit, group in unanchored.items():
+        if group:
+            pattern = re.compile(_joined(tuple(group), lead=False))
+            parts.append(Part(next(keys), pattern, None, needs_digit=digit))
     return Compiled(
         rule=rule,
         parts=tuple(parts),
