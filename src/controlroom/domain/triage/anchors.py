@@ -19,6 +19,7 @@ try:  # the standard library's pattern parser; absent or changed -> no anchors
 
     AT, BRANCH, IN = _sre_parse.AT, _sre_parse.BRANCH, _sre_parse.IN
     CATEGORY, RANGE = _sre_parse.CATEGORY, _sre_parse.RANGE
+    AT_BOUNDARY = _sre_parse.AT_BOUNDARY
     CATEGORY_DIGIT = _sre_parse.CATEGORY_DIGIT
     ASSERTS = (_sre_parse.ASSERT, _sre_parse.ASSERT_NOT)
     LITERAL, SUBPATTERN = _sre_parse.LITERAL, _sre_parse.SUBPATTERN
@@ -146,7 +147,11 @@ def _requirement(items: list[tuple[Any, Any]], *, at_word_start: bool) -> tuple[
                 if joined:
                     candidates.append(joined)
             run = ""
-        if op is AT or op in ASSERTS:  # \b, look-arounds: the position does not move
+        if op is AT and arg is AT_BOUNDARY:
+            # \b: when a word character follows (the only way a literal can), it begins a word.
+            word_start = True
+            continue
+        if op is AT or op in ASSERTS:  # other positions, look-arounds: the position stays
             continue
         inner: tuple[str, ...] | None = None
         if op is SUBPATTERN and arg[-1] is not None:
