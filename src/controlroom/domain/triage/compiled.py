@@ -159,8 +159,8 @@ def compile_rule(
             parts.append(Part(next(keys), re.compile(_joined((pattern,), lead=False)), anchors))
     for digit, group in unanchored.items():
         if group:
-            pattern = re.compile(_joined(tuple(group), lead=False))
-            parts.append(Part(next(keys), pattern, None, needs_digit=digit))
+            joined = re.compile(_joined(tuple(group), lead=False))
+            parts.append(Part(next(keys), joined, None, needs_digit=digit))
     return Compiled(
         rule=rule,
         parts=tuple(parts),
