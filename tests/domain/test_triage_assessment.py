@@ -129,6 +129,13 @@ def test_some_answers_unknown_keep_the_assessment_open(policy: Policy) -> None:
     decision = _decide(policy, UNREADABLE, answers=HandlerAnswers(danger=Answer.NO))
     assert decision.needs_assessment
     assert decision.route is Route.POLICE_NON_EMERGENCY
+    assert [q.id for q in decision.questions] == ["now", "offender", "weapon"]
+
+
+def test_a_weak_summary_never_says_not_a_police_matter(policy: Policy) -> None:
+    decision = _decide(policy, "There is blood everywhere.")
+    assert "Not a police matter" not in decision.summary
+    assert decision.summary.startswith("Needs assessment")
 
 
 @pytest.mark.parametrize(

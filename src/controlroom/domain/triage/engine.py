@@ -24,7 +24,14 @@ from controlroom.domain.triage.assessment import (
 )
 from controlroom.domain.triage.compiled import compiled
 from controlroom.domain.triage.contact_text import ContactText
-from controlroom.domain.triage.decision import Answer, Confidence, Decision, Reason, ReasonKind
+from controlroom.domain.triage.decision import (
+    Answer,
+    Confidence,
+    Decision,
+    Question,
+    Reason,
+    ReasonKind,
+)
 from controlroom.domain.triage.explain import (
     assessment_reason,
     assessment_summary,
@@ -81,7 +88,7 @@ def triage(contact: ContactText, policy: Policy, answers: HandlerAnswers | None 
     if handler and route is Route.EMERGENCY and not escalated:
         line = f"Emergency on the handler's answers: {handler[0].explanation}."
     if needs:
-        line = assessment_summary(policy, confidence, reading, line)
+        line = assessment_summary(policy, confidence, reading, deciding, line)
     return Decision(
         route=route,
         grade=grade,
@@ -93,8 +100,16 @@ def triage(contact: ContactText, policy: Policy, answers: HandlerAnswers | None 
         policy=policy.force.policy_reference,
         confidence=confidence,
         needs_assessment=needs,
-        questions=questions(policy) if needs else (),
+        questions=_still_to_ask(policy, answers) if needs else (),
     )
+
+
+def _still_to_ask(policy: Policy, answers: HandlerAnswers | None) -> tuple[Question, ...]:
+    """The emergency questions the handler has not answered yet."""
+    asked = questions(policy)
+    if answers is None:
+        return asked
+    return tuple(q for q in asked if answers.of(q.id) is Answer.UNKNOWN)
 
 
 def _confidence(reading: Reading, deciding: MatterFinding | None, route: Route) -> Confidence:

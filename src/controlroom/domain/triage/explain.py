@@ -188,14 +188,22 @@ def assessment_reason(policy: Policy, confidence: Confidence) -> Reason:
 
 
 def assessment_summary(
-    policy: Policy, confidence: Confidence, reading: Reading, decided: str
+    policy: Policy,
+    confidence: Confidence,
+    reading: Reading,
+    deciding: MatterFinding | None,
+    decided: str,
 ) -> str:
     """The one line for a contact the handler must assess."""
     paragraph = policy.citations.get("emergency.definition", "")
     if confidence is Confidence.UNRECOGNISED:
         return f"Needs assessment ({paragraph}): nothing recognised in the text; {_ASK}"
     signs = ", ".join(dict.fromkeys(w.description.lower() for w, _ in reading.signals))
-    return f"Needs assessment ({paragraph}): {signs}. {decided} {_ASK[0].upper()}{_ASK[1:]}"
+    besides = decided if deciding is not None else "Nothing else recognised."
+    return (
+        f"Needs assessment ({paragraph}): signs of possible harm ({signs}). {besides}"
+        f" {_ASK[0].upper()}{_ASK[1:]}"
+    )
 
 
 def channel_reasons(
