@@ -55,15 +55,18 @@ FRAGMENTS = [
     "please ring me back about Gary",
     "a van is swerving all over the road",
 ]
-# Words that add harm, a weapon or "now" to any account.
+# Words that add harm, a weapon, a threat or an intrusion to any account.
 HARM = [
     "He has a knife.",
     "She is bleeding badly.",
-    "It is happening right now.",
     "He is hitting her.",
     "Someone is swinging a hammer at people.",
     "There is a lot of blood.",
+    "He says he will kill me.",
+    "The back door has been forced.",
 ]
+# Words that add "now" or a vulnerable person: they raise what is shown, never the reverse.
+RAISERS = ["It is happening right now.", "My 8 year old daughter is with me.", "I'm 84."]
 # Neutral words no rule is about, for texts that nothing in the rulebook recognises.
 NEUTRAL = ["blue", "quite", "Tuesday", "paper", "window", "seven", "round", "Gary", "the", "with"]
 NEGATED = [
@@ -149,12 +152,13 @@ def test_an_emergency_route_always_rests_on_an_escalation(text: str) -> None:
 
 
 @SETTINGS
-@given(texts, st.sampled_from(HARM))
+@given(texts, st.sampled_from(HARM + RAISERS))
 def test_adding_a_weapon_an_injury_or_now_never_lowers_the_route(text: str, harm: str) -> None:
     before = _decide(text)
     after = _decide(f"{text} {harm}")
     assert after.route.rank >= before.route.rank
-    if "now" not in harm:  # a sign of harm is never followed by a confident "not police"
+    assert set(after.vulnerability) >= set(before.vulnerability)
+    if harm in HARM:  # a sign of harm is never followed by a confident "not police"
         assert after.route is not Route.NOT_POLICE or after.needs_assessment
 
 
