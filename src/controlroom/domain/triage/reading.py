@@ -265,9 +265,13 @@ def _read_frames(
         (need <= active for need in book.frame_needs) if fast else (True for _ in book.frames)
     )
     for match in match_frames(book.frames, hits_of, segments, possible, book.frame_order):
-        # The words of the first class that say most plainly that it is happening now.
-        aspects = [_aspect(text, lead.start, lead.end, segments) for lead in match.leads]
-        aspect = min(aspects, key=_ASPECT_ORDER.index)
+        # The words of the first class that say most plainly that it is happening now; only a
+        # matter that is an emergency when "present" needs them (see _escalates).
+        aspect = Aspect.BARE
+        escalation = match.frame.rule.emergency
+        if escalation is not None and escalation.when is When.PRESENT:
+            aspects = [_aspect(text, lead.start, lead.end, segments) for lead in match.leads]
+            aspect = min(aspects, key=_ASPECT_ORDER.index)
         span = match.span
         reading.matters.append(
             MatterFinding(
