@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from controlroom.domain.policy import (
-    Frame,
     MatterRule,
     OverrideRule,
     Rulebook,
@@ -31,6 +30,7 @@ from controlroom.domain.policy import (
     WordClass,
 )
 from controlroom.domain.triage.anchors import MIN_ANCHOR, anchors_of, needs_digit, words_of
+from controlroom.domain.triage.frames import FrameEntry
 
 RuleT = TypeVar("RuleT")
 
@@ -182,10 +182,8 @@ class CompiledRulebook:
     time_cues: tuple[tuple[Tense, Compiled[TimeCue]], ...]
     vulnerabilities: tuple[Compiled[VulnerabilityRule], ...]
     word_classes: Mapping[str, Compiled[WordClass]]
-    frames: tuple[Frame, ...]
     signals: tuple[str, ...]  # ids of the word classes that are signs of possible harm
-    frame_needs: tuple[frozenset[int], ...]  # per frame: idents of the classes it requires
-    frame_order: tuple[tuple[str, ...], ...]  # per frame: its classes, anchored ones first
+    frames_indexed: tuple[FrameEntry, ...]  # each frame, its classes' idents, cheap first
     negation: re.Pattern[str]
     negation_window: int
     # first letters of an anchor -> (anchor, (rule ident, part key) of each part that needs it)
@@ -270,14 +268,13 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
         time_cues=time_cues,
         vulnerabilities=vulnerabilities,
         word_classes=word_classes,
-        frames=rulebook.frames,
         signals=tuple(w.id for w in rulebook.word_classes if w.signal),
-        frame_order=tuple(
-            tuple(sorted(frame.requires, key=lambda name: word_classes[name].always_scanned))
-            for frame in rulebook.frames
-        ),
-        frame_needs=tuple(
-            frozenset(word_classes[name].ident for name in frame.requires if name in word_classes)
+        frames_indexed=tuple(
+            (
+                frame,
+                frozenset(word_classes[name].ident for name in frame.requires),
+                tuple(sorted(frame.requires, key=lambda name: word_classes[name].always_scanned)),
+            )
             for frame in rulebook.frames
         ),
         negation=negation,

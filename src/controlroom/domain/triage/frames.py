@@ -9,7 +9,7 @@ placed in time, denied, displaced, ruled out and escalated by the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 
 from controlroom.domain.policy import Frame
@@ -37,22 +37,27 @@ class FrameMatch:
         return Span(start, end, "")
 
 
+#: A frame, the idents of the word classes it requires, and those classes cheapest first.
+FrameEntry = tuple[Frame, frozenset[int], tuple[str, ...]]
+
+
 def match_frames(
-    frames: tuple[Frame, ...],
+    entries: tuple[FrameEntry, ...],
     hits_of: HitsOf,
     segments: Segments,
-    possible: Iterable[bool],
-    cheap_first: tuple[tuple[str, ...], ...],
+    active: Set[int] | None,
 ) -> list[FrameMatch]:
     """Every frame whose word classes all occur together, once per sentence or clause.
 
-    ``possible`` says, frame by frame, whether the anchor index lets all its classes occur,
-    so that most frames are set aside without running a pattern; ``cheap_first`` orders each
-    frame's classes so that those scanned on every text are looked for last.
+    ``active`` (the idents the anchor index lets occur; None: any) sets most frames aside
+    without running a pattern; of the rest, the classes scanned on every text are looked for
+    last.
     """
     found: list[FrameMatch] = []
-    for frame, can, order in zip(frames, possible, cheap_first, strict=True):
-        if not can or not all(hits_of(name) for name in order):
+    for frame, need, order in entries:
+        if active is not None and not need <= active:
+            continue
+        if not all(hits_of(name) for name in order):
             continue
         unit_of = _UNITS[frame.scope](segments)
         per_class: list[dict[int, list[Span]]] = []

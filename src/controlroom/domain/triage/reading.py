@@ -261,10 +261,7 @@ def _read_frames(
             cache[name] = found
         return found
 
-    possible = (
-        (need <= active for need in book.frame_needs) if fast else (True for _ in book.frames)
-    )
-    for match in match_frames(book.frames, hits_of, segments, possible, book.frame_order):
+    for match in match_frames(book.frames_indexed, hits_of, segments, active if fast else None):
         # The words of the first class that say most plainly that it is happening now; only a
         # matter that is an emergency when "present" needs them (see _escalates).
         aspect = Aspect.BARE
