@@ -32,6 +32,9 @@ DECISION_KEYS = {
     "vulnerability",
     "thrive",
     "reasons",
+    "confidence",
+    "needs_assessment",
+    "questions",
 }
 ERROR_KEYS = {"code", "message", "field", "hint"}
 

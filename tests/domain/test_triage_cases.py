@@ -41,6 +41,10 @@ def test_case(case: dict[str, Any], policy_name: str) -> None:
         assert decision.agency == case["agency"]
     if "vulnerability" in case:
         assert case["vulnerability"] in {flag.value for flag in decision.vulnerability}
+    if "confidence" in case:
+        assert decision.confidence.value == case["confidence"], decision.summary
+    if decision.route.value == "not_police":  # never merely because nothing matched
+        assert decision.confidence.value != "unrecognised"
 
 
 def test_every_reason_points_at_real_words_and_paragraphs(policy: Policy) -> None:

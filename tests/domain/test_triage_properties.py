@@ -9,8 +9,17 @@ from hypothesis import strategies as st
 
 from controlroom.adapters.policy_file import load_policy
 from controlroom.domain.errors import InvalidInput
-from controlroom.domain.policy import Policy
-from controlroom.domain.triage import Decision, ReasonKind, make_contact_text, triage
+from controlroom.domain.policy import Policy, Route
+from controlroom.domain.triage import (
+    Answer,
+    Channel,
+    Confidence,
+    Decision,
+    HandlerAnswers,
+    ReasonKind,
+    make_contact_text,
+    triage,
+)
 
 FRAGMENTS = [
     "someone is breaking into my car",
@@ -36,7 +45,30 @@ FRAGMENTS = [
     "they've gone",
     "my elderly mum",
     "the kids are scared",
+    "my ex is outside and won't leave",
+    "a man came at me with a screwdriver",
+    "our back door has been forced",
+    "my toddler fell off the sofa",
+    "a seagull took my chips",
+    "my pizza is late",
+    "how do I renew my passport",
+    "please ring me back about Gary",
+    "a van is swerving all over the road",
 ]
+# Words that add harm, a weapon, a threat or an intrusion to any account.
+HARM = [
+    "He has a knife.",
+    "She is bleeding badly.",
+    "He is hitting her.",
+    "Someone is swinging a hammer at people.",
+    "There is a lot of blood.",
+    "He says he will kill me.",
+    "The back door has been forced.",
+]
+# Words that add "now" or a vulnerable person: they raise what is shown, never the reverse.
+RAISERS = ["It is happening right now.", "My 8 year old daughter is with me.", "I'm 84."]
+# Neutral words no rule is about, for texts that nothing in the rulebook recognises.
+NEUTRAL = ["blue", "quite", "Tuesday", "paper", "window", "seven", "round", "Gary", "the", "with"]
 NEGATED = [
     ("There is no knife involved.", "no"),
     ("Nobody is hurt.", "Nobody"),
@@ -119,6 +151,45 @@ def test_an_emergency_route_always_rests_on_an_escalation(text: str) -> None:
     assert (decision.route.value == "emergency") == bool(escalations)
 
 
+@SETTINGS
+@given(texts, st.sampled_from(HARM + RAISERS))
+def test_adding_a_weapon_an_injury_or_now_never_lowers_the_route(text: str, harm: str) -> None:
+    before = _decide(text)
+    after = _decide(f"{text} {harm}")
+    assert after.route.rank >= before.route.rank
+    assert set(after.vulnerability) >= set(before.vulnerability)
+    if harm in HARM:  # a sign of harm is never followed by a confident "not police"
+        assert after.route is not Route.NOT_POLICE or after.needs_assessment
+
+
+EMERGENCY_LINES = [c.value for c in Channel if c.is_emergency_line]
+
+
+@SETTINGS
+@given(
+    st.one_of(
+        texts,
+        st.lists(st.sampled_from(NEUTRAL), min_size=1, max_size=12).map(" ".join),
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz ?.,", min_size=1, max_size=80),
+    ),
+    st.sampled_from(EMERGENCY_LINES),
+)
+def test_not_a_police_matter_only_on_positive_evidence(text: str, channel: str) -> None:
+    """On any line of the 999 service, "not a police matter" is never said merely because no
+    rule matched: it rests on a matter recognised in the words, cited with its evidence."""
+    try:
+        decision = _decide(text, channel)
+    except InvalidInput:
+        return
+    if decision.route is Route.NOT_POLICE:
+        assert decision.confidence is not Confidence.UNRECOGNISED
+        assert any(
+            r.kind is ReasonKind.INDICATOR and r.evidence is not None for r in decision.reasons
+        )
+    if decision.confidence is not Confidence.RECOGNISED:
+        assert decision.needs_assessment and len(decision.questions) == 4
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(min_size=1, max_size=400))
 def test_any_text_is_either_triaged_or_refused_clearly(text: str) -> None:
@@ -131,3 +202,24 @@ def test_any_text_is_either_triaged_or_refused_clearly(text: str) -> None:
     for reason in decision.reasons:
         if reason.evidence is not None:
             assert text[reason.evidence.start : reason.evidence.end] == reason.evidence.text
+
+
+ANSWER = st.sampled_from(list(Answer))
+
+
+@SETTINGS
+@given(texts, ANSWER, ANSWER, ANSWER, ANSWER)
+def test_a_handlers_yes_never_lowers_the_route(
+    text: str, danger: Answer, now: Answer, offender: Answer, weapon: Answer
+) -> None:
+    answers = HandlerAnswers(danger, now, offender, weapon)
+    policy = _policy()
+    contact = make_contact_text(text, "999", max_chars=policy.limits.max_text_chars)
+    before = triage(contact, policy)
+    after = triage(contact, policy, answers)
+    if Answer.YES in (danger, now, offender, weapon):
+        assert after.route.rank >= before.route.rank
+    if before.route is Route.EMERGENCY:  # a no never lowers what the caller's words describe
+        assert after.route is Route.EMERGENCY
+    if danger is Answer.YES:
+        assert after.route is Route.EMERGENCY

@@ -19,7 +19,7 @@ from controlroom.domain.exemplars import (
     validate_bank,
 )
 from controlroom.domain.policy import Policy, Route
-from controlroom.domain.triage import Channel, ReasonKind, make_contact_text, triage
+from controlroom.domain.triage import Channel, Confidence, ReasonKind, make_contact_text, triage
 from controlroom.domain.triage.semantic import Nearest, refine
 
 POLICY = load_policy("dcp-p-042")
@@ -136,13 +136,35 @@ TEXTS = st.sampled_from(
 
 @settings(max_examples=200, deadline=None)
 @given(TEXTS, SCORES, SCORES, SCORES, SCORES)
-def test_the_layer_never_lowers_the_route(
+def test_the_layer_never_lowers_what_the_rules_recognised(
     text: str, e: float, p: float, o: float, n: float
 ) -> None:
     found = nearest(emergency=e, police_non_emergency=p, other_agency=o, not_police=n)
     before, after = decide(text, found)
-    assert after.route.rank >= before.route.rank
     assert after.vulnerability == before.vulnerability
+    if before.confidence is not Confidence.UNRECOGNISED:
+        assert after.route.rank >= before.route.rank
+    elif after.route.rank < before.route.rank:
+        # only a situation close enough to count as recognised replaces the rules' fail-safe
+        assert after.confidence is Confidence.RECOGNISED
+        chosen = [r for r in after.reasons if r.kind is ReasonKind.SEMANTIC]
+        assert chosen and not chosen[0].rule.endswith(":nearest")
+        assert max(p, o, n) >= BANK.thresholds.recognise_at
+
+
+def test_an_unrecognised_contact_close_to_nothing_is_left_for_the_handler() -> None:
+    before, after = decide("the telly upstairs has been booming since six", nearest(not_police=0.5))
+    assert before.confidence is Confidence.UNRECOGNISED
+    assert after.route is before.route and after.needs_assessment
+    note = next(r for r in after.reasons if r.kind is ReasonKind.SEMANTIC)
+    assert "if the answers rule out danger: not a police matter" in note.explanation
+
+
+def test_a_raised_contact_is_an_emergency_to_confirm_with_the_questions() -> None:
+    _, after = decide("the fella from upstairs is out on the landing", nearest(emergency=0.7))
+    assert after.route is Route.EMERGENCY
+    assert after.needs_assessment and after.confidence is Confidence.WEAK
+    assert {q.id for q in after.questions} == {"danger", "now", "offender", "weapon"}
 
 
 def policy_with(bank: ExemplarBank) -> Policy:

@@ -62,6 +62,7 @@ PUBLIC = {
 ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/triage"): P.TRIAGE_RUN,
     ("POST", "/api/triage/batch"): P.TRIAGE_RUN,
+    ("POST", "/api/triage/reassess"): P.TRIAGE_RUN,
     ("GET", "/api/contacts"): P.CONTACT_READ,
     ("POST", "/api/contacts"): P.CONTACT_ACT,
     ("GET", "/api/contacts/{contact_id}"): P.CONTACT_READ,
@@ -177,6 +178,7 @@ def _request(
     bodies: dict[str, Any] = {
         "/api/triage": {"text": "My neighbour is playing loud music"},
         "/api/triage/batch": {"contacts": [{"text": "My bike was stolen"}]},
+        "/api/triage/reassess": {"text": "Hello?", "answers": {"danger": "no"}},
         "/api/contacts": {"channel": "online_report", "narrative": "My bike was stolen"},
         "/api/contacts/{contact_id}/actions": {"action": "add_note", "text": "checked"},
         "/api/telephony/events": {

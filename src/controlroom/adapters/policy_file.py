@@ -259,6 +259,7 @@ def _load(path: Path, display: str) -> Policy:
             ("time_cues", rulebook.time_cues),
             ("overrides", rulebook.overrides),
             ("vulnerabilities", rulebook.vulnerabilities),
+            ("word_classes", rulebook.word_classes),
         ):
             _duplicates(kind, [item.id for item in items], rb_path, rb_display, problems)
     if problems or model is None or rulebook is None:

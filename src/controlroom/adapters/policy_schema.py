@@ -1,4 +1,5 @@
-"""The shape of policy and rulebook files, as Pydantic models, and their conversion to the domain.
+"""The shape of policy files, as Pydantic models, and their conversion to the domain (the
+rulebook file's are in :mod:`controlroom.adapters.rulebook_schema`).
 
 These models check structure only: required keys, types, allowed values and unknown keys (every
 model forbids extra keys, so a typo in a key is an error). Whether the parts refer to each other
@@ -14,53 +15,63 @@ import types
 import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from controlroom.adapters.rulebook_schema import (
+    FORMAT_VERSION,
+    EscalationModel,
+    FrameModel,
+    Id,
+    MatterModel,
+    OverrideModel,
+    Patterns,
+    RulebookModel,
+    Strict,
+    Text,
+    TimeCueModel,
+    VulnerabilityModel,
+    WordClassModel,
+    check_format,
+    paragraph_fields,
+    to_rulebook,
+)
 from controlroom.domain.policy import (
     Agency,
     ContactMethod,
-    Escalation,
     Force,
     Grade,
     Limits,
-    MatterRule,
-    OverrideRule,
     Paragraph,
     Policy,
     Route,
     RouteDefault,
-    Rulebook,
     ScriptLine,
-    Tense,
-    TimeCue,
-    VulnerabilityFlag,
-    VulnerabilityRule,
-    When,
 )
 
-FORMAT_VERSION = 1
-
-Id = typing.Annotated[str, Field(min_length=1)]
-Text = typing.Annotated[str, Field(min_length=1)]
-Patterns = typing.Annotated[list[Text], Field(min_length=1)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-def _check_format(value: int) -> int:
-    if value != FORMAT_VERSION:
-        raise ValueError(
-            f"this version of controlroom reads format {FORMAT_VERSION} files, not format {value}"
-        )
-    return value
-
+__all__ = [  # the rulebook's models are re-exported: callers read both files through here
+    "FORMAT_VERSION",
+    "EscalationModel",
+    "FrameModel",
+    "Id",
+    "MatterModel",
+    "OverrideModel",
+    "Patterns",
+    "PolicyModel",
+    "RulebookModel",
+    "Text",
+    "TimeCueModel",
+    "VulnerabilityModel",
+    "WordClassModel",
+    "allowed_keys",
+    "check_format",
+    "paragraph_fields",
+    "to_policy",
+]
 
 # --- policy file -------------------------------------------------------------------------------
 
 
-class ForceModel(_Strict):
+class ForceModel(Strict):
     id: Id
     name: Text
     policy_reference: Text
@@ -76,22 +87,22 @@ class ForceModel(_Strict):
         return value
 
 
-class LimitsModel(_Strict):
+class LimitsModel(Strict):
     max_text_chars: int = Field(default=131_072, gt=0)
 
 
-class TriageModel(_Strict):
+class TriageModel(Strict):
     rulebook: Text
     exemplars: Text | list[Text] | None = None
 
 
-class ParagraphModel(_Strict):
+class ParagraphModel(Strict):
     id: Id
     text: Text
     title: str = ""
 
 
-class GradeModel(_Strict):
+class GradeModel(Strict):
     id: Id
     name: Text
     description: Text
@@ -103,13 +114,13 @@ class GradeModel(_Strict):
 ContactKind = Literal["phone", "web", "email", "text", "app", "in_person"]
 
 
-class ContactModel(_Strict):
+class ContactModel(Strict):
     kind: ContactKind
     value: Text
     label: str = ""
 
 
-class AgencyModel(_Strict):
+class AgencyModel(Strict):
     id: Id
     name: Text
     handles: Text
@@ -118,26 +129,26 @@ class AgencyModel(_Strict):
     police: bool = False
 
 
-class ScriptModel(_Strict):
+class ScriptModel(Strict):
     paragraph: Id
     text: Text
 
 
-class RouteModel(_Strict):
+class RouteModel(Strict):
     paragraph: Id
     grade: Id
     agency: Id | None = None
     explanation: str = ""
 
 
-class RoutesModel(_Strict):
+class RoutesModel(Strict):
     emergency: RouteModel
     police_non_emergency: RouteModel
     other_agency: RouteModel
     not_police: RouteModel
 
 
-class PolicyModel(_Strict):
+class PolicyModel(Strict):
     format: int
     emergency_definition: list[Id] = Field(min_length=1)
     force: ForceModel
@@ -157,85 +168,7 @@ class PolicyModel(_Strict):
     @field_validator("format")
     @classmethod
     def _known_format(cls, value: int) -> int:
-        return _check_format(value)
-
-
-# --- rulebook file -----------------------------------------------------------------------------
-
-
-class TimeCueModel(_Strict):
-    id: Id
-    tense: Tense = Field(strict=False)
-    patterns: Patterns
-
-
-class EscalationModel(_Strict):
-    when: When = Field(strict=False)
-    paragraph: Id
-    group: Id | None = None  # defaults to the matter's own group
-    agency: Id | None = None  # the emergency service to send, when not the police
-
-
-class MatterModel(_Strict):
-    id: Id
-    description: Text
-    group: Id
-    route: Route = Field(strict=False)
-    paragraph: Id
-    patterns: Patterns
-    agency: Id | None = None
-    grade: Id | None = None
-    crime: bool = False
-    suppresses: list[Id] = Field(default_factory=list)
-    emergency: EscalationModel | None = None
-
-
-class OverrideModel(_Strict):
-    id: Id
-    description: Text
-    patterns: Patterns
-    cancels: list[Id] = Field(min_length=1)
-    paragraph: Id
-    scope: Literal["text", "sentence"] = "text"
-
-
-class VulnerabilityModel(_Strict):
-    id: Id
-    flag: VulnerabilityFlag = Field(strict=False)
-    description: Text
-    paragraph: Id
-    patterns: Patterns
-
-
-class RulebookModel(_Strict):
-    format: int
-    name: Text
-    negation_cues: list[Text] | None = None
-    negation_window: int | None = Field(default=None, ge=0)
-    time_cues: list[TimeCueModel] = Field(default_factory=list)
-    matters: list[MatterModel] = Field(min_length=1)
-    overrides: list[OverrideModel] = Field(default_factory=list)
-    vulnerabilities: list[VulnerabilityModel] = Field(default_factory=list)
-
-    @field_validator("format")
-    @classmethod
-    def _known_format(cls, value: int) -> int:
-        return _check_format(value)
-
-
-def paragraph_fields(rulebook: RulebookModel) -> list[tuple[str, str]]:
-    """Every paragraph reference in a rulebook, as (dotted field, value) in file order."""
-    out: list[tuple[str, str]] = []
-    for i, matter in enumerate(rulebook.matters):
-        out.append((f"matters[{i}].paragraph", matter.paragraph))
-        if matter.emergency is not None:
-            out.append((f"matters[{i}].emergency.paragraph", matter.emergency.paragraph))
-    out += [(f"overrides[{i}].paragraph", o.paragraph) for i, o in enumerate(rulebook.overrides)]
-    out += [
-        (f"vulnerabilities[{i}].paragraph", v.paragraph)
-        for i, v in enumerate(rulebook.vulnerabilities)
-    ]
-    return out
+        return check_format(value)
 
 
 # --- to the domain model ----------------------------------------------------------------------
@@ -248,63 +181,7 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
     def cite(value: str) -> str:
         return citations.get(value, value)
 
-    matters = tuple(
-        MatterRule(
-            id=m.id,
-            description=m.description,
-            patterns=tuple(m.patterns),
-            route=m.route,
-            paragraph=cite(m.paragraph),
-            group=m.group,
-            agency=m.agency,
-            grade=m.grade,
-            emergency=None
-            if m.emergency is None
-            else Escalation(
-                when=m.emergency.when,
-                paragraph=cite(m.emergency.paragraph),
-                group=m.emergency.group or m.group,
-                agency=m.emergency.agency,
-            ),
-            suppresses=tuple(m.suppresses),
-            crime=m.crime,
-        )
-        for m in rb.matters
-    )
-    options: dict[str, Any] = {}
-    if rb.negation_cues is not None:
-        options["negation_cues"] = tuple(rb.negation_cues)
-    if rb.negation_window is not None:
-        options["negation_window"] = rb.negation_window
-    rulebook = Rulebook(
-        matters=matters,
-        overrides=tuple(
-            OverrideRule(
-                id=o.id,
-                description=o.description,
-                patterns=tuple(o.patterns),
-                cancels=tuple(o.cancels),
-                paragraph=cite(o.paragraph),
-                scope=o.scope,
-            )
-            for o in rb.overrides
-        ),
-        time_cues=tuple(
-            TimeCue(id=c.id, tense=c.tense, patterns=tuple(c.patterns)) for c in rb.time_cues
-        ),
-        vulnerabilities=tuple(
-            VulnerabilityRule(
-                id=v.id,
-                flag=v.flag,
-                description=v.description,
-                patterns=tuple(v.patterns),
-                paragraph=cite(v.paragraph),
-            )
-            for v in rb.vulnerabilities
-        ),
-        name=rb.name,
-        **options,
-    )
+    rulebook = to_rulebook(rb, cite)
     routes = {
         route: RouteDefault(
             paragraph=cite(r.paragraph), grade=r.grade, agency=r.agency, explanation=r.explanation

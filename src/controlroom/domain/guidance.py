@@ -72,6 +72,16 @@ def public_guidance(decision: Decision, policy: Policy) -> Guidance:
             what,
             agency,
         )
+    if decision.needs_assessment:  # triage could not tell: the public get the questions
+        return Guidance(
+            Action.REPORT_ONLINE,
+            "We could not tell from what you wrote",
+            "If anyone is in danger or hurt now, if it is happening now, if the person "
+            "responsible is still there or nearby, or if a weapon is involved, call 999 now. "
+            "Otherwise report it online, chat with us on Live Chat, or call 101.",
+            "",
+            agency,
+        )
     if decision.route is Route.POLICE_NON_EMERGENCY:
         return Guidance(
             Action.REPORT_ONLINE,

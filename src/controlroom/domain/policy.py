@@ -9,7 +9,7 @@ here, by :func:`validate_policy`, so every way of building a policy gets the sam
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -208,6 +208,36 @@ class VulnerabilityRule:
 
 
 @dataclass(frozen=True)
+class WordClass:
+    """A class of words that plays one part in a situation: a harm verb, an everyday object
+    used as a weapon, a person at risk. ``signal``: on its own it is a sign of possible harm
+    that a handler must assess, even when nothing else is recognised."""
+
+    id: str
+    description: str
+    patterns: tuple[str, ...]
+    signal: bool = False
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A kind of situation recognised by word classes, not phrasings.
+
+    Every class in ``requires`` is found in one sentence, clause or anywhere in the text
+    (``scope``), in that order when ``ordered``, and no class of ``unless`` is there. A match
+    is read as the matter ``rule`` (whose patterns are empty); its tense is read at the words
+    of the first required class. ``marker``: a vulnerability the situation shows (a partner at
+    the door is domestic abuse whatever words name it)."""
+
+    rule: MatterRule
+    requires: tuple[str, ...]
+    unless: tuple[str, ...] = ()
+    scope: str = "sentence"
+    ordered: bool = False
+    marker: VulnerabilityRule | None = None  # a vulnerability the situation itself shows
+
+
+@dataclass(frozen=True)
 class Rulebook:
     """Everything triage needs to read a text, as data."""
 
@@ -215,6 +245,8 @@ class Rulebook:
     overrides: tuple[OverrideRule, ...] = ()
     time_cues: tuple[TimeCue, ...] = ()
     vulnerabilities: tuple[VulnerabilityRule, ...] = ()
+    word_classes: tuple[WordClass, ...] = ()
+    frames: tuple[Frame, ...] = ()
     # Words that negate a matter standing within ``negation_window`` words after them.
     negation_cues: tuple[str, ...] = ("no", "not", "never", "without", "nobody", "no one")
     negation_window: int = 4
@@ -339,18 +371,21 @@ def validate_policy(policy: Policy) -> list[str]:
         need_agency(f"routes.{route.value}", default.agency)
 
     rulebook = policy.rulebook
-    rule_ids = [rule.id for rule in rulebook.matters]
-    groups = {rule.emergency.group for rule in rulebook.matters if rule.emergency}
+    framed = [frame.rule for frame in rulebook.frames]
+    rule_ids = [rule.id for rule in (*rulebook.matters, *framed)]
+    groups = {rule.emergency.group for rule in (*rulebook.matters, *framed) if rule.emergency}
     seen: set[str] = set()
-    for rule in rulebook.matters:
-        where = f"rulebook.matters.{rule.id}"
+    for rule in (*rulebook.matters, *framed):
+        kind = "frames" if rule in framed else "matters"
+        where = f"rulebook.{kind}.{rule.id}"
         if rule.id in seen:
             problems.append(f"{where}: the id is used by more than one rule")
         seen.add(rule.id)
         need_paragraph(where, rule.paragraph)
         need_grade(where, rule.grade)
         need_agency(where, rule.agency)
-        need_patterns(where, rule.patterns)
+        if kind == "matters":
+            need_patterns(where, rule.patterns)
         if rule.route is Route.EMERGENCY:
             problems.append(f"{where}.route: use [emergency] to say when a matter is an emergency")
         if rule.route is Route.OTHER_AGENCY and rule.agency is None:
@@ -361,6 +396,7 @@ def validate_policy(policy: Policy) -> list[str]:
         for target in rule.suppresses:
             if target != "*" and target not in rule_ids:
                 problems.append(f"{where}.suppresses: no rule has the id {target!r}")
+    _check_frames(rulebook, problems, need_patterns)
     for override in rulebook.overrides:
         where = f"rulebook.overrides.{override.id}"
         need_paragraph(where, override.paragraph)
@@ -379,6 +415,28 @@ def validate_policy(policy: Policy) -> list[str]:
     if policy.limits.max_text_chars < 1:
         problems.append("limits.max_text_chars: must be a positive number of characters")
     return problems
+
+
+def _check_frames(
+    rulebook: Rulebook, problems: list[str], need_patterns: Callable[[str, tuple[str, ...]], None]
+) -> None:
+    """Word classes compile and are named once; frames name only word classes that exist."""
+    classes: set[str] = set()
+    for word_class in rulebook.word_classes:
+        where = f"rulebook.word_classes.{word_class.id}"
+        if word_class.id in classes:
+            problems.append(f"{where}: the id is used by more than one word class")
+        classes.add(word_class.id)
+        need_patterns(where, word_class.patterns)
+    for frame in rulebook.frames:
+        where = f"rulebook.frames.{frame.rule.id}"
+        if not frame.requires:
+            problems.append(f"{where}.requires: name at least one word class")
+        for name in (*frame.requires, *frame.unless):
+            if name not in classes:
+                problems.append(f"{where}: no word class has the id {name!r}")
+        if frame.scope not in ("sentence", "clause", "text"):
+            problems.append(f"{where}.scope: must be 'sentence', 'clause' or 'text'")
 
 
 def check_policy(policy: Policy) -> Policy:

@@ -8,13 +8,19 @@ contact the rules already call an emergency needs nothing more from it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from controlroom.domain.exemplars import ExemplarBank
 from controlroom.domain.policy import Policy, Route
-from controlroom.domain.triage import Channel, Decision, make_contact_text, triage
+from controlroom.domain.triage import (
+    Channel,
+    Decision,
+    make_contact_text,
+    parse_answers,
+    triage,
+)
 from controlroom.domain.triage.contact_text import ContactText
 from controlroom.domain.triage.semantic import Nearest, refine
 
@@ -83,3 +89,18 @@ def triage_contacts(contacts: Sequence[ContactText], policy: Policy) -> list[Dec
     for i, found in zip(open_, nearest, strict=True):
         decisions[i] = refine(decisions[i], contacts[i], policy, policy.exemplars, found)
     return decisions
+
+
+def reassess_text(
+    text: str, channel: str | Channel, answers: Mapping[str, object], policy: Policy
+) -> Decision:
+    """Triage ``text`` again with the handler's answers to the emergency questions.
+
+    ``answers`` maps question ids (``danger``, ``now``, ``offender``, ``weapon``) to ``yes``,
+    ``no`` or ``unknown``. The handler's answers are the evidence now: the semantic layer, which
+    suggested what to ask, is not consulted again. Raises
+    :class:`~controlroom.domain.errors.InvalidInput` for bad text, an unknown channel, an
+    unknown question or an answer that is not yes, no or unknown.
+    """
+    contact = make_contact_text(text, channel, max_chars=policy.limits.max_text_chars)
+    return triage(contact, policy, parse_answers(answers))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation
 
 from controlroom.domain.policy import Route, VulnerabilityFlag
-from controlroom.domain.triage import Channel, Level, ReasonKind
+from controlroom.domain.triage import Channel, Confidence, Level, ReasonKind
 
 MAX_BATCH = 1000
 CHANNELS = ", ".join(channel.value for channel in Channel)
@@ -166,6 +166,14 @@ class ThriveOut(BaseModel):
     engagement: ThriveFactorOut = Field(description="How the force should engage.")
 
 
+class QuestionOut(BaseModel):
+    """One of the emergency questions a handler asks when triage is unsure."""
+
+    id: str = Field(description="danger, now, offender or weapon.")
+    text: str = Field(description="The question, in words.")
+    paragraph: str = Field(description="The policy paragraph of the clause it comes from.")
+
+
 class DecisionOut(BaseModel):
     """Where a contact belongs under the force's policy, and why."""
 
@@ -184,6 +192,16 @@ class DecisionOut(BaseModel):
     )
     thrive: ThriveOut = Field(description="The THRIVE assessment.")
     reasons: list[ReasonOut] = Field(description="The explanation, step by step, with evidence.")
+    confidence: Confidence = Field(
+        default=Confidence.RECOGNISED,
+        description="recognised, weak (only signs of possible harm) or unrecognised (nothing).",
+    )
+    needs_assessment: bool = Field(
+        default=False, description="True when the handler must ask the emergency questions."
+    )
+    questions: list[QuestionOut] = Field(
+        default_factory=list, description="The emergency questions to ask, when assessing."
+    )
 
 
 class ErrorDetail(BaseModel):

@@ -18,6 +18,9 @@ try:  # the standard library's pattern parser; absent or changed -> no anchors
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
 
     AT, BRANCH, IN = _sre_parse.AT, _sre_parse.BRANCH, _sre_parse.IN
+    CATEGORY, RANGE = _sre_parse.CATEGORY, _sre_parse.RANGE
+    AT_BOUNDARY = _sre_parse.AT_BOUNDARY
+    CATEGORY_DIGIT = _sre_parse.CATEGORY_DIGIT
     ASSERTS = (_sre_parse.ASSERT, _sre_parse.ASSERT_NOT)
     LITERAL, SUBPATTERN = _sre_parse.LITERAL, _sre_parse.SUBPATTERN
     REPEATS = (_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT)
@@ -52,6 +55,40 @@ def anchors_of(pattern: str) -> tuple[str, ...] | None:
     except (re.error, RecursionError):
         return None
     return _requirement(list(parsed), at_word_start=True)
+
+
+def needs_digit(pattern: str) -> bool:
+    """True when every match of ``pattern`` contains a digit ("12-year-old", "aged 85")."""
+    if _sre_parse is None:
+        return False
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except (re.error, RecursionError):
+        return False
+    return _has_digit(list(parsed))
+
+
+def _has_digit(items: list[tuple[Any, Any]]) -> bool:
+    for op, arg in items:
+        if op is LITERAL and "0" <= chr(arg) <= "9":
+            return True
+        if op is IN and arg and all(_digit_member(kind, value) for kind, value in arg):
+            return True
+        if op is SUBPATTERN and arg[-1] is not None and _has_digit(list(arg[-1])):
+            return True
+        if op is BRANCH and all(_has_digit(list(branch)) for branch in arg[1]):
+            return True
+        if op in REPEATS and arg[0] >= 1 and _has_digit(list(arg[2])):
+            return True
+    return False
+
+
+def _digit_member(kind: Any, value: Any) -> bool:
+    if kind is LITERAL:
+        return "0" <= chr(value) <= "9"
+    if kind is RANGE:
+        return chr(value[0]) >= "0" and chr(value[1]) <= "9"
+    return kind is CATEGORY and value is CATEGORY_DIGIT
 
 
 # Words so common in what people say that an anchor on them filters little.
@@ -103,8 +140,18 @@ def _requirement(items: list[tuple[Any, Any]], *, at_word_start: bool) -> tuple[
             found = _run_anchor(run, run_starts_word)
             if found:
                 candidates.append(found)
+            if op is BRANCH:
+                # The parser factors a common prefix out of alternatives ("fell|fallen" is "f"
+                # then "ell|allen"): join the word the prefix begins to each alternative.
+                joined = _prefix_anchor(run, run_starts_word, arg[1])
+                if joined:
+                    candidates.append(joined)
             run = ""
-        if op is AT or op in ASSERTS:  # \b, look-arounds: the position does not move
+        if op is AT and arg is AT_BOUNDARY:
+            # \b: when a word character follows (the only way a literal can), it begins a word.
+            word_start = True
+            continue
+        if op is AT or op in ASSERTS:  # other positions, look-arounds: the position stays
             continue
         inner: tuple[str, ...] | None = None
         if op is SUBPATTERN and arg[-1] is not None:
@@ -131,6 +178,27 @@ def _requirement(items: list[tuple[Any, Any]], *, at_word_start: bool) -> tuple[
         if found:
             candidates.append(found)
     return max(candidates, key=_strength) if candidates else None
+
+
+def _prefix_anchor(run: str, starts_word: bool, branches: Any) -> tuple[str, ...] | None:
+    """Words begun by the word at the end of ``run`` and continued by each branch's literals."""
+    start = len(run)
+    while start > 0 and is_word_char(run[start - 1]):
+        start -= 1
+    if start == len(run) or (start == 0 and not starts_word):
+        return None
+    words: list[str] = []
+    for branch in branches:
+        lead = ""
+        for op, arg in branch:
+            if op is not LITERAL or not is_word_char(chr(arg)):
+                break
+            lead += chr(arg)
+        word = run[start:] + lead
+        if len(word) < MIN_ANCHOR:
+            return None
+        words.append(word)
+    return tuple(dict.fromkeys(words))
 
 
 def _ends_non_word(items: list[tuple[Any, Any]]) -> bool:

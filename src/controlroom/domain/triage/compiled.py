@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from controlroom.domain.policy import (
@@ -27,8 +27,10 @@ from controlroom.domain.policy import (
     Tense,
     TimeCue,
     VulnerabilityRule,
+    WordClass,
 )
-from controlroom.domain.triage.anchors import MIN_ANCHOR, anchors_of, words_of
+from controlroom.domain.triage.anchors import MIN_ANCHOR, anchors_of, needs_digit, words_of
+from controlroom.domain.triage.frames import FrameEntry
 
 RuleT = TypeVar("RuleT")
 
@@ -37,6 +39,8 @@ RuleT = TypeVar("RuleT")
 _UNCERTAIN_AFTER = (
     r"(?!\s+(?:sure|certain|know|knowing|tell|if|whether|stop|stopped|stopping|only|longer))"
 )
+
+_DIGIT = re.compile(r"\d")
 
 #: For each rule that can match (by ident): for each of its parts that can (by key), the
 #: sentences (by index) where one of the part's anchors begins a word.
@@ -91,6 +95,7 @@ class Part:
     key: int  # unique within a compiled rulebook
     pattern: re.Pattern[str]
     anchors: tuple[str, ...] | None  # None: run on the whole text
+    needs_digit: bool = False  # every match holds a digit: skipped for a text with none
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,8 @@ class Compiled(Generic[RuleT]):
         found: list[tuple[int, int]] = []
         size = len(lowered)
         for part in self.unanchored:
+            if part.needs_digit and not _DIGIT.search(lowered):
+                continue
             _scan(part.pattern, lowered, 0, size, found)
         if parts:
             last = len(sentences) - 1
@@ -143,15 +150,17 @@ def compile_rule(
     keys = keys if keys is not None else itertools.count()
     lowered = tuple(_lower_pattern(pattern) for pattern in patterns)
     parts: list[Part] = []
-    unanchored: list[str] = []
+    unanchored: dict[bool, list[str]] = {False: [], True: []}
     for pattern in lowered:
         anchors = anchors_of(pattern)
         if anchors is None:
-            unanchored.append(pattern)
+            unanchored[needs_digit(pattern)].append(pattern)
         else:
             parts.append(Part(next(keys), re.compile(_joined((pattern,), lead=False)), anchors))
-    if unanchored:
-        parts.append(Part(next(keys), re.compile(_joined(tuple(unanchored), lead=False)), None))
+    for digit, group in unanchored.items():
+        if group:
+            joined = re.compile(_joined(tuple(group), lead=False))
+            parts.append(Part(next(keys), joined, None, needs_digit=digit))
     return Compiled(
         rule=rule,
         parts=tuple(parts),
@@ -172,11 +181,16 @@ class CompiledRulebook:
     overrides: tuple[Compiled[OverrideRule], ...]
     time_cues: tuple[tuple[Tense, Compiled[TimeCue]], ...]
     vulnerabilities: tuple[Compiled[VulnerabilityRule], ...]
+    word_classes: Mapping[str, Compiled[WordClass]]
+    signals: tuple[str, ...]  # ids of the word classes that are signs of possible harm
+    frames_indexed: tuple[FrameEntry, ...]  # each frame, its classes' idents, cheap first
     negation: re.Pattern[str]
     negation_window: int
     # first letters of an anchor -> (anchor, (rule ident, part key) of each part that needs it)
     by_start: Mapping[str, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]]
     always: frozenset[int]  # idents of rules with a part that has no anchor
+    # word -> the parts it triggers; filled as texts are read (words repeat across texts)
+    word_owners: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def active(self, triggered: Triggered) -> set[int]:
         """Idents of the rules that can match, given the parts triggered."""
@@ -192,21 +206,33 @@ class CompiledRulebook:
             for sentence in range(len(sentences))
             for word in set(words_of(lowered, bounds[sentence], bounds[sentence + 1]))
         ]
+        known = self.word_owners
         for text, sentence in occurrences:
-            entries = by_start.get(text[:MIN_ANCHOR])
-            if entries is None:
-                continue
-            for anchor, owners in entries:
-                if text.startswith(anchor):
-                    for ident, key in owners:
-                        rule = found.get(ident)
-                        if rule is None:
-                            found[ident] = {key: {sentence}}
-                        elif key in rule:
-                            rule[key].add(sentence)
-                        else:
-                            rule[key] = {sentence}
+            owners = known.get(text)
+            if owners is None:
+                owners = _owners(by_start.get(text[:MIN_ANCHOR], ()), text)
+                if len(known) >= _WORDS_KEPT:  # a bound, not a policy: forget and start again
+                    known.clear()
+                known[text] = owners
+            for ident, key in owners:
+                rule = found.get(ident)
+                if rule is None:
+                    found[ident] = {key: {sentence}}
+                elif key in rule:
+                    rule[key].add(sentence)
+                else:
+                    rule[key] = {sentence}
         return found
+
+
+_WORDS_KEPT = 50_000  # distinct words whose owners are remembered, per compiled rulebook
+
+
+def _owners(
+    entries: tuple[tuple[str, tuple[tuple[int, int], ...]], ...], word: str
+) -> tuple[tuple[int, int], ...]:
+    """(rule ident, part key) of every part with an anchor that ``word`` begins with."""
+    return tuple(owner for anchor, owners in entries if word.startswith(anchor) for owner in owners)
 
 
 def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
@@ -222,12 +248,14 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
         (cue.tense, compile_rule(cue, cue.patterns, keys)) for cue in rulebook.time_cues
     )
     vulnerabilities = tuple(compile_rule(r, r.patterns, keys) for r in rulebook.vulnerabilities)
+    word_classes = {w.id: compile_rule(w, w.patterns, keys) for w in rulebook.word_classes}
     index: dict[str, list[tuple[int, int]]] = {}
     every: list[Compiled[Any]] = [
         *matters,
         *overrides,
         *(cue for _, cue in time_cues),
         *vulnerabilities,
+        *word_classes.values(),
     ]
     for item in every:
         for part in item.parts:
@@ -239,6 +267,16 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
         overrides=overrides,
         time_cues=time_cues,
         vulnerabilities=vulnerabilities,
+        word_classes=word_classes,
+        signals=tuple(w.id for w in rulebook.word_classes if w.signal),
+        frames_indexed=tuple(
+            (
+                frame,
+                frozenset(word_classes[name].ident for name in frame.requires),
+                tuple(sorted(frame.requires, key=lambda name: word_classes[name].always_scanned)),
+            )
+            for frame in rulebook.frames
+        ),
         negation=negation,
         negation_window=rulebook.negation_window,
         by_start=_by_start(index),

@@ -40,7 +40,41 @@ class ReasonKind(StrEnum):
     VULNERABILITY = "vulnerability"
     DEFAULT = "default"  # nothing recognised: the route's default applies
     CHANNEL = "channel"  # what the route means for the channel used (e.g. an inappropriate 999)
+    SIGNAL = "signal"  # a sign of possible harm (a weapon, an injury, an intrusion) to assess
+    ASSESSMENT = "assessment"  # triage is not sure: the handler must ask the questions
+    HANDLER = "handler"  # the handler's answer to one of the emergency questions
     SEMANTIC = "semantic"  # the exemplar bank: a kind of situation close to what was said
+
+
+class Confidence(StrEnum):
+    """How sure triage is of its route.
+
+    ``recognised``: the route rests on a matter or situation found in the text, with no sign of
+    harm left unexplained. ``weak``: only signs of possible harm were found, or a harmless
+    matter with signs of harm beside it. ``unrecognised``: nothing in the text was recognised.
+    A weak or unrecognised decision always needs the handler's assessment.
+    """
+
+    RECOGNISED = "recognised"
+    WEAK = "weak"
+    UNRECOGNISED = "unrecognised"
+
+
+class Answer(StrEnum):
+    """A handler's answer to one of the emergency questions."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One of the questions of the emergency definition a handler asks when triage is unsure."""
+
+    id: str
+    text: str
+    paragraph: str
 
 
 class Level(StrEnum):
@@ -104,6 +138,9 @@ class Decision:
     reasons: tuple[Reason, ...]
     summary: str
     policy: str
+    confidence: Confidence = Confidence.RECOGNISED
+    needs_assessment: bool = False
+    questions: tuple[Question, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The decision as plain JSON-ready data."""
@@ -113,6 +150,11 @@ class Decision:
             "agency": self.agency,
             "summary": self.summary,
             "policy": self.policy,
+            "confidence": self.confidence.value,
+            "needs_assessment": self.needs_assessment,
+            "questions": [
+                {"id": q.id, "text": q.text, "paragraph": q.paragraph} for q in self.questions
+            ],
             "vulnerability": [flag.value for flag in self.vulnerability],
             "thrive": {
                 name: {"level": factor.level.value, "note": factor.note}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from controlroom.domain.policy import Policy, Route, Tense, When
-from controlroom.domain.triage.decision import Channel, Reason, ReasonKind, Span
+from controlroom.domain.triage.decision import Channel, Confidence, Reason, ReasonKind, Span
 from controlroom.domain.triage.reading import Aspect, MatterFinding, Reading
 
 _ROUTE_WORDS = {
@@ -153,12 +153,71 @@ def vulnerability_reasons(reading: Reading) -> Iterator[Reason]:
         )
 
 
+def signal_reasons(policy: Policy, reading: Reading) -> Iterator[Reason]:
+    """One reason per sign of possible harm found where no police matter was recognised."""
+    paragraph = policy.citations.get("emergency.definition", "")
+    for word_class, span in reading.signals:
+        yield Reason(
+            ReasonKind.SIGNAL,
+            paragraph,
+            word_class.id,
+            f"{word_class.description}: a sign of possible harm — assess before closing",
+            span,
+        )
+
+
+_ASK = (
+    "ask: is anyone in danger or injured now? is it happening now or about to? is the person"
+    " responsible there or nearby? is there a weapon, or anything used as one?"
+)
+
+
+def assessment_reason(policy: Policy, confidence: Confidence) -> Reason:
+    """Why the handler must assess the contact, and what to ask."""
+    why = (
+        "nothing in the text was recognised"
+        if confidence is Confidence.UNRECOGNISED
+        else "triage is not sure: there are signs of possible harm"
+    )
+    return Reason(
+        ReasonKind.ASSESSMENT,
+        policy.citations.get("emergency.definition", ""),
+        f"needs-assessment-{confidence.value}",
+        f"{why}; it is not treated as 'not a police matter' — {_ASK}",
+    )
+
+
+def assessment_summary(
+    policy: Policy,
+    confidence: Confidence,
+    reading: Reading,
+    deciding: MatterFinding | None,
+    decided: str,
+) -> str:
+    """The one line for a contact the handler must assess."""
+    paragraph = policy.citations.get("emergency.definition", "")
+    if confidence is Confidence.UNRECOGNISED:
+        return f"Needs assessment ({paragraph}): nothing recognised in the text; {_ASK}"
+    signs = ", ".join(dict.fromkeys(w.description.lower() for w, _ in reading.signals))
+    besides = decided if deciding is not None else "Nothing else recognised."
+    return (
+        f"Needs assessment ({paragraph}): signs of possible harm ({signs}). {besides}"
+        f" {_ASK[0].upper()}{_ASK[1:]}"
+    )
+
+
 def channel_reasons(
-    policy: Policy, channel: Channel, route: Route, deciding: MatterFinding | None
+    policy: Policy,
+    channel: Channel,
+    route: Route,
+    deciding: MatterFinding | None,
+    *,
+    assessing: bool = False,
 ) -> Iterator[Reason]:
-    """What the route means for the channel the contact came by."""
+    """What the route means for the channel the contact came by (nothing about an
+    inappropriate 999 call while the handler still has to assess it)."""
     cite = policy.citations.get
-    if channel.is_emergency_line and route is not Route.EMERGENCY:
+    if channel.is_emergency_line and route is not Route.EMERGENCY and not assessing:
         paragraph = cite("inappropriate.definition")
         if paragraph:
             yield Reason(

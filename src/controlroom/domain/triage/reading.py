@@ -4,14 +4,22 @@ them out. The decision is made from these findings in :mod:`engine`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from controlroom.domain.policy import MatterRule, OverrideRule, Tense, VulnerabilityRule, When
+from controlroom.domain.policy import (
+    MatterRule,
+    OverrideRule,
+    Tense,
+    VulnerabilityRule,
+    When,
+    WordClass,
+)
 from controlroom.domain.triage.compiled import Compiled, CompiledRulebook
 from controlroom.domain.triage.decision import Span
+from controlroom.domain.triage.frames import match_frames
 from controlroom.domain.triage.text import Segments, segment, words_before
 
 T = TypeVar("T")
@@ -65,6 +73,8 @@ class Reading:
     overrides: list[tuple[OverrideRule, Span]] = field(default_factory=list)
     times: list[TimeHit] = field(default_factory=list)
     vulnerabilities: list[tuple[VulnerabilityRule, Span]] = field(default_factory=list)
+    # Words of a class that is a sign of possible harm (a weapon, an injury, an intrusion...).
+    signals: list[tuple[WordClass, Span]] = field(default_factory=list)
 
 
 _WORDS = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
@@ -207,6 +217,7 @@ def read(book: CompiledRulebook, text: str) -> Reading:
                     negated_by=_negation(book, text, span.start, segments),
                 )
             )
+    _read_frames(book, text, segments, reading, hits, fast, active)
     _suppress(reading)
     for finding in reading.matters:
         if finding.active and finding.rule.emergency is not None:
@@ -214,6 +225,66 @@ def read(book: CompiledRulebook, text: str) -> Reading:
             finding.escalated = _escalates(finding)
     _apply_overrides(reading, segments)
     return reading
+
+
+_ASPECT_ORDER = (Aspect.PROGRESSIVE, Aspect.EXISTENTIAL, Aspect.BARE, Aspect.COMPLETED)
+
+
+def _read_frames(
+    book: CompiledRulebook,
+    text: str,
+    segments: Segments,
+    reading: Reading,
+    hits: Callable[[Compiled[Any]], Iterator[Span]],
+    fast: bool,
+    active: set[int],
+) -> None:
+    """Word classes found once each, then every frame they complete, read as a matter."""
+    if not book.word_classes:
+        return
+    cache: dict[str, list[Span]] = {}
+
+    def hits_of(name: str) -> list[Span]:
+        found = cache.get(name)
+        if found is None:
+            word_class = book.word_classes[name]
+            if fast and word_class.ident not in active:
+                found = []
+            elif word_class.rule.signal:  # "no weapon", "isn't hurt": a denied sign is no sign
+                found = [
+                    span
+                    for span in hits(word_class)
+                    if _negation(book, text, span.start, segments) is None
+                ]
+            else:
+                found = list(hits(word_class))
+            cache[name] = found
+        return found
+
+    for match in match_frames(book.frames_indexed, hits_of, segments, active if fast else None):
+        # The words of the first class that say most plainly that it is happening now; only a
+        # matter that is an emergency when "present" needs them (see _escalates).
+        aspect = Aspect.BARE
+        escalation = match.frame.rule.emergency
+        if escalation is not None and escalation.when is When.PRESENT:
+            aspects = [_aspect(text, lead.start, lead.end, segments) for lead in match.leads]
+            aspect = min(aspects, key=_ASPECT_ORDER.index)
+        span = match.span
+        reading.matters.append(
+            MatterFinding(
+                rule=match.frame.rule,
+                span=Span(span.start, span.end, text[span.start : span.end]),
+                sentence=match.sentence,
+                aspect=aspect,
+            )
+        )
+        marker = match.frame.marker
+        if marker is not None and not any(
+            r.flag is marker.flag for r, _ in reading.vulnerabilities
+        ):
+            reading.vulnerabilities.append((marker, reading.matters[-1].span))
+    for name in book.signals:
+        reading.signals.extend((book.word_classes[name].rule, span) for span in hits_of(name))
 
 
 def _suppress(reading: Reading) -> None:

@@ -8,10 +8,12 @@ the bank's texts nearest a contact (found by sentence embeddings, outside the do
   the past, tell it as a report, deny it or rule an emergency out: time, negation and overrides
   stay with the rules, which embeddings cannot read. Then it tells the handler what was close
   and to ask the §4.11.1 questions instead;
-- where the rules recognised nothing, **chooses** the route and agency of the nearest situation
-  when it is close enough; never a lower route than the rules gave.
+- where the rules recognised nothing (and so sent the contact to a person to assess), **chooses**
+  the route and agency of the nearest situation when it is close enough to count as
+  recognised; a little less close, it only says what was nearest, and the handler assesses.
 
-It never lowers what the rules decided. Each contribution is a reason that cites the
+It never lowers what the rules recognised. A contact it raises is an emergency the handler
+confirms with the emergency questions. Each contribution is a reason that cites the
 situation's paragraph and shows the nearest texts and how close they were.
 """
 
@@ -22,16 +24,19 @@ from dataclasses import replace
 
 from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
 from controlroom.domain.policy import Policy, Route, Tense
+from controlroom.domain.triage.assessment import questions
 from controlroom.domain.triage.compiled import compiled
 from controlroom.domain.triage.contact_text import ContactText
 from controlroom.domain.triage.decision import (
+    Confidence,
     Decision,
     Level,
     Reason,
     ReasonKind,
     ThriveFactor,
 )
-from controlroom.domain.triage.explain import channel_reasons
+from controlroom.domain.triage.engine import at_least_grade
+from controlroom.domain.triage.explain import assessment_reason, channel_reasons
 from controlroom.domain.triage.reading import Reading, read
 from controlroom.domain.triage.text import normalise
 
@@ -75,6 +80,15 @@ def _agency_name(policy: Policy, agency: str | None) -> str:
     return found.name if found is not None else (agency or "")
 
 
+def _route_words(policy: Policy, situation: Situation) -> str:
+    agency = situation.agency or policy.routes[situation.route].agency
+    if situation.route is Route.NOT_POLICE:
+        return "not a police matter"
+    if situation.route is Route.POLICE_NON_EMERGENCY:
+        return "101 or report online"
+    return _agency_name(policy, agency)
+
+
 def _situation_words(situation: Situation) -> str:
     return situation.id.replace("-", " ")
 
@@ -102,7 +116,6 @@ def refine(
     emergency = list(nearest.get(Route.EMERGENCY, ()))[: limits.neighbours]
     best_other = max(score for route, score in scores.items() if route is not Route.EMERGENCY)
     reading = read(compiled(policy.rulebook), normalise(contact.text))
-    silent = not any(finding.active for finding in reading.matters)
 
     if decision.route is not Route.EMERGENCY and emergency:
         close = scores[Route.EMERGENCY] >= limits.raise_at
@@ -120,9 +133,13 @@ def refine(
                 "danger now",
             )
             return replace(decision, reasons=(*decision.reasons, note))
-    if silent and decision.route is not Route.EMERGENCY:
+    if decision.confidence is Confidence.UNRECOGNISED:
         return _choose(decision, contact, policy, bank, nearest, scores)
     return decision
+
+
+#: Reasons that belong to the route the layer replaces, and are made again for the new one.
+_REPLACED = (ReasonKind.CHANNEL, ReasonKind.DEFAULT, ReasonKind.ASSESSMENT)
 
 
 def _raise(
@@ -143,8 +160,9 @@ def _raise(
         f"close to {what} ({score:.2f}), an emergency under {policy.cite(situation.cite)}, "
         "though no rule named it: confirm with the §4.11.1 questions",
     )
-    kept = [r for r in decision.reasons if r.kind not in (ReasonKind.CHANNEL, ReasonKind.DEFAULT)]
-    channel = list(channel_reasons(policy, contact.channel, Route.EMERGENCY, None))
+    kept = [r for r in decision.reasons if r.kind not in _REPLACED]
+    ask = assessment_reason(policy, Confidence.WEAK)
+    channel = list(channel_reasons(policy, contact.channel, Route.EMERGENCY, None, assessing=True))
     note = f"close to {what} ({score:.2f})"
     thrive = replace(
         decision.thrive,
@@ -160,8 +178,12 @@ def _raise(
         grade=default.grade,
         agency=agency,
         thrive=thrive,
-        reasons=(*kept, reason, *channel),
-        summary=f"Emergency ({policy.cite(situation.cite)}): {note}. {grade_name}; {who}.",
+        reasons=(*kept, reason, ask, *channel),
+        summary=f"Emergency ({policy.cite(situation.cite)}): {note}; confirm with the "
+        f"questions. {grade_name}; {who}.",
+        confidence=Confidence.WEAK,
+        needs_assessment=True,
+        questions=decision.questions or questions(policy),
     )
 
 
@@ -173,33 +195,42 @@ def _choose(
     nearest: Nearest,
     scores: Mapping[Route, float],
 ) -> Decision:
-    """Where the rules recognised nothing: the nearest situation's route, when close enough."""
+    """Where the rules recognised nothing: the nearest situation's route, when close enough to
+    count as recognised; otherwise the handler assesses, told what was nearest."""
     limits = bank.thresholds
     route = max(scores, key=lambda r: (scores[r], r.rank))
     neighbours = list(nearest.get(route, ()))[: limits.neighbours]
-    if not neighbours or route.rank < decision.route.rank:
+    if not neighbours:
         return decision
     situation = neighbours[0].situation
     what = _situation_words(situation)
-    if scores[route] < limits.route_at or route is Route.EMERGENCY:
-        # Too far to decide on, or an emergency not close enough to raise: say what was nearest.
+    if route is Route.EMERGENCY or scores[route] < limits.recognise_at:
+        # Not close enough to decide on: the handler assesses, and is told what was nearest.
+        if scores[route] < limits.route_at:
+            told = "nothing in the exemplar bank is close"
+        else:
+            told = (
+                f"the nearest situation is {what} ({scores[route]:.2f}), not close enough to "
+                "decide on"
+            )
+            if route is not Route.EMERGENCY:
+                told += f"; if the answers rule out danger: {_route_words(policy, situation)}"
         note = _reason(
-            policy,
-            neighbours,
-            f"exemplar:{situation.id}:nearest",
-            f"no rule matched; the nearest situation, {what} ({scores[route]:.2f}), is not "
-            "close enough to decide on",
+            policy, neighbours, f"exemplar:{situation.id}:nearest", f"no rule matched; {told}"
         )
         return replace(decision, reasons=(*decision.reasons, note))
     default = policy.routes[route]
     agency = situation.agency or default.agency
+    grade = default.grade
+    if route is Route.POLICE_NON_EMERGENCY and decision.vulnerability:
+        grade = at_least_grade(policy, grade, "priority")
     reason = _reason(
         policy,
         neighbours,
         f"exemplar:{situation.id}",
         f"no rule matched; closest to {what} ({scores[route]:.2f})",
     )
-    kept = [r for r in decision.reasons if r.kind not in (ReasonKind.CHANNEL, ReasonKind.DEFAULT)]
+    kept = [r for r in decision.reasons if r.kind not in _REPLACED]
     channel = list(channel_reasons(policy, contact.channel, route, None))
     who = _agency_name(policy, agency)
     summaries = {
@@ -210,8 +241,11 @@ def _choose(
     return replace(
         decision,
         route=route,
-        grade=default.grade,
+        grade=grade,
         agency=agency,
         reasons=(*kept, reason, *channel),
         summary=summaries.get(route, decision.summary),
+        confidence=Confidence.RECOGNISED,
+        needs_assessment=False,
+        questions=(),
     )

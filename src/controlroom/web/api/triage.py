@@ -1,16 +1,17 @@
-"""``POST /api/triage`` and ``POST /api/triage/batch``: thin routes over the triage service."""
+"""``POST /api/triage``, ``/api/triage/batch`` and ``/api/triage/reassess``: thin routes over the
+triage service."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from controlroom.domain.access import Permission
 from controlroom.domain.errors import DomainError
 from controlroom.domain.policy import Policy
-from controlroom.services.triage import triage_text
+from controlroom.services.triage import reassess_text, triage_text
 from controlroom.web.auth import require
 from controlroom.web.schemas import (
     BatchRequest,
@@ -64,6 +65,31 @@ def triage_batch(body: BatchRequest, request: Request) -> dict[str, Any]:
     in its place (with its ``id`` and ``index``); the batch itself still succeeds."""
     policy = _policy(request)
     return {"results": [_triage_item(i, item, policy) for i, item in enumerate(body.contacts)]}
+
+
+class ReassessRequest(TriageRequest):
+    """A contact and the handler's answers to the emergency questions."""
+
+    answers: dict[str, str] = Field(
+        description=(
+            "Question id (danger, now, offender, weapon) to yes, no or unknown. A yes raises "
+            "the route and is cited as the handler's; a no never lowers an emergency the "
+            "caller's words describe."
+        ),
+        examples=[{"danger": "no", "now": "yes", "offender": "yes", "weapon": "unknown"}],
+    )
+
+
+@router.post(
+    "/reassess",
+    response_model=DecisionOut,
+    summary="Triage one contact again with the handler's answers",
+    responses=ERRORS,
+)
+def triage_reassess(body: ReassessRequest, request: Request) -> dict[str, Any]:
+    """The decision re-made with the handler's answers taken as evidence."""
+    decision = reassess_text(body.text, body.channel, body.answers, _policy(request))
+    return {"id": body.id, **decision.to_dict()}
 
 
 def _triage_item(index: int, item: Any, policy: Policy) -> dict[str, Any]:
