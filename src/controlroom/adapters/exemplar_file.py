@@ -28,10 +28,10 @@ class _Strict(BaseModel):
 
 
 class ThresholdsModel(_Strict):
-    raise_at: Similarity = 0.60
-    margin: typing.Annotated[float, Field(ge=0.0, le=2.0)] = 0.04
-    route_at: Similarity = 0.45
-    recognise_at: Similarity = 0.55
+    raise_at: Similarity = 0.50
+    margin: typing.Annotated[float, Field(ge=0.0, le=2.0)] = 0.06
+    route_at: Similarity = 0.40
+    recognise_at: Similarity = 0.50
     neighbours: typing.Annotated[int, Field(ge=1, le=20)] = 3
 
 

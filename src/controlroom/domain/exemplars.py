@@ -29,16 +29,16 @@ class Thresholds:
     """How close (cosine similarity) a contact must be to the bank for each use.
 
     ``raise_at`` and ``margin``: the mean similarity of the nearest emergency texts that raises a
-    contact to an emergency, and how far it must beat every other route's. ``route_at``: where
-    the rules recognised nothing, the nearest situation's similarity that lets it choose route and
-    agency; ``recognise_at``: closer than this counts as recognised rather than weakly so.
+    contact to an emergency, and how far it must beat every other route's. ``recognise_at``:
+    where the rules recognised nothing, the similarity at which the nearest situation chooses
+    route and agency; ``route_at``: from here the handler is told what was nearest.
     ``neighbours``: how many nearest texts make a route's score and are shown as evidence.
     """
 
-    raise_at: float = 0.60
-    margin: float = 0.04
-    route_at: float = 0.45
-    recognise_at: float = 0.55
+    raise_at: float = 0.50
+    margin: float = 0.06
+    route_at: float = 0.40
+    recognise_at: float = 0.50
     neighbours: int = 3
 
 
