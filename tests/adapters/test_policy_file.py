@@ -16,7 +16,8 @@ from controlroom.adapters.policy_file import (
 )
 from controlroom.adapters.policy_reading import PolicyFileError
 from controlroom.domain.errors import PolicyError
-from controlroom.domain.policy import Route, validate_policy
+from controlroom.domain.policy import Route
+from controlroom.domain.policy_checks import validate_policy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = Path("/work/shared/seeds")

@@ -34,7 +34,8 @@ from controlroom.adapters.policy_schema import (
     paragraph_fields,
     to_policy,
 )
-from controlroom.domain.policy import Policy, validate_policy
+from controlroom.domain.policy import Policy
+from controlroom.domain.policy_checks import validate_policy
 
 POLICIES_PACKAGE = "controlroom.policies"
 _M = TypeVar("_M", bound=BaseModel)

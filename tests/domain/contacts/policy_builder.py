@@ -18,8 +18,8 @@ from controlroom.domain.policy import (
     RouteDefault,
     Rulebook,
     ScriptLine,
-    check_policy,
 )
+from controlroom.domain.policy_checks import check_policy
 
 CITATIONS = {
     "emergency.definition": "7.1.1",
