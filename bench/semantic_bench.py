@@ -43,8 +43,10 @@ from controlroom.services.triage import semantic_layer, triage_contacts, triage_
 
 try:
     from bench.corpus import generate
+    from bench.triage_bench import cpu_model, pin_to_one_core
 except ModuleNotFoundError:  # run as a script: bench/ itself is on the path
     from corpus import generate  # type: ignore[no-redef,import-not-found]
+    from triage_bench import cpu_model, pin_to_one_core  # type: ignore[no-redef,import-not-found]
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"p99_ms": 30.0, "batch_per_s": 300.0, "cold_start_s": 3.0, "jsonl_per_s": 300.0}
@@ -57,26 +59,6 @@ COLD = (
     "decision = triage_text('a man is following me home and he has a bottle', '999', policy)\n"
     "print(time.perf_counter() - start)\n"
 )
-
-
-def pin(cpu: int) -> str:
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned"
-    try:
-        os.sched_setaffinity(0, {cpu})
-    except OSError as error:
-        return f"not pinned ({error})"
-    return f"pinned to CPU {cpu}"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def quantile(ordered: Sequence[float], q: float) -> float:
@@ -146,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cpu", type=int, default=0)
     parser.add_argument("--json", type=Path, help="write the results to this JSON file")
     args = parser.parse_args(argv)
-    pinned = pin(args.cpu)
+    pinned = pin_to_one_core(args.cpu)
     policy = bootstrap.policy_for(load_settings())
     if semantic_layer(policy) is None:
         print("the semantic layer is off: run controlroom models install", file=sys.stderr)

@@ -4,7 +4,6 @@ and the checks that refuse any file that is not the published one."""
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import zipfile
 from pathlib import Path
@@ -22,21 +21,8 @@ from controlroom.adapters.embeddings.model_files import (
 )
 from controlroom.adapters.embeddings.provision import install, is_installed
 from controlroom.adapters.embeddings.wordpiece import WordPiece, basic_words
-from controlroom.config import Settings
 
 REFERENCE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
-
-
-@pytest.fixture(scope="module")
-def model_dir() -> Path:
-    """The installed model (``python3 dev.py test`` installs it); under CI its absence fails."""
-    folder = Settings().model_dir
-    if not is_installed(folder):
-        reason = f"the embedding model is not installed in {folder}: controlroom models install"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ bank's vectors, and a bank edit that changes only what it should."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,9 +11,7 @@ import pytest
 
 from controlroom.adapters.embeddings.index import SemanticIndex
 from controlroom.adapters.embeddings.minilm import MiniLM
-from controlroom.adapters.embeddings.provision import is_installed
 from controlroom.adapters.policy_file import load_policy
-from controlroom.config import Settings
 from controlroom.domain.exemplars import ExemplarBank, Situation, Thresholds
 from controlroom.domain.policy import Route
 from controlroom.domain.triage import Channel, make_contact_text, triage
@@ -73,14 +70,8 @@ NEAR_NEW = "a gust has blown the inflatable slide over the hedge and there are k
 
 
 @pytest.fixture(scope="module")
-def encoder() -> MiniLM:
-    folder = Settings().model_dir
-    if not is_installed(folder):
-        reason = f"the embedding model is not installed in {folder}: controlroom models install"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    return MiniLM(folder)
+def encoder(model_dir: Path) -> MiniLM:
+    return MiniLM(model_dir)
 
 
 def decide(index: SemanticIndex, bank: ExemplarBank, text: str) -> Route:
