@@ -30,8 +30,8 @@ class _Strict(BaseModel):
 class ThresholdsModel(_Strict):
     raise_at: Similarity = 0.50
     margin: typing.Annotated[float, Field(ge=0.0, le=2.0)] = 0.06
-    route_at: Similarity = 0.40
-    recognise_at: Similarity = 0.50
+    route_at: Similarity = 0.30
+    recognise_at: Similarity = 0.35
     neighbours: typing.Annotated[int, Field(ge=1, le=20)] = 3
 
 

@@ -30,15 +30,16 @@ class Thresholds:
 
     ``raise_at`` and ``margin``: the mean similarity of the nearest emergency texts that raises a
     contact to an emergency, and how far it must beat every other route's. ``recognise_at``:
-    where the rules recognised nothing, the similarity at which the nearest situation chooses
-    route and agency; ``route_at``: from here the handler is told what was nearest.
+    where the rules recognised nothing, the similarity at which the nearest situation that is no
+    emergency chooses route and agency (if it also beats every emergency situation by
+    ``margin``); ``route_at``: from here the handler is told what was nearest.
     ``neighbours``: how many nearest texts make a route's score and are shown as evidence.
     """
 
     raise_at: float = 0.50
     margin: float = 0.06
-    route_at: float = 0.40
-    recognise_at: float = 0.50
+    route_at: float = 0.30
+    recognise_at: float = 0.35
     neighbours: int = 3
 
 

@@ -195,30 +195,38 @@ def _choose(
     nearest: Nearest,
     scores: Mapping[Route, float],
 ) -> Decision:
-    """Where the rules recognised nothing: the nearest situation's route, when close enough to
-    count as recognised; otherwise the handler assesses, told what was nearest."""
+    """Where the rules recognised nothing: the route of the nearest kind of situation that is
+    not an emergency, when it is at least ``recognise_at`` close and closer than any emergency
+    situation by ``margin``; otherwise the handler assesses, told what was nearest."""
     limits = bank.thresholds
-    route = max(scores, key=lambda r: (scores[r], r.rank))
-    neighbours = list(nearest.get(route, ()))[: limits.neighbours]
-    if not neighbours:
-        return decision
-    situation = neighbours[0].situation
-    what = _situation_words(situation)
-    if route is Route.EMERGENCY or scores[route] < limits.recognise_at:
-        # Not close enough to decide on: the handler assesses, and is told what was nearest.
-        if scores[route] < limits.route_at:
+    others = [r for r in Route if r is not Route.EMERGENCY]
+    route = max(others, key=lambda r: (scores[r], r.rank))
+    lead = scores[route] - scores[Route.EMERGENCY]
+    if scores[route] < limits.recognise_at or lead < limits.margin:
+        # Not clearly a harmless kind of situation: the handler assesses, told what was nearest.
+        nearest_route = route if lead >= 0 else Route.EMERGENCY
+        neighbours = list(nearest.get(nearest_route, ()))[: limits.neighbours]
+        if not neighbours:
+            return decision
+        situation = neighbours[0].situation
+        what = _situation_words(situation)
+        score = scores[nearest_route]
+        if score < limits.route_at:
             told = "nothing in the exemplar bank is close"
+        elif nearest_route is Route.EMERGENCY:
+            told = f"the nearest situation is {what} ({score:.2f}): ask the questions"
         else:
             told = (
-                f"the nearest situation is {what} ({scores[route]:.2f}), not close enough to "
-                "decide on"
+                f"the nearest situation is {what} ({score:.2f}), not clearly enough to decide "
+                f"on; if the answers rule out danger: {_route_words(policy, situation)}"
             )
-            if route is not Route.EMERGENCY:
-                told += f"; if the answers rule out danger: {_route_words(policy, situation)}"
         note = _reason(
             policy, neighbours, f"exemplar:{situation.id}:nearest", f"no rule matched; {told}"
         )
         return replace(decision, reasons=(*decision.reasons, note))
+    neighbours = list(nearest.get(route, ()))[: limits.neighbours]
+    situation = neighbours[0].situation
+    what = _situation_words(situation)
     default = policy.routes[route]
     agency = situation.agency or default.agency
     grade = default.grade
