@@ -266,3 +266,25 @@ def test_unknown_split_is_refused_with_the_allowed_values(value: str) -> None:
 def test_split_names_are_read_loosely() -> None:
     assert parse_split(" HeldBack ").name == "heldback"
     assert parse_split("fold = 3").name == "fold=3"
+
+
+def test_rows_sent_to_assess_are_counted_and_so_are_missed_emergencies_among_them() -> None:
+    def row(label: Label, route: Route, assessed: bool) -> Outcome:
+        return Outcome(Example(text="x", label=label), route, None, assessed)
+
+    scores = score(
+        [
+            row(E, EM, True),  # an emergency to confirm with the questions: not a miss
+            row(E, PNE, True),  # missed, but a person asks the questions
+            row(E, NP, False),  # missed, and nobody asks
+            row(INA, PNE, True),
+            row(OTH, OA, False),
+        ]
+    )
+    assert scores.assessed == Ratio(3, 5)
+    assert scores.missed_emergencies_assessed == Ratio(1, 2)
+    assert scores.as_dict()["missed_emergencies_assessed"] == {
+        "hits": 1,
+        "total": 2,
+        "value": 0.5,
+    }

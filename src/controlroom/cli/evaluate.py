@@ -180,7 +180,7 @@ def _triaged(
     except PolicyError as exc:
         fail(exc, EXIT_BAD_POLICY)
     for example, decision in zip(batch, decisions, strict=True):
-        yield Outcome(example, decision.route, decision.agency)
+        yield Outcome(example, decision.route, decision.agency, decision.needs_assessment)
 
 
 def _scores_by_file(outcomes: list[Outcome]) -> dict[str, Scores]:
@@ -265,6 +265,17 @@ def print_scores(
         f"  {'101 recall':<25}{_percent(recall_101):>7}  "
         f"{recall_101.hits:,} of {recall_101.total:,} non_emergency_police rows routed "
         "police_non_emergency"
+    )
+    assessed, missed = scores.assessed, scores.missed_emergencies_assessed
+    out.line(
+        f"  {'Sent to assess':<25}{_percent(assessed):>7}  "
+        f"{assessed.hits:,} of {assessed.total:,} rows: triage not sure, the handler asks the "
+        "emergency questions"
+    )
+    out.line(
+        f"  {'  missed emergencies':<25}{_percent(missed):>7}  "
+        f"{missed.hits:,} of the {missed.total:,} emergencies not routed emergency were sent "
+        "to assess"
     )
     out.line()
     out.line(out.style("Confusion table (rows: label, columns: route)", bold=True))

@@ -145,6 +145,7 @@ class Outcome:
     example: Example
     route: Route
     agency: str | None = None  # the agency triage named, if any
+    assessed: bool = False  # triage was not sure: the handler asks the emergency questions
 
     @property
     def correct(self) -> bool:
@@ -231,6 +232,10 @@ class Scores:
     misses: tuple[Outcome, ...] = field(default=())
     #: non_emergency_police rows routed police_non_emergency ("101 recall"); no target
     non_emergency_recall: Ratio = Ratio(0, 0)
+    # Rows triage was not sure of (sent to a person to ask the emergency questions), and of the
+    # emergencies it did not route as emergencies, how many were at least sent to a person.
+    assessed: Ratio = Ratio(0, 0)
+    missed_emergencies_assessed: Ratio = Ratio(0, 0)
     #: other_agency rows by the agency their ``agency`` column names (rows without one left out)
     agencies: Mapping[str, AgencyScore] = field(default_factory=dict)
 
@@ -269,6 +274,8 @@ class Scores:
             "police_matter_accuracy": self.police_matter_accuracy.as_dict(),
             "overall": self.overall.as_dict(),
             "non_emergency_recall": self.non_emergency_recall.as_dict(),
+            "assessed": self.assessed.as_dict(),
+            "missed_emergencies_assessed": self.missed_emergencies_assessed.as_dict(),
             "agencies": {name: score.as_dict() for name, score in self.agencies.items()},
             "confusion": {
                 label.value: {route.value: self.confusion[label][route] for route in ROUTE_ORDER}
@@ -302,10 +309,14 @@ def score(outcomes: Iterable[Outcome]) -> Scores:
     confusion = {label: dict.fromkeys(ROUTE_ORDER, 0) for label in Label}
     misses: list[Outcome] = []
     agencies: dict[str, AgencyScore] = {}
-    correct = 0
+    correct = assessed = missed = missed_assessed = 0
     for outcome in outcomes:
         label = outcome.example.label
         counts[label] += 1
+        assessed += outcome.assessed
+        if label is Label.EMERGENCY and outcome.route is not Route.EMERGENCY:
+            missed += 1
+            missed_assessed += outcome.assessed
         confusion[label][outcome.route] += 1
         if outcome.correct:
             correct += 1
@@ -336,6 +347,8 @@ def score(outcomes: Iterable[Outcome]) -> Scores:
             counts[Label.NON_EMERGENCY_POLICE],
         ),
         agencies=dict(sorted(agencies.items())),
+        assessed=Ratio(assessed, emergencies + others),
+        missed_emergencies_assessed=Ratio(missed_assessed, missed),
     )
 
 
