@@ -2,10 +2,10 @@
 
 A change is one unit of work: the contact saved, one audit row per applied action (with the
 digest of the record as stored: ``record_hash``, checked by ``audit verify``), the domain
-events collected and published after the commit. Triage runs on the contact's narrative: its
-decision is recorded in the audit row of the change that gave the narrative, shown with the
-contact, and passed as the suggestion of every ``assess`` (so a handler grading differently
-must say why).
+events collected and published after the commit. Triage runs on the contact's narrative and
+the handler's answers to the §4.11.1 questions: its decision is recorded in the audit row of
+the change that gave either, shown with the contact, and passed as the suggestion of every
+``assess`` (so a handler grading differently must say why).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from controlroom.domain.contacts import (
     LocationEvidence,
     OverrideVulnerability,
     ProcedureName,
+    RecordAnswers,
     ScriptPrompted,
     State,
     UpdateNarrative,
@@ -44,7 +45,8 @@ from controlroom.domain.location.geojson import evidence_geojson
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel, Decision
 from controlroom.services.ports import UnitOfWork
-from controlroom.services.triage import triage_text
+from controlroom.services.suggestion import suggest as suggest  # used from here by others
+from controlroom.services.suggestion import suggest_for
 
 #: The largest page of contacts, and of audit entries, one request may ask for.
 MAX_PAGE = 200
@@ -114,16 +116,6 @@ def new_contact_id(now: datetime) -> str:
     return f"C-{now:%Y%m%d}-{secrets.token_hex(5)}"
 
 
-def suggest(narrative: str, channel: Channel, policy: Policy) -> Decision | None:
-    """Triage's decision on ``narrative``; None when there is no text or it cannot be read."""
-    if not narrative.strip():
-        return None
-    try:
-        return triage_text(narrative, channel, policy)
-    except DomainError:
-        return None
-
-
 def triage_details(decision: Decision | None) -> dict[str, str]:
     """A triage decision as audit details (empty without one)."""
     if decision is None:
@@ -187,8 +179,8 @@ def record_action(
     row |= dict(entry.details)
     if audit_actor is not None and audit_actor != actor:
         row["on_behalf_of"] = actor.id
-    if isinstance(action, UpdateNarrative):
-        row |= triage_details(suggest(action.text, contact.channel, policy))
+    if isinstance(action, UpdateNarrative | RecordAnswers):
+        row |= triage_details(suggest_for(contact.record, policy))
     row |= dict(details or {})
     row[RECORD_HASH] = uow.contacts.seal(contact)
     tag = contact_tag(action.kind, telephony=telephony)
@@ -226,7 +218,7 @@ def details_for(
         contact=contact,
         allowed=tuple(contact.allowed_actions(policy, actor=actor, now=now)),
         blocked=contact.blocked_actions(policy, actor=actor, now=now),
-        suggestion=suggest(contact.record.narrative, contact.channel, policy),
+        suggestion=suggest_for(contact.record, policy),
         location=choose_best(evidence, now) if evidence else None,
         telephony=tuple(entry for entry in entries if entry.tag in TELEPHONY_FACTS),
         prompts=prompts,
@@ -366,7 +358,7 @@ def do_action(
     with uow_factory() as uow:
         contact = _existing(uow, contact_id, lock=True)
         if isinstance(action, Assess) and action.suggestion is None:
-            decision = suggest(contact.record.narrative, contact.channel, policy)
+            decision = suggest_for(contact.record, policy)
             action = Assess(grade=action.grade, suggestion=decision, reason=action.reason)
         events = record_action(uow, contact, action, actor=principal.actor, now=now, policy=policy)
         prompts = tuple(event for event in events if isinstance(event, ScriptPrompted))

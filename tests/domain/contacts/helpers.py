@@ -29,6 +29,7 @@ from controlroom.domain.contacts import (
     ProcedureName,
     Prompt,
     Reconnect,
+    RecordAnswers,
     RecordConsiderations,
     RecordResponse,
     Refer,
@@ -43,6 +44,7 @@ from controlroom.domain.contacts import (
     Warn,
 )
 from controlroom.domain.policy import Policy, Route, VulnerabilityFlag
+from controlroom.domain.triage.decision import Answer as Reply
 from controlroom.domain.triage.decision import Channel, Decision, Level, Thrive, ThriveFactor
 
 NUMBER = "+441632960001"
@@ -115,6 +117,7 @@ def sample(kind: ActionKind, now: datetime = START) -> Action:
         ActionKind.UPDATE_NARRATIVE: UpdateNarrative("Someone is in my garden."),
         ActionKind.UPDATE_CALLER: UpdateCaller(name="Sam"),
         ActionKind.ADD_LOCATION: AddLocation(LocationEvidence("aml", now, {"lt": "50.1"})),
+        ActionKind.RECORD_ANSWERS: RecordAnswers(weapon=Reply.YES),
     }
     return samples[kind]
 

@@ -20,6 +20,8 @@ from controlroom.domain.contacts.values import (
 )
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.policy import VulnerabilityFlag
+from controlroom.domain.triage.assessment import ASKED
+from controlroom.domain.triage.decision import Answer as Reply
 from controlroom.domain.triage.decision import Decision
 
 
@@ -300,6 +302,34 @@ class AddLocation:
             raise InvalidInput("evidence must be a LocationEvidence", field="evidence")
 
 
+@dataclass(frozen=True)
+class RecordAnswers:
+    """The handler's answers to the §4.11.1 questions (yes, no or unknown); those not given
+    keep their answer. A later answer to the same question replaces the earlier one."""
+
+    kind: ClassVar[ActionKind] = ActionKind.RECORD_ANSWERS
+    danger: Reply | None = None
+    now: Reply | None = None
+    offender: Reply | None = None
+    weapon: Reply | None = None
+
+    def __post_init__(self) -> None:
+        for question in ASKED:
+            value = getattr(self, question)
+            if value is not None:
+                _enum(value, Reply, question)
+        if not self.given():
+            raise InvalidInput(
+                "no answer given",
+                field="answers",
+                hint="answer any of: " + ", ".join(ASKED) + " (yes, no or unknown)",
+            )
+
+    def given(self) -> tuple[tuple[str, Reply], ...]:
+        """The questions answered by this action and their answers, in the order asked."""
+        return tuple((q, a) for q in ASKED if (a := getattr(self, q)) is not None)
+
+
 Action = (
     Answer
     | Assess
@@ -324,6 +354,7 @@ Action = (
     | UpdateNarrative
     | UpdateCaller
     | AddLocation
+    | RecordAnswers
 )
 
 #: Every action class, for run-time checks of what callers pass in.

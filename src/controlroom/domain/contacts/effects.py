@@ -19,6 +19,7 @@ from controlroom.domain.contacts.records import (
     Observation,
     Outcome,
     Override,
+    QuestionAnswer,
     Referral,
     TransferRecord,
     TriageRecord,
@@ -28,6 +29,7 @@ from controlroom.domain.contacts.states import ProcedureName, State
 from controlroom.domain.contacts.values import Actor, Note, Role
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.policy import Policy
+from controlroom.domain.triage.assessment import ASKED
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,21 @@ def _closed(
     closure = Closure(outcome=outcome, reason=reason, actor=actor, at=now)
     details = {"outcome": outcome.value, "reason": reason}
     return Effect(replace(_ended(record, now), closure=closure), details)
+
+
+def _answered(
+    record: ContactRecord, action: act.RecordAnswers, actor: Actor, now: datetime
+) -> Effect:
+    """The answers given replace earlier ones to the same questions; the details keep both."""
+    current = {item.question: item for item in record.answers}
+    details: dict[str, str] = {}
+    for question, answer in action.given():
+        was = current.get(question)
+        details[question] = answer.value
+        details[f"{question}_was"] = "unknown" if was is None else was.answer.value
+        current[question] = QuestionAnswer(question, answer, actor, now)
+    ordered = tuple(current[q] for q in ASKED if q in current)
+    return Effect(replace(record, answers=ordered), details)
 
 
 def apply_effect(
@@ -192,6 +209,8 @@ def apply_effect(
             age = "" if caller.age_band is None else caller.age_band.value
             details = {"name": caller.name, "age_band": age}
             return Effect(replace(record, caller=caller), details)
+        case act.RecordAnswers():
+            return _answered(record, action, actor, now)
         case act.AddLocation(evidence=evidence):
             details = {"source": evidence.source, "received_at": evidence.received_at.isoformat()}
             return Effect(replace(record, location=(*record.location, evidence)), details)

@@ -32,6 +32,7 @@ class ActionKind(StrEnum):
     UPDATE_NARRATIVE = "update_narrative"
     UPDATE_CALLER = "update_caller"
     ADD_LOCATION = "add_location"
+    RECORD_ANSWERS = "record_answers"  # the handler's answers to the §4.11.1 questions
 
 
 class AdviceKind(StrEnum):

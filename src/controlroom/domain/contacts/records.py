@@ -16,7 +16,8 @@ from controlroom.domain.contacts.kinds import (
 from controlroom.domain.contacts.states import ProcedureName, State
 from controlroom.domain.contacts.values import Actor, Caller, LocationEvidence, Note
 from controlroom.domain.policy import VulnerabilityFlag
-from controlroom.domain.triage.decision import Channel, Decision
+from controlroom.domain.triage.assessment import ASKED, HandlerAnswers
+from controlroom.domain.triage.decision import Answer, Channel, Decision
 
 
 class Outcome(StrEnum):
@@ -144,6 +145,16 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class QuestionAnswer:
+    """The handler's current answer to one of the §4.11.1 questions, who gave it and when."""
+
+    question: str  # danger, now, offender or weapon
+    answer: Answer
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Closure:
     """How and why the contact ended."""
 
@@ -202,6 +213,7 @@ class ContactRecord:
     transfer: TransferRecord | None = None
     observations: tuple[Observation, ...] = ()
     inference: Note | None = None  # why a silent call was judged an emergency
+    answers: tuple[QuestionAnswer, ...] = ()  # the latest answer to each question asked
     closure: Closure | None = None
     resume: State | None = None  # the state to return to if a hung-up landline reconnects
     history: tuple[HistoryEntry, ...] = ()
@@ -216,6 +228,14 @@ class ContactRecord:
         if self.caller.age_band is not None and self.caller.age_band.flag is not None:
             flags.add(self.caller.age_band.flag)
         return frozenset(flags)
+
+    @property
+    def handler_answers(self) -> HandlerAnswers | None:
+        """The handler's answers as triage takes them; None when no question was answered."""
+        if not self.answers:
+            return None
+        given = {item.question: item.answer for item in self.answers if item.question in ASKED}
+        return HandlerAnswers(**given)
 
     @property
     def unresolved_vulnerability(self) -> frozenset[VulnerabilityFlag]:

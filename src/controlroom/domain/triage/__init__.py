@@ -1,5 +1,6 @@
 """Triage: from what somebody said to where the contact belongs, with reasons."""
 
+from controlroom.domain.triage.answered import decide_with_answers
 from controlroom.domain.triage.assessment import HandlerAnswers, parse_answers
 from controlroom.domain.triage.contact_text import ContactText, make_contact_text, parse_channel
 from controlroom.domain.triage.decision import (
@@ -31,6 +32,7 @@ __all__ = [
     "Span",
     "Thrive",
     "ThriveFactor",
+    "decide_with_answers",
     "make_contact_text",
     "parse_answers",
     "parse_channel",

@@ -72,7 +72,12 @@ Guard = Callable[[Situation], Refusal | None]
 #: piece of location evidence can arrive after the call has ended.
 ANNOTATIONS = (ActionKind.ADD_NOTE, ActionKind.ADD_LOCATION)
 #: Actions allowed in every state that is not final; they record, they do not move.
-UPDATES = (ActionKind.FLAG_VULNERABILITY, ActionKind.UPDATE_CALLER, ActionKind.UPDATE_NARRATIVE)
+UPDATES = (
+    ActionKind.FLAG_VULNERABILITY,
+    ActionKind.UPDATE_CALLER,
+    ActionKind.UPDATE_NARRATIVE,
+    ActionKind.RECORD_ANSWERS,
+)
 
 
 def with_updates(
