@@ -67,6 +67,7 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/contacts"): P.CONTACT_ACT,
     ("GET", "/api/contacts/{contact_id}"): P.CONTACT_READ,
     ("POST", "/api/contacts/{contact_id}/actions"): P.CONTACT_ACT,
+    ("POST", "/api/contacts/{contact_id}/answers"): P.CONTACT_ACT,
     ("GET", "/api/contacts/{contact_id}/location.geojson"): P.CONTACT_READ,
     ("POST", "/api/telephony/events"): P.TELEPHONY_INGEST,
     ("POST", "/api/location/aml"): P.TELEPHONY_INGEST,
@@ -181,6 +182,7 @@ def _request(
         "/api/triage/reassess": {"text": "Hello?", "answers": {"danger": "no"}},
         "/api/contacts": {"channel": "online_report", "narrative": "My bike was stolen"},
         "/api/contacts/{contact_id}/actions": {"action": "add_note", "text": "checked"},
+        "/api/contacts/{contact_id}/answers": {"answers": {"weapon": "yes"}},
         "/api/telephony/events": {
             "id": f"ev-{serial}",
             "type": "call.offered",

@@ -22,6 +22,7 @@ from controlroom.domain.contacts import (
 )
 from controlroom.domain.location import LocationFix, LocationSource
 from controlroom.domain.policy import VulnerabilityFlag
+from controlroom.domain.triage import Answer as Reply
 from controlroom.domain.triage import Channel
 from controlroom.services.location_matching import evidence_for_fix, evidence_for_unlocated
 from controlroom.web.schemas_common import (
@@ -272,6 +273,17 @@ class AddLocationIn(_Action):
         return AddLocation(evidence_for_fix(fix, now))
 
 
+class RecordAnswersIn(_Action):
+    """Your answers to the §4.11.1 questions (each yes, no or unknown; those left out keep
+    their answer); triage re-decides with them and cites them as yours."""
+
+    action: Literal["record_answers"]
+    danger: Reply | None = Field(default=None, description="Anyone in danger or injured now?")
+    now: Reply | None = Field(default=None, description="Happening now, or about to?")
+    offender: Reply | None = Field(default=None, description="The person responsible there?")
+    weapon: Reply | None = Field(default=None, description="A weapon, or anything used as one?")
+
+
 ActionIn = Annotated[
     AnswerIn
     | AssessIn
@@ -295,7 +307,8 @@ ActionIn = Annotated[
     | AddNoteIn
     | UpdateNarrativeIn
     | UpdateCallerIn
-    | AddLocationIn,
+    | AddLocationIn
+    | RecordAnswersIn,
     Field(discriminator="action"),
 ]
 

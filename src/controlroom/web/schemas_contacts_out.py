@@ -57,7 +57,10 @@ class ContactOut(BaseModel):
     history: list[HistoryOut] = Field(description="Every action applied, oldest first.")
     triage: dict[str, Any] = Field(
         description="suggestion: triage's decision on the narrative now (as POST /api/triage "
-        "answers), or null; assessments: each grade recorded with triage's suggestion then."
+        "answers), re-made with the handler's answers once any are recorded (as POST "
+        "/api/triage/reassess), or null; assessments: each grade recorded with triage's "
+        "suggestion then; answers: the handler's latest answer to each §4.11.1 question "
+        "(question, answer, actor, at)."
     )
     vulnerability: list[str] = Field(description="Every vulnerability flag set.")
     unresolved_vulnerability: list[str] = Field(description="Flags no override covers.")

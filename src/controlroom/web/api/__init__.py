@@ -19,6 +19,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from controlroom.domain.policy import Policy
+from controlroom.web.api.answers import router as answers_router
 from controlroom.web.api.asgi_messages import given_back
 from controlroom.web.api.contacts import audit_router
 from controlroom.web.api.contacts import router as contacts_router
@@ -46,7 +47,7 @@ _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 def install_api(app: FastAPI) -> None:
     """Add the API's routes and its request-body guard to ``app``."""
     routers = (triage_router, contacts_router, telephony_router, location_router, audit_router)
-    for router in (*routers, callers_router, nuisance_router):
+    for router in (*routers, answers_router, callers_router, nuisance_router):
         app.include_router(router)
     app.add_middleware(TelephonyFastPath)
     app.add_middleware(BodyGuard)  # added last, so it runs first

@@ -256,6 +256,7 @@ def render(details: ContactDetails) -> dict[str, Any]:
         "triage": {
             "suggestion": None if suggestion is None else suggestion.to_dict(),
             "assessments": assessments,
+            "answers": data["answers"],
         },
         "vulnerability": sorted(record.vulnerability),
         "unresolved_vulnerability": sorted(record.unresolved_vulnerability),
