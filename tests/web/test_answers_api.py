@@ -3,13 +3,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
-from tests.web.test_contacts_api import Room, room  # noqa: F401 - the fixture
+from tests.web.test_contacts_api import Room
 
 UNREADABLE = "Please can someone ring me back about what happened with Gary."
+
+
+@pytest.fixture
+def room(app: FastAPI, token_for: Callable[[str], str]) -> Iterator[Room]:
+    room = Room(app, token_for)
+    yield room
+    for client in room.clients.values():
+        client.close()
 
 
 def _answer(room: Room, contact_id: str, body: Any, role: str = "call_handler") -> Any:
