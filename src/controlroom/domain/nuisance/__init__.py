@@ -39,6 +39,7 @@ from controlroom.domain.nuisance.config import (
     Approval,
     DocumentKind,
     Ladder,
+    LadderRules,
     LadderStep,
     NuisanceConfig,
 )
@@ -55,7 +56,7 @@ from controlroom.domain.nuisance.history import (
     window_starts,
 )
 from controlroom.domain.nuisance.identifiers import Identifier, IdentifierKind
-from controlroom.domain.nuisance.ladder import MOVES, ROLES, NuisanceCase, provider_note
+from controlroom.domain.nuisance.ladder import MOVES, ROLES, NuisanceCase, StepOption, provider_note
 from controlroom.domain.nuisance.rules import (
     Confidence,
     NuisanceFlag,
@@ -89,6 +90,7 @@ __all__ = [
     "Identifier",
     "IdentifierKind",
     "Ladder",
+    "LadderRules",
     "LadderStep",
     "LinkIdentifier",
     "LinkedIdentifier",
@@ -107,6 +109,7 @@ __all__ = [
     "Reopen",
     "Response",
     "SafeguardOverride",
+    "StepOption",
     "StepTaken",
     "WindowCounts",
     "call_summary",

@@ -5,7 +5,7 @@ The aggregate that moves a case is :class:`~controlroom.domain.nuisance.ladder.N
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -14,8 +14,10 @@ from typing import ClassVar
 from controlroom.domain.contacts.values import Actor, require_text
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.nuisance.config import DocumentKind
+from controlroom.domain.nuisance.history import CallSummary
 from controlroom.domain.nuisance.identifiers import Identifier, IdentifierKind
-from controlroom.domain.nuisance.rules import NuisanceFlag, NuisanceKind
+from controlroom.domain.nuisance.rules import Confidence, NuisanceFlag, NuisanceKind
+from controlroom.domain.policy import VulnerabilityFlag
 
 
 class CaseState(StrEnum):
@@ -83,11 +85,18 @@ def _reason(value: str, field: str = "reason") -> None:
 
 @dataclass(frozen=True)
 class Assess:
-    """Record what detection found (or a handler judged): the kinds, with the evidence."""
+    """Record what detection found (or a handler judged): the kinds, with the evidence.
+
+    ``faulty_confidence`` is how sure a faulty-device flag is, and ``markers`` the
+    vulnerability markers of the calls behind a vulnerable-person flag; a handler's own
+    judgement leaves them unknown, which the ladder's safeguards treat as the strongest.
+    """
 
     kind: ClassVar[CaseAction] = CaseAction.ASSESS
     kinds: frozenset[NuisanceKind]
     evidence: tuple[str, ...] = ()
+    faulty_confidence: Confidence | None = None
+    markers: frozenset[VulnerabilityFlag] = frozenset()
 
     def __post_init__(self) -> None:
         kinds = frozenset(self.kinds)
@@ -97,13 +106,34 @@ class Assess:
         object.__setattr__(self, "evidence", tuple(self.evidence))
         for line in self.evidence:
             require_text(line, "evidence")
+        if self.faulty_confidence is not None and not isinstance(
+            self.faulty_confidence, Confidence
+        ):
+            raise InvalidInput("unknown confidence", field="faulty_confidence")
+        markers = frozenset(self.markers)
+        if any(not isinstance(m, VulnerabilityFlag) for m in markers):
+            raise InvalidInput("unknown vulnerability marker", field="markers")
+        object.__setattr__(self, "markers", markers)
 
     @classmethod
-    def from_flags(cls, flags: Iterable[NuisanceFlag]) -> Assess:
-        """The assessment for detection's flags, every sentence of evidence kept."""
+    def from_flags(cls, flags: Iterable[NuisanceFlag], calls: Sequence[CallSummary] = ()) -> Assess:
+        """The assessment for detection's flags, every sentence of evidence kept, with the
+        faulty-device flag's confidence and the markers of the vulnerable calls in ``calls``."""
         flags = list(flags)
         evidence = tuple(f"{f.kind.value}: {line}" for f in flags for line in f.evidence)
-        return cls(frozenset(f.kind for f in flags), evidence)
+        confidence = next(
+            (f.confidence for f in flags if f.kind is NuisanceKind.FAULTY_DEVICE), None
+        )
+        vulnerable = {
+            cid for f in flags if f.kind is NuisanceKind.VULNERABLE_PERSON for cid in f.contact_ids
+        }
+        markers = frozenset(
+            marker
+            for call in calls
+            if call.contact_id in vulnerable
+            for marker in call.vulnerability
+        )
+        return cls(frozenset(f.kind for f in flags), evidence, confidence, markers)
 
 
 @dataclass(frozen=True)
@@ -324,6 +354,9 @@ class CaseRecord:
     opened_at: datetime
     kinds: frozenset[NuisanceKind] = frozenset()
     vulnerable_at: datetime | None = None  # when a vulnerable-person flag was last recorded
+    markers: frozenset[VulnerabilityFlag] = frozenset()  # of the calls behind that flag
+    faulty_at: datetime | None = None  # when a faulty-device flag was last recorded
+    faulty_confidence: Confidence | None = None  # its confidence; None when not known
     pending: Pending | None = None
     steps: tuple[StepTaken, ...] = ()
     overrides: tuple[SafeguardOverride, ...] = ()
@@ -347,7 +380,20 @@ class CaseRecord:
         """True while a vulnerable-person flag stands with no supervisor override after it."""
         if self.vulnerable_at is None:
             return False
-        return not any(override.at >= self.vulnerable_at for override in self.overrides)
+        return not self.overridden_since(self.vulnerable_at)
+
+    @property
+    def faulty_unresolved(self) -> bool:
+        """True while a faulty-device flag stands with no supervisor override after it."""
+        return self.faulty_at is not None and not self.overridden_since(self.faulty_at)
+
+    def overridden_since(self, flagged_at: datetime) -> bool:
+        """True when a supervisor recorded an override at or after ``flagged_at``."""
+        return any(override.at >= flagged_at for override in self.overrides)
+
+    def last_override(self) -> SafeguardOverride | None:
+        """The latest supervisor's override, if any."""
+        return self.overrides[-1] if self.overrides else None
 
 
 _NUMBER = IdentifierKind.NUMBER
