@@ -235,7 +235,10 @@ def test_the_oracle_catches_a_ladder_without_its_safeguards(policy: Policy) -> N
 
 def test_the_oracle_catches_a_rung_without_new_evidence(policy: Policy) -> None:
     """And it fails on a PECS request proposed a minute after the letter, with no call."""
-    bare = Ladder(DEFAULT_LADDER.steps, rules=LadderRules(min_calls_between_steps=0))
+    bare = Ladder(
+        DEFAULT_LADDER.steps,
+        rules=LadderRules(min_calls_between_steps=0, min_hours_between_steps=48),
+    )
     case = NuisanceCase.open(
         case_id="N-e", actor=HANDLER, now=NOW, policy=policy, reason="calls", number=NUMBER
     )[0]
