@@ -94,8 +94,8 @@ def test_a_forces_own_ladder_keeps_the_rules(tmp_path: Path) -> None:
         ),
         (
             'blocking_flags = ["faulty"]\n',
-            "nuisance.safeguards.blocking_flags[0]: input should be 'faulty_device', "
-            "'vulnerable_person' or 'deliberate_misuse'",
+            "nuisance.safeguards.blocking_flags[0]: input should be 'faulty_device' or "
+            "'vulnerable_person'",
         ),
         (
             'guarded_documents = ["safeguarding_referral"]\n',

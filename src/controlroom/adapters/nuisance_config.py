@@ -57,7 +57,7 @@ class RulesModel(_Strict):
 
 
 _LADDER_DEFAULTS = LadderRules()
-FlagName = Literal["faulty_device", "vulnerable_person", "deliberate_misuse"]
+FlagName = Literal["faulty_device", "vulnerable_person"]
 MarkerName = Literal[
     "child", "older_person", "mental_health", "distress_or_trauma", "domestic_abuse", "disability"
 ]

@@ -325,6 +325,8 @@ def test_the_rules_are_checked() -> None:
         LadderRules(min_hours_between_steps=-1)
     with pytest.raises(InvalidInput, match="blocking_flags"):
         LadderRules(blocking_flags=frozenset({"faulty"}))  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="misuse is what the ladder is for"):
+        LadderRules(blocking_flags=frozenset({MISUSE}))
     with pytest.raises(InvalidInput, match="faulty_min_confidence"):
         LadderRules(faulty_min_confidence="high")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="ladder's rules"):

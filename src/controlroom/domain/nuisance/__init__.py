@@ -7,7 +7,10 @@
   faulty device, a vulnerable person or deliberate misuse, each with its evidence;
 - :mod:`.config`: the force's escalation ladder (:class:`Ladder`) and configuration;
 - :mod:`.ladder`: the :class:`NuisanceCase` aggregate that moves up the ladder, with approvals
-  and the vulnerable-person safeguard;
+  and the vulnerable-person safeguard (:mod:`.states`, :mod:`.case` and :mod:`.table` hold its
+  states, actions, records and transition table);
+- :mod:`.rungs`: the ladder's safeguards for the people on it (flags that block letters and
+  requests, the new evidence each rung needs), set by :class:`LadderRules`;
 - :mod:`.from_contacts`: a stored contact as a :class:`CallSummary`.
 """
 

@@ -145,6 +145,12 @@ class LadderRules:
                     field=f"safeguards.{name}",
                 )
             object.__setattr__(self, name, values)
+        if NuisanceKind.DELIBERATE_MISUSE in self.blocking_flags:
+            raise InvalidInput(
+                "blocking_flags names deliberate_misuse: misuse is what the ladder is for",
+                field="safeguards.blocking_flags",
+                hint="list faulty_device and/or vulnerable_person",
+            )
         if not isinstance(self.faulty_min_confidence, Confidence):
             raise InvalidInput(
                 "faulty_min_confidence must be low, medium or high",
