@@ -159,9 +159,14 @@ def _assess(
 
 
 def _surer(kind: NuisanceKind, confidence: Confidence, record: CaseRecord) -> bool:
-    """True when a faulty-device flag is now surer than the one recorded (so it may block)."""
-    if kind is not NuisanceKind.FAULTY_DEVICE or record.faulty_confidence is None:
+    """True when a faulty-device flag is surer than the one recorded (so it may block now), or
+    the case was stored before flags kept their time."""
+    if kind is not NuisanceKind.FAULTY_DEVICE:
         return False
+    if record.faulty_at is None:
+        return True
+    if record.faulty_confidence is None:
+        return False  # not known already counts as the strongest
     rank = CONFIDENCE_ORDER.index
     return rank(confidence) > rank(record.faulty_confidence)
 
