@@ -139,7 +139,8 @@ def test_templates_next_to_the_policy_file(tmp_path: Path) -> None:
         ),
         (
             "[nuisance]\ncolour = 1\n",
-            "nuisance.colour: unknown key; allowed keys here: tz, templates, rules, ladder",
+            "nuisance.colour: unknown key; allowed keys here: "
+            "tz, templates, rules, safeguards, ladder",
         ),
         (
             '[nuisance.rules]\nfaulty_min_calls = "5"\n',

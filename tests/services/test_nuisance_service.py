@@ -33,6 +33,7 @@ from controlroom.domain.nuisance import (
     DocumentKind,
     Identifier,
     Ladder,
+    LadderRules,
     LinkIdentifier,
     NuisanceConfig,
     NuisanceFlag,
@@ -54,7 +55,11 @@ HANDLER = Principal("alice", Role.CALL_HANDLER)
 SUPERVISOR = Principal("sam", Role.SUPERVISOR)
 OTHER_SUPERVISOR = Principal("sue", Role.SUPERVISOR)
 AUDITOR = Principal("audrey", Role.AUDITOR)
-CONFIG = NuisanceConfig()
+# The ladder's flag and new-evidence rules have their own tests (test_ladder_safeguards.py).
+RELAXED = LadderRules(
+    blocking_flags=frozenset(), min_calls_between_steps=0, min_hours_between_steps=0
+)
+CONFIG = NuisanceConfig(ladder=Ladder(NuisanceConfig().ladder.steps, RELAXED))
 BURGLARY = "Someone is breaking into my house right now, he has a knife"
 
 

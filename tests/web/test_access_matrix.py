@@ -23,6 +23,7 @@ from controlroom.services.contacts import offer_contact
 from controlroom.services.nuisance import do_open_case
 from controlroom.web.auth import Require
 from tests.web.conftest import bearer
+from tests.web.test_ladder_safeguards_api import flagged_number
 
 P = Permission
 #: Routes anyone may call: the health check, the API's own documentation, and Open311 (its
@@ -270,3 +271,43 @@ def test_the_home_page_points_at_the_front_doors(anonymous: TestClient) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     for link in ('href="/console/login"', 'href="/public/"', 'href="/docs"'):
         assert link in page.text
+
+
+#: Nuisance-case actions that need more than ``contact:act``: the supervisor's decisions.
+CASE_ACTIONS: dict[str, Permission] = {
+    "override_vulnerability": P.CONTACT_SUPERVISE,  # the ladder's safeguard (docs/nuisance.md)
+    "record": P.CONTACT_ACT,
+}
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("action", sorted(CASE_ACTIONS))
+def test_only_a_supervisor_overrides_the_ladders_safeguard(
+    app: FastAPI,
+    anonymous: TestClient,
+    token_for: Callable[[str], str],
+    policy: Any,
+    action: str,
+    who: str,
+) -> None:
+    number = f"+4477009{next(_SERIAL) % 100000:05d}"
+    flagged_number(app, policy, number)
+    case_id = do_open_case(
+        app.state.uow_factory,
+        Principal("setup", Role.CALL_HANDLER),
+        number=number,
+        imei=None,
+        reason="calls from a flagged number",
+        now=datetime.now(UTC) - timedelta(seconds=30),
+        policy=policy,
+        config=app.state.nuisance,
+    ).case.id
+    body = {"action": action, "reason": "the care team agree"}
+    if action == "record":
+        body = {"action": action, "step": "advice", "note": "advised"}
+    response = anonymous.post(
+        f"/api/nuisance/cases/{case_id}/actions", json=body, headers=bearer(token_for(who))
+    )
+    granted = ROLE_PERMISSIONS[Role(who)]
+    allowed = P.CONTACT_ACT in granted and CASE_ACTIONS[action] in granted
+    assert response.status_code == (200 if allowed else 403), (who, response.text)

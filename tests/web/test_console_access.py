@@ -38,6 +38,11 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/console/supervisor/figures"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures.csv"): P.REPORTS_READ,
     ("POST", "/console/nuisance/{case_id}/{decision}"): P.REPORTS_READ,
+    ("GET", "/console/cases"): P.CONTACT_ACT,
+    ("POST", "/console/cases"): P.CONTACT_ACT,
+    ("GET", "/console/cases/{case_id}"): P.CONTACT_ACT,
+    ("POST", "/console/cases/{case_id}/actions"): P.CONTACT_ACT,
+    ("GET", "/console/cases/{case_id}/documents/{kind}.html"): P.CONTACT_ACT,
 }
 PAGES = [path for (method, path), _ in ROUTES.items() if method == "GET" and "{" not in path]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from controlroom.domain.contacts import ActionKind, Contact, FlagVulnerability, Role
+from controlroom.domain.nuisance import Ladder, LadderRules
 from controlroom.domain.policy import Policy, VulnerabilityFlag
 from controlroom.services import accounts
 from tests.adapters.db.test_nuisance_repositories import EMERGENCY, call
@@ -125,7 +127,18 @@ def test_the_flagged_list_is_for_supervisors(room: Room) -> None:
     assert item["flags"][0]["kind"] == "faulty_device" and item["case"] is None
 
 
+def relaxed(app: FastAPI) -> None:
+    """The ladder without its flag and new-evidence rules (test_ladder_safeguards_api.py covers
+    them): these tests climb the ladder within seconds."""
+    config = app.state.nuisance
+    rules = LadderRules(
+        blocking_flags=frozenset(), min_calls_between_steps=0, min_hours_between_steps=0
+    )
+    app.state.nuisance = replace(config, ladder=Ladder(config.ladder.steps, rules))
+
+
 def test_a_case_up_to_a_pecs_request_pdf(room: Room) -> None:
+    relaxed(room.app)
     room.silent_calls(NUMBER, 6)
     handler, supervisor = room.client("call_handler"), room.client("supervisor")
     opened = handler.post("/api/nuisance/cases", json={"number": NUMBER, "reason": "silent calls"})
@@ -178,6 +191,7 @@ def test_a_case_up_to_a_pecs_request_pdf(room: Room) -> None:
 def test_disconnecting_a_vulnerable_caller_is_409_until_a_supervisor_overrides(
     room: Room, policy: Policy
 ) -> None:
+    relaxed(room.app)
     now = datetime.now(UTC)
     for n in (1, 2):
         contact = call(

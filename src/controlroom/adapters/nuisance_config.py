@@ -26,11 +26,12 @@ from controlroom.domain.nuisance.config import (
     Approval,
     DocumentKind,
     Ladder,
+    LadderRules,
     LadderStep,
     NuisanceConfig,
 )
-from controlroom.domain.nuisance.rules import NuisanceRules
-from controlroom.domain.policy import Policy
+from controlroom.domain.nuisance.rules import Confidence, NuisanceKind, NuisanceRules
+from controlroom.domain.policy import Policy, VulnerabilityFlag
 
 _DEFAULTS = NuisanceRules()
 
@@ -55,6 +56,51 @@ class RulesModel(_Strict):
     persistence_after_warning: bool = _DEFAULTS.persistence_after_warning
 
 
+_LADDER_DEFAULTS = LadderRules()
+FlagName = Literal["faulty_device", "vulnerable_person"]
+MarkerName = Literal[
+    "child", "older_person", "mental_health", "distress_or_trauma", "domestic_abuse", "disability"
+]
+GuardedDocument = Literal["warning_letter", "pecs_request", "prosecution_summary"]
+
+
+class SafeguardsModel(_Strict):
+    # None: the domain's defaults (LadderRules)
+    blocking_flags: list[FlagName] | None = None
+    faulty_min_confidence: Literal["low", "medium", "high"] = (
+        _LADDER_DEFAULTS.faulty_min_confidence.value
+    )
+    vulnerable_markers: list[MarkerName] | None = None
+    guarded_documents: list[GuardedDocument] | None = None
+    min_calls_between_steps: int = Field(default=_LADDER_DEFAULTS.min_calls_between_steps, ge=0)
+    min_hours_between_steps: int = Field(
+        default=_LADDER_DEFAULTS.min_hours_between_steps, ge=0, le=24 * 366
+    )
+
+    def to_rules(self) -> LadderRules:
+        """The domain's :class:`LadderRules` for this table."""
+        base = _LADDER_DEFAULTS
+        flags, markers, documents = (
+            self.blocking_flags,
+            self.vulnerable_markers,
+            self.guarded_documents,
+        )
+        return LadderRules(
+            blocking_flags=base.blocking_flags
+            if flags is None
+            else frozenset(NuisanceKind(k) for k in flags),
+            faulty_min_confidence=Confidence(self.faulty_min_confidence),
+            vulnerable_markers=base.vulnerable_markers
+            if markers is None
+            else frozenset(VulnerabilityFlag(m) for m in markers),
+            guarded_documents=base.guarded_documents
+            if documents is None
+            else frozenset(DocumentKind(d) for d in documents),
+            min_calls_between_steps=self.min_calls_between_steps,
+            min_hours_between_steps=self.min_hours_between_steps,
+        )
+
+
 DocumentName = Literal[
     "warning_letter", "pecs_request", "safeguarding_referral", "prosecution_summary", "none"
 ]
@@ -74,6 +120,7 @@ class NuisanceModel(_Strict):
     tz: str = "Europe/London"
     templates: str | None = None
     rules: RulesModel = Field(default_factory=RulesModel)
+    safeguards: SafeguardsModel = Field(default_factory=SafeguardsModel)
     ladder: list[StepModel] | None = Field(default=None, min_length=1)
 
 
@@ -100,7 +147,7 @@ def load_nuisance_config(reference: str | Path, policy: Policy | None = None) ->
             problem(_dotted(loc), _message(loc, error["type"], str(error["msg"]), table))
         raise PolicyFileError.from_problems(problems) from None
 
-    ladder = DEFAULT_LADDER
+    ladder = Ladder(DEFAULT_LADDER.steps, rules=model.safeguards.to_rules())
     if model.ladder is not None:
         steps: list[LadderStep] = []
         for index, item in enumerate(model.ladder):
@@ -113,7 +160,7 @@ def load_nuisance_config(reference: str | Path, policy: Policy | None = None) ->
                 )
         if len(steps) == len(model.ladder):
             try:
-                ladder = Ladder(tuple(steps))
+                ladder = Ladder(tuple(steps), rules=ladder.rules)
             except InvalidInput as exc:
                 problem("nuisance.ladder", exc.message)
     try:
@@ -149,6 +196,8 @@ def _message(loc: tuple[int | str, ...], kind: str, text: str, table: dict[str, 
         model: type[BaseModel] = NuisanceModel
         if loc[:1] == ("rules",):
             model = RulesModel
+        elif loc[:1] == ("safeguards",):
+            model = SafeguardsModel
         elif loc[:1] == ("ladder",):
             model = StepModel
         allowed = list(model.model_fields)

@@ -26,6 +26,7 @@ from controlroom.domain.nuisance import (
     CaseEvent,
     CaseRecord,
     CaseState,
+    Confidence,
     DocumentKind,
     GenerateDocument,
     Identifier,
@@ -34,8 +35,10 @@ from controlroom.domain.nuisance import (
     NuisanceCase,
     NuisanceConfig,
     NuisanceKind,
+    StepOption,
 )
 from controlroom.domain.nuisance.case import CaseCommand
+from controlroom.domain.nuisance.config import CONFIDENCE_ORDER
 from controlroom.domain.policy import Policy
 from controlroom.services.contacts import UowFactory
 from controlroom.services.nuisance_history import (
@@ -86,13 +89,15 @@ _SHORT = {
 @dataclass(frozen=True)
 class CaseView:
     """A case as one reader sees it: the case, the caller's history and flags, what they
-    may do now and the ladder steps open to it."""
+    may do now, the ladder steps open to it, and every rung as a control shows it (with the
+    reason it would be refused now)."""
 
     case: CaseRecord
     lookup: CallerLookup
     allowed: tuple[CaseAction, ...]
     next_steps: tuple[LadderStep, ...]
     config: NuisanceConfig
+    options: tuple[StepOption, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,12 +150,25 @@ def _assess(
             vulnerable_at = record.vulnerable_at
             if vulnerable_at is None or (latest is not None and latest > vulnerable_at):
                 chosen.append(flag)
-        elif flag.kind not in record.kinds:
+        elif flag.kind not in record.kinds or _surer(flag.kind, flag.confidence, record):
             chosen.append(flag)
     if not chosen:
         return []
-    assessment = Assess.from_flags(chosen)
+    assessment = Assess.from_flags(chosen, found.history.calls)
     return case.apply(assessment, actor=DETECTION, now=now, policy=policy, ladder=config.ladder)
+
+
+def _surer(kind: NuisanceKind, confidence: Confidence, record: CaseRecord) -> bool:
+    """True when a faulty-device flag is surer than the one recorded (so it may block now), or
+    the case was stored before flags kept their time."""
+    if kind is not NuisanceKind.FAULTY_DEVICE:
+        return False
+    if record.faulty_at is None:
+        return True
+    if record.faulty_confidence is None:
+        return False  # not known already counts as the strongest
+    rank = CONFIDENCE_ORDER.index
+    return rank(confidence) > rank(record.faulty_confidence)
 
 
 def _record(uow: UnitOfWork, events: Sequence[CaseEvent], document_format: str = "") -> None:
@@ -168,10 +186,13 @@ def _view(
     found: CallerLookup,
     policy: Policy,
     config: NuisanceConfig,
+    now: datetime,
 ) -> CaseView:
-    allowed = case.allowed_actions(policy, config.ladder, actor=principal.actor)
-    steps = case.next_steps(config.ladder)
-    return CaseView(case.record, found, tuple(allowed), tuple(steps), config)
+    ladder, calls = config.ladder, found.history.calls
+    allowed = case.allowed_actions(policy, ladder, actor=principal.actor)
+    steps = case.next_steps(ladder, now=now, calls=calls)
+    options = case.step_options(ladder, actor=principal.actor, now=now, calls=calls)
+    return CaseView(case.record, found, tuple(allowed), tuple(steps), config, tuple(options))
 
 
 def _unclaimed(uow: UnitOfWork, identifiers: Iterable[Identifier], case_id: str = "") -> None:
@@ -217,7 +238,7 @@ def do_open_case(
         events += _assess(case, found, now, policy, config)
         uow.nuisance_cases.add(case)
         _record(uow, events)
-        view = _view(principal, case, found, policy, config)
+        view = _view(principal, case, found, policy, config, now)
         uow.commit()
     return view
 
@@ -238,7 +259,7 @@ def get_case(
         if case is None:
             raise NotFound(f"no nuisance case {case_id!r}", field="case_id")
         found = _case_lookup(uow, case.record, now, config, full=True)
-    return _view(principal, case, found, policy, config)
+    return _view(principal, case, found, policy, config, now)
 
 
 def do_case_action(
@@ -267,13 +288,18 @@ def do_case_action(
         found = _case_lookup(uow, case.record, now, config, full=False)
         events = _assess(case, found, now, policy, config)
         events += case.apply(
-            command, actor=principal.actor, now=now, policy=policy, ladder=config.ladder
+            command,
+            actor=principal.actor,
+            now=now,
+            policy=policy,
+            ladder=config.ladder,
+            calls=found.history.calls,
         )
         uow.nuisance_cases.save(case)
         _record(uow, events)
         if isinstance(command, LinkIdentifier):
             found = _case_lookup(uow, case.record, now, config, full=False)
-        view = _view(principal, case, found, policy, config)
+        view = _view(principal, case, found, policy, config, now)
         uow.commit()
     return view
 
@@ -307,7 +333,12 @@ def do_generate_document(
         reference = f"{case.id}-{_SHORT[kind]}-{issued + 1}"
         command = GenerateDocument(kind, reference)
         events += case.apply(
-            command, actor=principal.actor, now=now, policy=policy, ladder=config.ladder
+            command,
+            actor=principal.actor,
+            now=now,
+            policy=policy,
+            ladder=config.ladder,
+            calls=found.history.calls,
         )
         content = renderer.render(
             kind,

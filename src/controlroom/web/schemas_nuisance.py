@@ -116,8 +116,8 @@ class CaseRecordIn(_In):
 
 
 class CaseOverrideIn(_In):
-    """Allow a disconnecting step despite a vulnerable-person flag (a supervisor, with a
-    reason; the override is audited and shown in the PECS request)."""
+    """Override the ladder's safeguard for the flags standing on the case (vulnerable person,
+    faulty device): a supervisor, with a reason; audited and shown on the letter or request."""
 
     action: Literal["override_vulnerability"]
     reason: Reason
@@ -281,6 +281,11 @@ class CaseOut(BaseModel):
     allowed_actions: list[str] = Field(description="What you may apply now.")
     next_steps: list[dict[str, Any]] = Field(description="Ladder steps open now, lowest first.")
     ladder: list[dict[str, Any]] = Field(description="The force's ladder, lowest step first.")
+    ladder_options: list[dict[str, Any]] = Field(
+        default=[],
+        description="Every step as a control shows it, for you now: step, action (propose or "
+        "record), allowed, and when refused the refusal (which rule, what is missing) and hint.",
+    )
     caller_history: CallerHistoryOut = Field(description="The caller's history and flags.")
 
 

@@ -132,6 +132,7 @@ class DocumentData:
     vulnerable: bool
     safeguard: str
     notes: tuple[str, ...]
+    override: str = ""  # the supervisor's override this document rests on, if any
 
 
 def _when(at: datetime, history: CallerHistory) -> str:
@@ -234,6 +235,30 @@ def _safeguard_text(record: CaseRecord, history: CallerHistory) -> str:
     )
 
 
+def _override_text(
+    record: CaseRecord, step: LadderStep | None, ladder: Ladder, history: CallerHistory
+) -> str:
+    """The supervisor's override a letter or request rests on, in words; ``""`` when none."""
+    if step is None or not (step.disconnects or ladder.rules.guards(step)):
+        return ""
+    flagged = [
+        (name, at)
+        for name, at in (
+            ("vulnerable person", record.vulnerable_at),
+            ("faulty device", record.faulty_at),
+        )
+        if at is not None and record.overridden_since(at)
+    ]
+    last = record.last_override()
+    if not flagged or last is None:
+        return ""
+    names = " and ".join(name for name, _ in flagged)
+    return (
+        f"The number is flagged as {names}. Supervisor {last.actor.id} recorded an override "
+        f"of the safeguard on {_when(last.at, history)}, with this reason: {last.reason}"
+    )
+
+
 def build_document_data(
     kind: DocumentKind,
     case: NuisanceCase | CaseRecord,
@@ -262,7 +287,7 @@ def build_document_data(
             hint=f"propose {step.id} and have a supervisor approve it",
         )
     if step is not None:
-        refusal = safeguard(record, step)
+        refusal = safeguard(record, step, ladder)
         if refusal is not None:
             raise violation(policy, refusal)
     number = record.number or ""
@@ -341,6 +366,7 @@ def build_document_data(
         vulnerable=record.vulnerable_at is not None,
         safeguard=_safeguard_text(record, history),
         notes=tuple(notes),
+        override=_override_text(record, step, ladder, history),
     )
 
 

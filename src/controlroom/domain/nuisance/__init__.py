@@ -7,7 +7,10 @@
   faulty device, a vulnerable person or deliberate misuse, each with its evidence;
 - :mod:`.config`: the force's escalation ladder (:class:`Ladder`) and configuration;
 - :mod:`.ladder`: the :class:`NuisanceCase` aggregate that moves up the ladder, with approvals
-  and the vulnerable-person safeguard;
+  and the vulnerable-person safeguard (:mod:`.states`, :mod:`.case` and :mod:`.table` hold its
+  states, actions, records and transition table);
+- :mod:`.rungs`: the ladder's safeguards for the people on it (flags that block letters and
+  requests, the new evidence each rung needs), set by :class:`LadderRules`;
 - :mod:`.from_contacts`: a stored contact as a :class:`CallSummary`.
 """
 
@@ -39,6 +42,7 @@ from controlroom.domain.nuisance.config import (
     Approval,
     DocumentKind,
     Ladder,
+    LadderRules,
     LadderStep,
     NuisanceConfig,
 )
@@ -55,7 +59,7 @@ from controlroom.domain.nuisance.history import (
     window_starts,
 )
 from controlroom.domain.nuisance.identifiers import Identifier, IdentifierKind
-from controlroom.domain.nuisance.ladder import MOVES, ROLES, NuisanceCase, provider_note
+from controlroom.domain.nuisance.ladder import MOVES, ROLES, NuisanceCase, StepOption, provider_note
 from controlroom.domain.nuisance.rules import (
     Confidence,
     NuisanceFlag,
@@ -89,6 +93,7 @@ __all__ = [
     "Identifier",
     "IdentifierKind",
     "Ladder",
+    "LadderRules",
     "LadderStep",
     "LinkIdentifier",
     "LinkedIdentifier",
@@ -107,6 +112,7 @@ __all__ = [
     "Reopen",
     "Response",
     "SafeguardOverride",
+    "StepOption",
     "StepTaken",
     "WindowCounts",
     "call_summary",

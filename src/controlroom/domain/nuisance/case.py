@@ -5,74 +5,22 @@ The aggregate that moves a case is :class:`~controlroom.domain.nuisance.ladder.N
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import ClassVar
 
 from controlroom.domain.contacts.values import Actor, require_text
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.nuisance.config import DocumentKind
+from controlroom.domain.nuisance.history import CallSummary
 from controlroom.domain.nuisance.identifiers import Identifier, IdentifierKind
-from controlroom.domain.nuisance.rules import NuisanceFlag, NuisanceKind
-
-
-class CaseState(StrEnum):
-    """Where a case stands on the ladder."""
-
-    OPEN = "open"  # no step waiting
-    PROPOSED = "proposed"  # a step waits for a supervisor's approval
-    APPROVED = "approved"  # an approved step waits to be carried out and recorded
-    CLOSED = "closed"
-
-
-class CaseAction(StrEnum):
-    """What an action does to a case; the keys of the transition table."""
-
-    OPEN = "open"
-    ASSESS = "assess"
-    PROPOSE = "propose"
-    APPROVE = "approve"
-    REJECT = "reject"
-    RECORD = "record"
-    OVERRIDE_VULNERABILITY = "override_vulnerability"
-    LINK_IDENTIFIER = "link_identifier"
-    GENERATE_DOCUMENT = "generate_document"
-    CLOSE = "close"
-    REOPEN = "reopen"
-
-
-class NuisanceTag(StrEnum):
-    """Audit tags of nuisance cases, as ``subject:object:action``."""
-
-    CASE_OPEN = "nuisance:case:open"
-    CASE_ASSESS = "nuisance:case:assess"
-    CASE_PROPOSE = "nuisance:case:propose"
-    CASE_APPROVE = "nuisance:case:approve"
-    CASE_REJECT = "nuisance:case:reject"
-    CASE_RECORD = "nuisance:case:record"
-    CASE_OVERRIDE = "nuisance:case:override_vulnerability"
-    CASE_LINK = "nuisance:case:link_identifier"
-    CASE_CLOSE = "nuisance:case:close"
-    CASE_REOPEN = "nuisance:case:reopen"
-    DOCUMENT_GENERATE = "nuisance:document:generate"
-
-
-TAGS: Mapping[CaseAction, NuisanceTag] = {
-    CaseAction.OPEN: NuisanceTag.CASE_OPEN,
-    CaseAction.ASSESS: NuisanceTag.CASE_ASSESS,
-    CaseAction.PROPOSE: NuisanceTag.CASE_PROPOSE,
-    CaseAction.APPROVE: NuisanceTag.CASE_APPROVE,
-    CaseAction.REJECT: NuisanceTag.CASE_REJECT,
-    CaseAction.RECORD: NuisanceTag.CASE_RECORD,
-    CaseAction.OVERRIDE_VULNERABILITY: NuisanceTag.CASE_OVERRIDE,
-    CaseAction.LINK_IDENTIFIER: NuisanceTag.CASE_LINK,
-    CaseAction.GENERATE_DOCUMENT: NuisanceTag.DOCUMENT_GENERATE,
-    CaseAction.CLOSE: NuisanceTag.CASE_CLOSE,
-    CaseAction.REOPEN: NuisanceTag.CASE_REOPEN,
-}
-
+from controlroom.domain.nuisance.rules import Confidence, NuisanceFlag, NuisanceKind
+from controlroom.domain.nuisance.states import TAGS as TAGS
+from controlroom.domain.nuisance.states import CaseAction as CaseAction
+from controlroom.domain.nuisance.states import CaseState as CaseState
+from controlroom.domain.nuisance.states import NuisanceTag as NuisanceTag
+from controlroom.domain.policy import VulnerabilityFlag
 
 # --- actions -----------------------------------------------------------------------------------
 
@@ -83,11 +31,18 @@ def _reason(value: str, field: str = "reason") -> None:
 
 @dataclass(frozen=True)
 class Assess:
-    """Record what detection found (or a handler judged): the kinds, with the evidence."""
+    """Record what detection found (or a handler judged): the kinds, with the evidence.
+
+    ``faulty_confidence`` is how sure a faulty-device flag is, and ``markers`` the
+    vulnerability markers of the calls behind a vulnerable-person flag; a handler's own
+    judgement leaves them unknown, which the ladder's safeguards treat as the strongest.
+    """
 
     kind: ClassVar[CaseAction] = CaseAction.ASSESS
     kinds: frozenset[NuisanceKind]
     evidence: tuple[str, ...] = ()
+    faulty_confidence: Confidence | None = None
+    markers: frozenset[VulnerabilityFlag] = frozenset()
 
     def __post_init__(self) -> None:
         kinds = frozenset(self.kinds)
@@ -97,13 +52,34 @@ class Assess:
         object.__setattr__(self, "evidence", tuple(self.evidence))
         for line in self.evidence:
             require_text(line, "evidence")
+        if self.faulty_confidence is not None and not isinstance(
+            self.faulty_confidence, Confidence
+        ):
+            raise InvalidInput("unknown confidence", field="faulty_confidence")
+        markers = frozenset(self.markers)
+        if any(not isinstance(m, VulnerabilityFlag) for m in markers):
+            raise InvalidInput("unknown vulnerability marker", field="markers")
+        object.__setattr__(self, "markers", markers)
 
     @classmethod
-    def from_flags(cls, flags: Iterable[NuisanceFlag]) -> Assess:
-        """The assessment for detection's flags, every sentence of evidence kept."""
+    def from_flags(cls, flags: Iterable[NuisanceFlag], calls: Sequence[CallSummary] = ()) -> Assess:
+        """The assessment for detection's flags, every sentence of evidence kept, with the
+        faulty-device flag's confidence and the markers of the vulnerable calls in ``calls``."""
         flags = list(flags)
         evidence = tuple(f"{f.kind.value}: {line}" for f in flags for line in f.evidence)
-        return cls(frozenset(f.kind for f in flags), evidence)
+        confidence = next(
+            (f.confidence for f in flags if f.kind is NuisanceKind.FAULTY_DEVICE), None
+        )
+        vulnerable = {
+            cid for f in flags if f.kind is NuisanceKind.VULNERABLE_PERSON for cid in f.contact_ids
+        }
+        markers = frozenset(
+            marker
+            for call in calls
+            if call.contact_id in vulnerable
+            for marker in call.vulnerability
+        )
+        return cls(frozenset(f.kind for f in flags), evidence, confidence, markers)
 
 
 @dataclass(frozen=True)
@@ -324,6 +300,9 @@ class CaseRecord:
     opened_at: datetime
     kinds: frozenset[NuisanceKind] = frozenset()
     vulnerable_at: datetime | None = None  # when a vulnerable-person flag was last recorded
+    markers: frozenset[VulnerabilityFlag] = frozenset()  # of the calls behind that flag
+    faulty_at: datetime | None = None  # when a faulty-device flag was last recorded
+    faulty_confidence: Confidence | None = None  # its confidence; None when not known
     pending: Pending | None = None
     steps: tuple[StepTaken, ...] = ()
     overrides: tuple[SafeguardOverride, ...] = ()
@@ -347,7 +326,20 @@ class CaseRecord:
         """True while a vulnerable-person flag stands with no supervisor override after it."""
         if self.vulnerable_at is None:
             return False
-        return not any(override.at >= self.vulnerable_at for override in self.overrides)
+        return not self.overridden_since(self.vulnerable_at)
+
+    @property
+    def faulty_unresolved(self) -> bool:
+        """True while a faulty-device flag stands with no supervisor override after it."""
+        return self.faulty_at is not None and not self.overridden_since(self.faulty_at)
+
+    def overridden_since(self, flagged_at: datetime) -> bool:
+        """True when a supervisor recorded an override at or after ``flagged_at``."""
+        return any(override.at >= flagged_at for override in self.overrides)
+
+    def last_override(self) -> SafeguardOverride | None:
+        """The latest supervisor's override, if any."""
+        return self.overrides[-1] if self.overrides else None
 
 
 _NUMBER = IdentifierKind.NUMBER

@@ -14,8 +14,9 @@ from enum import StrEnum
 
 from controlroom.domain.contacts.values import require_text
 from controlroom.domain.errors import InvalidInput, PolicyError
+from controlroom.domain.nuisance.flags import Confidence, NuisanceKind
 from controlroom.domain.nuisance.rules import NuisanceRules
-from controlroom.domain.policy import Policy
+from controlroom.domain.policy import Policy, VulnerabilityFlag
 
 _STEP_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
@@ -100,13 +101,98 @@ class LadderStep:
         return self.approval is Approval.SUPERVISOR
 
 
-@dataclass(frozen=True)
-class Ladder:
-    """The escalation ladder: steps in order, lowest first."""
+CONFIDENCE_ORDER = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
 
-    steps: tuple[LadderStep, ...]
+
+@dataclass(frozen=True)
+class LadderRules:
+    """The ladder's safeguards, as policy data (``[nuisance.safeguards]``).
+
+    A step that produces one of ``guarded_documents`` (a warning letter, a PECS request), or
+    that disconnects, is refused while the case stands flagged with one of ``blocking_flags``
+    and no supervisor's override came after the flag: a faulty device flagged with at least
+    ``faulty_min_confidence``, a vulnerable person whose calls carry one of
+    ``vulnerable_markers`` (or whose markers are not known). A step that produces a document
+    also needs new evidence since the last such step was recorded: at least
+    ``min_calls_between_steps`` calls after it, and ``min_hours_between_steps`` hours.
+    """
+
+    blocking_flags: frozenset[NuisanceKind] = frozenset(
+        {NuisanceKind.FAULTY_DEVICE, NuisanceKind.VULNERABLE_PERSON}
+    )
+    faulty_min_confidence: Confidence = Confidence.LOW
+    vulnerable_markers: frozenset[VulnerabilityFlag] = frozenset(
+        {VulnerabilityFlag.MENTAL_HEALTH, VulnerabilityFlag.CHILD, VulnerabilityFlag.OLDER_PERSON}
+    )
+    guarded_documents: frozenset[DocumentKind] = frozenset(
+        {DocumentKind.WARNING_LETTER, DocumentKind.PECS_REQUEST}
+    )
+    min_calls_between_steps: int = 1
+    min_hours_between_steps: int = 168
 
     def __post_init__(self) -> None:
+        sets = (
+            ("blocking_flags", NuisanceKind),
+            ("vulnerable_markers", VulnerabilityFlag),
+            ("guarded_documents", DocumentKind),
+        )
+        for name, kind in sets:
+            values = frozenset(getattr(self, name))
+            if any(not isinstance(value, kind) for value in values):
+                known = ", ".join(item.value for item in kind)
+                raise InvalidInput(
+                    f"{name} holds a value that is not one of {known}",
+                    field=f"safeguards.{name}",
+                )
+            object.__setattr__(self, name, values)
+        if NuisanceKind.DELIBERATE_MISUSE in self.blocking_flags:
+            raise InvalidInput(
+                "blocking_flags names deliberate_misuse: misuse is what the ladder is for",
+                field="safeguards.blocking_flags",
+                hint="list faulty_device and/or vulnerable_person",
+            )
+        if not isinstance(self.faulty_min_confidence, Confidence):
+            raise InvalidInput(
+                "faulty_min_confidence must be low, medium or high",
+                field="safeguards.faulty_min_confidence",
+            )
+        for name in ("min_calls_between_steps", "min_hours_between_steps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidInput(
+                    f"{name} must be a whole number, 0 or more", field=f"safeguards.{name}"
+                )
+
+    def guards(self, step: LadderStep) -> bool:
+        """True when the flag safeguard applies to ``step``: a letter, a request, a cut-off."""
+        return step.disconnects or step.document in self.guarded_documents
+
+    def faulty_blocks(self, confidence: Confidence | None) -> bool:
+        """True when a faulty-device flag of ``confidence`` (``None``: not known) blocks."""
+        if NuisanceKind.FAULTY_DEVICE not in self.blocking_flags:
+            return False
+        if confidence is None:
+            return True  # not known: assume the strongest
+        rank = CONFIDENCE_ORDER.index
+        return rank(confidence) >= rank(self.faulty_min_confidence)
+
+    def markers_block(self, markers: frozenset[VulnerabilityFlag]) -> bool:
+        """True when a vulnerable-person flag with ``markers`` (empty: not known) blocks."""
+        if NuisanceKind.VULNERABLE_PERSON not in self.blocking_flags:
+            return False
+        return not markers or bool(markers & self.vulnerable_markers)
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The escalation ladder: steps in order, lowest first, and its safeguards."""
+
+    steps: tuple[LadderStep, ...]
+    rules: LadderRules = field(default_factory=LadderRules)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rules, LadderRules):
+            raise InvalidInput("the ladder's rules must be LadderRules", field="safeguards")
         steps = tuple(self.steps)
         if not steps:
             raise InvalidInput("the escalation ladder needs at least one step", field="ladder")

@@ -11,7 +11,8 @@ override, with a reason, after the flag. Every applied action returns an audit e
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MappingProxyType
 
@@ -42,7 +43,9 @@ from controlroom.domain.nuisance.case import (
     StepTaken,
 )
 from controlroom.domain.nuisance.config import Ladder, LadderStep
+from controlroom.domain.nuisance.history import CallSummary
 from controlroom.domain.nuisance.identifiers import Identifier
+from controlroom.domain.nuisance.refusal import Refusal
 from controlroom.domain.nuisance.rules import NuisanceKind
 from controlroom.domain.nuisance.table import (
     CASE_ID,
@@ -50,19 +53,33 @@ from controlroom.domain.nuisance.table import (
     MOVES,
     ROLES,
     Ctx,
-    Refusal,
     document_step,
     provider_note,
     role_refusal,
-    safeguard,
     taken_top,
     violation,
 )
 from controlroom.domain.policy import Policy
 
-__all__ = ["MOVES", "ROLES", "NuisanceCase", "provider_note"]
+__all__ = ["MOVES", "ROLES", "NuisanceCase", "StepOption", "provider_note"]
 
 S, A = CaseState, CaseAction
+
+
+@dataclass(frozen=True)
+class StepOption:
+    """One rung as a control shows it: the action that would take it (``propose`` or
+    ``record``) and, when it would be refused now, why (``refusal``) and what would allow it."""
+
+    step: LadderStep
+    action: CaseAction
+    refusal: str | None = None
+    hint: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        """True when the action would be accepted now."""
+        return self.refusal is None
 
 
 class NuisanceCase:
@@ -126,12 +143,20 @@ class NuisanceCase:
     # -- moving ------------------------------------------------------------------------------
 
     def apply(
-        self, command: CaseCommand, *, actor: Actor, now: datetime, policy: Policy, ladder: Ladder
+        self,
+        command: CaseCommand,
+        *,
+        actor: Actor,
+        now: datetime,
+        policy: Policy,
+        ladder: Ladder,
+        calls: Sequence[CallSummary] = (),
     ) -> list[CaseEvent]:
         """Apply ``command`` for ``actor`` at ``now``; the events it raised (for the audit log).
 
-        Raises :class:`PolicyViolation` for a move the ladder does not allow now, and
-        :class:`InvalidInput` for a malformed command, unknown step or naive time.
+        ``calls`` are the caller's calls known now: the new evidence a rung needs (none given,
+        none counted). Raises :class:`PolicyViolation` for a move the ladder does not allow
+        now, and :class:`InvalidInput` for a malformed command, unknown step or naive time.
         """
         if not isinstance(command, COMMAND_TYPES):
             raise InvalidInput(f"not a nuisance-case action: {command!r}", field="action")
@@ -149,7 +174,7 @@ class NuisanceCase:
                 ),
                 hint=self._allowed_hint(policy, ladder),
             )
-        refusal = self._refusal(command.kind, ladder, actor, command)
+        refusal = self._refusal(command.kind, ladder, actor, command, now, calls)
         if refusal is not None:
             raise violation(policy, refusal)
         moved, details = self._effect(command, actor, now, ladder)
@@ -170,24 +195,20 @@ class NuisanceCase:
     ) -> tuple[CaseRecord, dict[str, str]]:
         record = self._record
         if isinstance(command, Assess):
-            kinds = record.kinds | command.kinds
-            vulnerable = NuisanceKind.VULNERABLE_PERSON in command.kinds
-            moved = replace(
-                record, kinds=kinds, vulnerable_at=now if vulnerable else record.vulnerable_at
-            )
-            kind_names = ", ".join(sorted(k.value for k in command.kinds))
-            return moved, {"kinds": kind_names, "evidence": "\n".join(command.evidence)}
+            return self._assess(command, now)
         if isinstance(command, Propose):
             step = ladder.step(command.step)
             pending = Pending(step.id, actor, now, command.reason)
-            return replace(record, pending=pending), self._step_details(step, command.reason)
+            return replace(record, pending=pending), self._step_details(
+                step, command.reason, ladder
+            )
         if isinstance(command, Approve):
             assert record.pending is not None
             pending = replace(
                 record.pending, approved_by=actor, approved_at=now, approval_note=command.note
             )
             step = ladder.step(pending.step)
-            return replace(record, pending=pending), self._step_details(step, command.note)
+            return replace(record, pending=pending), self._step_details(step, command.note, ladder)
         if isinstance(command, Reject):
             assert record.pending is not None
             details = {"step": record.pending.step, "reason": command.reason}
@@ -218,12 +239,30 @@ class NuisanceCase:
                 "step": step_id or "",
             }
             if for_step is not None and for_step.disconnects:
-                details.update(self._step_details(for_step, command.reference))
+                details.update(self._step_details(for_step, command.reference, ladder))
+            elif for_step is not None and self._override_detail(for_step, ladder):
+                details["override"] = self._override_detail(for_step, ladder)
             return replace(record, documents=(*record.documents, issued)), details
         if isinstance(command, Close):
             dropped = record.pending.step if record.pending else ""
             return replace(record, pending=None), {"reason": command.reason, "dropped": dropped}
         return record, {"reason": command.reason}  # Reopen
+
+    def _assess(self, command: Assess, now: datetime) -> tuple[CaseRecord, dict[str, str]]:
+        record = self._record
+        moved = replace(record, kinds=record.kinds | command.kinds)
+        details = {
+            "kinds": ", ".join(sorted(k.value for k in command.kinds)),
+            "evidence": "\n".join(command.evidence),
+        }
+        if NuisanceKind.VULNERABLE_PERSON in command.kinds:
+            moved = replace(moved, vulnerable_at=now, markers=record.markers | command.markers)
+            details["markers"] = ", ".join(sorted(m.value for m in command.markers))
+        if NuisanceKind.FAULTY_DEVICE in command.kinds:
+            confidence = command.faulty_confidence
+            moved = replace(moved, faulty_at=now, faulty_confidence=confidence)
+            details["faulty_confidence"] = confidence.value if confidence else "not known"
+        return moved, details
 
     def _record_step(
         self, command: Record, actor: Actor, now: datetime, ladder: Ladder
@@ -244,19 +283,29 @@ class NuisanceCase:
         else:
             taken = StepTaken(step.id, actor, now, command.note)
         moved = replace(record, steps=(*record.steps, taken), pending=None)
-        return moved, self._step_details(step, command.note)
+        return moved, self._step_details(step, command.note, ladder)
 
-    def _step_details(self, step: LadderStep, text: str) -> dict[str, str]:
+    def _step_details(self, step: LadderStep, text: str, ladder: Ladder) -> dict[str, str]:
+        record = self._record
         details = {"step": step.id, "step_name": step.name, "text": text}
         if step.disconnects:
             details["disconnects"] = "true"
-            note = provider_note(self._record)
+            note = provider_note(record)
             if note:
                 details["note"] = note
-            if self._record.vulnerable_at is not None and self._record.overrides:
-                override = self._record.overrides[-1]
-                details["override"] = f"{override.actor.id}: {override.reason}"
+        override = self._override_detail(step, ladder)
+        if override:
+            details["override"] = override
         return details
+
+    def _override_detail(self, step: LadderStep, ladder: Ladder) -> str:
+        """The supervisor's override a guarded step rests on, as ``who: reason``; or ``""``."""
+        record = self._record
+        flagged = record.vulnerable_at is not None or record.faulty_at is not None
+        override = record.last_override()
+        if not (ladder.rules.guards(step) or step.disconnects) or not flagged or not override:
+            return ""
+        return f"{override.actor.id}: {override.reason}"
 
     # -- asking ------------------------------------------------------------------------------
 
@@ -266,10 +315,12 @@ class NuisanceCase:
         ladder: Ladder,
         actor: Actor | None,
         command: CaseCommand | None = None,
+        now: datetime | None = None,
+        calls: Sequence[CallSummary] = (),
     ) -> Refusal | None:
         if actor is not None and actor.role not in ROLES[kind]:
             return role_refusal(kind, actor)
-        ctx = Ctx(self._record, ladder, actor, command)
+        ctx = Ctx(self._record, ladder, actor, command, now, tuple(calls))
         for guard in GUARDS.get(kind, ()):
             refusal = guard(ctx)
             if refusal is not None:
@@ -289,16 +340,59 @@ class NuisanceCase:
             if (self._record.state, kind) in MOVES and self._refusal(kind, ladder, actor) is None
         ]
 
-    def next_steps(self, ladder: Ladder) -> list[LadderStep]:
-        """The ladder steps that may be proposed or recorded now, lowest first."""
+    def next_steps(
+        self, ladder: Ladder, *, now: datetime | None = None, calls: Sequence[CallSummary] = ()
+    ) -> list[LadderStep]:
+        """The ladder steps that may be proposed or recorded now, lowest first (with ``now``,
+        only those with the new evidence their rung needs in ``calls``)."""
         if self._record.state is not S.OPEN:
             return []
         top = taken_top(self._record, ladder)
-        return [step for step in ladder.steps[: top + 2] if safeguard(self._record, step) is None]
+        return [
+            step
+            for step in ladder.steps[: top + 2]
+            if self._refusal(self._take_action(step), ladder, None, _take(step), now, calls) is None
+        ]
+
+    def step_options(
+        self,
+        ladder: Ladder,
+        *,
+        actor: Actor | None,
+        now: datetime,
+        calls: Sequence[CallSummary] = (),
+    ) -> list[StepOption]:
+        """Every rung of the ladder as a control shows it: the action that would take it and,
+        when the table, the guards or ``actor``'s role would refuse it now, why."""
+        options = []
+        for step in ladder.steps:
+            kind = self._take_action(step)
+            if (self._record.state, kind) not in MOVES:
+                waiting = self._record.state.value
+                reason = f"{kind.value} is not allowed while the case is {waiting}"
+                options.append(StepOption(step, kind, reason, "decide the step waiting first"))
+                continue
+            refusal = self._refusal(kind, ladder, actor, _take(step), now, calls)
+            if refusal is None:
+                options.append(StepOption(step, kind))
+            else:
+                options.append(StepOption(step, kind, refusal.message, refusal.hint))
+        return options
+
+    @staticmethod
+    def _take_action(step: LadderStep) -> CaseAction:
+        return A.PROPOSE if step.needs_approval else A.RECORD
 
     def _allowed_hint(self, policy: Policy, ladder: Ladder) -> str:
         allowed = self.allowed_actions(policy, ladder)
         return "allowed now: " + ", ".join(kind.value for kind in allowed)
+
+
+def _take(step: LadderStep) -> Propose | Record:
+    """The command that would take ``step`` (its text is not checked by the guards)."""
+    if step.needs_approval:
+        return Propose(step.id, "-")
+    return Record(step.id, "-")
 
 
 def _event(case_id: str, entry: CaseEntry) -> CaseEvent:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
 
 from controlroom.domain.contacts.values import Actor, Role
@@ -25,7 +26,10 @@ from controlroom.domain.nuisance.case import (
     Record,
 )
 from controlroom.domain.nuisance.config import DocumentKind, Ladder, LadderStep, cite
+from controlroom.domain.nuisance.history import CallSummary
 from controlroom.domain.nuisance.identifiers import Identifier
+from controlroom.domain.nuisance.refusal import Refusal
+from controlroom.domain.nuisance.rungs import blocking_flags, evidence_refusal, flag_refusal
 from controlroom.domain.policy import Policy
 
 S, A = CaseState, CaseAction
@@ -65,22 +69,16 @@ ROLES: Mapping[CaseAction, frozenset[Role]] = MappingProxyType(
 
 
 @dataclass(frozen=True)
-class Refusal:
-    """Why a move is refused: a citation key or paragraph id, a message and a hint."""
-
-    citation: str
-    message: str
-    hint: str | None = None
-
-
-@dataclass(frozen=True)
 class Ctx:
-    """What a guard sees: the case, the ladder and, when known, the actor and the command."""
+    """What a guard sees: the case, the ladder and, when known, the actor, the command, the
+    time and the caller's calls (the new evidence a rung needs)."""
 
     record: CaseRecord
     ladder: Ladder
     actor: Actor | None
     command: CaseCommand | None
+    now: datetime | None = None
+    calls: tuple[CallSummary, ...] = ()
 
 
 Guard = Callable[[Ctx], Refusal | None]
@@ -104,8 +102,10 @@ def _out_of_order(record: CaseRecord, ladder: Ladder, step: LadderStep) -> Refus
     )
 
 
-def safeguard(record: CaseRecord, step: LadderStep) -> Refusal | None:
-    """THE safeguard: no disconnection of a flagged-vulnerable caller without an override."""
+def safeguard(record: CaseRecord, step: LadderStep, ladder: Ladder) -> Refusal | None:
+    """THE safeguard: no disconnection of a flagged-vulnerable caller without an override;
+    and no letter or request for a number the force's rules say is flagged (faulty device,
+    vulnerable person) without one."""
     if step.disconnects and record.vulnerability_unresolved:
         return Refusal(
             "nuisance",
@@ -113,7 +113,15 @@ def safeguard(record: CaseRecord, step: LadderStep) -> Refusal | None:
             "that is refused unless a supervisor records an explicit override with a reason",
             "make a safeguarding referral; a supervisor may override_vulnerability with a reason",
         )
-    return None
+    return flag_refusal(record, ladder, step)
+
+
+def _rung(ctx: Ctx, step: LadderStep) -> Refusal | None:
+    """The safeguard, then the new evidence the rung needs (when the time is known)."""
+    refusal = safeguard(ctx.record, step, ctx.ladder)
+    if refusal is None and ctx.now is not None:
+        refusal = evidence_refusal(ctx.record, ctx.ladder, step, ctx.now, ctx.calls)
+    return refusal
 
 
 def _command_step(ctx: Ctx) -> LadderStep | None:
@@ -135,7 +143,7 @@ def _propose_guard(ctx: Ctx) -> Refusal | None:
             f"{step.name} needs no approval",
             f"record it once it is done (record {step.id})",
         )
-    return _out_of_order(ctx.record, ctx.ladder, step) or safeguard(ctx.record, step)
+    return _out_of_order(ctx.record, ctx.ladder, step) or _rung(ctx, step)
 
 
 def _approve_guard(ctx: Ctx) -> Refusal | None:
@@ -148,7 +156,7 @@ def _approve_guard(ctx: Ctx) -> Refusal | None:
             f"{ctx.actor.id} proposed {step.name} and cannot also approve it",
             "another supervisor must approve",
         )
-    return safeguard(ctx.record, step)
+    return _rung(ctx, step)
 
 
 def _record_guard(ctx: Ctx) -> Refusal | None:
@@ -173,15 +181,16 @@ def _record_guard(ctx: Ctx) -> Refusal | None:
         refusal = _out_of_order(record, ctx.ladder, step)
         if refusal is not None:
             return refusal
-    return safeguard(record, step)
+    return _rung(ctx, step)
 
 
 def _override_guard(ctx: Ctx) -> Refusal | None:
-    if not ctx.record.vulnerability_unresolved:
+    if not ctx.record.vulnerability_unresolved and not blocking_flags(ctx.record, ctx.ladder):
         return Refusal(
             "nuisance",
-            "there is no vulnerable-person flag to override",
-            "an override is only needed while a vulnerable-person flag blocks disconnection",
+            "there is no flag to override",
+            "an override is only needed while a vulnerable-person or faulty-device flag "
+            "blocks a letter or a disconnection",
         )
     return None
 
@@ -209,9 +218,10 @@ def document_step(ctx: Ctx, kind: DocumentKind) -> tuple[LadderStep | None, Refu
             return step, None  # a copy of a document already sent
         pending = record.pending
         if record.state is S.APPROVED and pending is not None and pending.step == step.id:
-            return step, safeguard(record, step)
+            return step, safeguard(record, step, ctx.ladder)
         if not step.needs_approval and record.state is not S.CLOSED:
-            return step, _out_of_order(record, ctx.ladder, step) or safeguard(record, step)
+            refusal = _out_of_order(record, ctx.ladder, step)
+            return step, refusal or safeguard(record, step, ctx.ladder)
     step = steps[0]
     return step, Refusal(
         step.paragraph,

@@ -133,5 +133,15 @@ def render_case(view: CaseView) -> dict[str, Any]:
         "allowed_actions": [action.value for action in view.allowed],
         "next_steps": [_step(step) for step in view.next_steps],
         "ladder": [_step(step) for step in ladder.steps],
+        "ladder_options": [
+            {
+                "step": option.step.id,
+                "action": option.action.value,
+                "allowed": option.allowed,
+                "refusal": option.refusal,
+                "hint": option.hint,
+            }
+            for option in view.options
+        ],
         "caller_history": render_history(view.lookup, ladder, calls=True),
     }
