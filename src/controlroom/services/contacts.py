@@ -44,13 +44,17 @@ from controlroom.domain.location.geojson import evidence_geojson
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel, Decision
 from controlroom.services.ports import UnitOfWork
+from controlroom.services.sms_triage import REPLY_TAGS as SMS_REPLY_TAGS
+from controlroom.services.sms_triage import effective
 from controlroom.services.triage import triage_text
 
 #: The largest page of contacts, and of audit entries, one request may ask for.
 MAX_PAGE = 200
 MAX_AUDIT_ENTRIES = 1000
 #: Audit tags of what telephony reported without changing the contact (shown with it).
-TELEPHONY_FACTS = (AuditTag.TELEPHONY_DTMF.value, AuditTag.TELEPHONY_SMS_RECEIVED.value)
+TELEPHONY_FACTS = tuple(
+    tag.value for tag in (AuditTag.TELEPHONY_DTMF, AuditTag.TELEPHONY_SMS_RECEIVED, *SMS_REPLY_TAGS)
+)
 _FLOATS = ("lat", "lon", "accuracy_m", "altitude_m", "vertical_accuracy_m")
 _TIMES = ("positioned_at", "call_started_at")
 _LISTS = ("languages", "flags")
@@ -226,7 +230,12 @@ def details_for(
         contact=contact,
         allowed=tuple(contact.allowed_actions(policy, actor=actor, now=now)),
         blocked=contact.blocked_actions(policy, actor=actor, now=now),
-        suggestion=suggest(contact.record.narrative, contact.channel, policy),
+        suggestion=effective(
+            suggest(contact.record.narrative, contact.channel, policy),
+            contact.record,
+            entries,
+            policy,
+        ),
         location=choose_best(evidence, now) if evidence else None,
         telephony=tuple(entry for entry in entries if entry.tag in TELEPHONY_FACTS),
         prompts=prompts,
