@@ -43,7 +43,7 @@
     });
     if (box.dataset.focus) field.focus();
   }
-  // Runs after console.js (a deferred script later in the page), which gives consoleLive.
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // After every deferred script, console.js (later in the page, it gives consoleLive) too.
+  if (document.readyState === "complete") init();
+  else document.addEventListener("DOMContentLoaded", init);
 })();
