@@ -42,6 +42,8 @@ COMMAND_PREFIX = "sms-command#"
 #: The command type the gateway sees.
 SEND_SMS = "sms.send"
 MAX_COMMANDS = 500
+#: The largest cursor (audit sequence numbers are 32-bit in the database).
+MAX_CURSOR = 2**31 - 1
 _ATTEMPTS = 3
 
 
@@ -176,8 +178,8 @@ def pending_commands(
     access_check(principal, Permission.TELEPHONY_INGEST)
     if not 1 <= limit <= MAX_COMMANDS:
         raise InvalidInput(f"limit must be 1-{MAX_COMMANDS}", field="limit")
-    if after < 0:
-        raise InvalidInput("after must be 0 or more", field="after")
+    if not 0 <= after <= MAX_CURSOR:
+        raise InvalidInput(f"after must be 0-{MAX_CURSOR}", field="after")
     with uow_factory(read_only=True) as uow:
         rows = uow.audit.tagged(REPLY_TAG.value, after_seq=after, limit=limit)
     commands = [

@@ -155,7 +155,10 @@ def post_message(
 def get_commands(
     request: Request,
     principal: Integration,
-    after: Annotated[int, Query(ge=0, description="The cursor of the last command read.")] = 0,
+    after: Annotated[
+        int,
+        Query(ge=0, le=sms_replies.MAX_CURSOR, description="The cursor of the last command read."),
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=sms_replies.MAX_COMMANDS)] = 100,
 ) -> dict[str, Any]:
     """The replies handlers have queued after ``after``, oldest first: send each once (its
