@@ -146,6 +146,13 @@ def test_a_later_message_naming_danger_now_raises_triage_and_nothing_lowers_it(
     assert still["route"] == "emergency"
     thread = client.get(f"/api/contacts/{contact_id}/messages").json()["messages"]
     assert [m["raised"] for m in thread] == ["", "emergency (immediate)", ""]
+    # grading as the raised suggestion says needs no reason: it is the suggestion recorded
+    graded = client.post(
+        f"/api/contacts/{contact_id}/actions", json={"action": "assess", "grade": "immediate"}
+    )
+    assert graded.status_code == 200, graded.text
+    assessment = graded.json()["triage"]["assessments"][-1]
+    assert assessment["suggestion"]["route"] == "emergency"
 
 
 def test_replies_are_refused_naming_the_rule_and_what_would_allow_it(

@@ -45,7 +45,7 @@ from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel, Decision
 from controlroom.services.ports import UnitOfWork
 from controlroom.services.sms_triage import REPLY_TAGS as SMS_REPLY_TAGS
-from controlroom.services.sms_triage import effective
+from controlroom.services.sms_triage import suggestion_for
 from controlroom.services.triage import triage_text
 
 #: The largest page of contacts, and of audit entries, one request may ask for.
@@ -230,12 +230,7 @@ def details_for(
         contact=contact,
         allowed=tuple(contact.allowed_actions(policy, actor=actor, now=now)),
         blocked=contact.blocked_actions(policy, actor=actor, now=now),
-        suggestion=effective(
-            suggest(contact.record.narrative, contact.channel, policy),
-            contact.record,
-            entries,
-            policy,
-        ),
+        suggestion=suggestion_for(contact.record, entries, policy),
         location=choose_best(evidence, now) if evidence else None,
         telephony=tuple(entry for entry in entries if entry.tag in TELEPHONY_FACTS),
         prompts=prompts,
@@ -375,7 +370,8 @@ def do_action(
     with uow_factory() as uow:
         contact = _existing(uow, contact_id, lock=True)
         if isinstance(action, Assess) and action.suggestion is None:
-            decision = suggest(contact.record.narrative, contact.channel, policy)
+            entries = uow.audit.tail(MAX_AUDIT_ENTRIES, subject=f"contact:{contact.id}")
+            decision = suggestion_for(contact.record, entries, policy)
             action = Assess(grade=action.grade, suggestion=decision, reason=action.reason)
         events = record_action(uow, contact, action, actor=principal.actor, now=now, policy=policy)
         prompts = tuple(event for event in events if isinstance(event, ScriptPrompted))

@@ -76,7 +76,7 @@ def send_reply(
                 return Sent(_replayed(uow, contact, stored[1], text), created=False)
             checked = check_reply(contact, text, key, policy)
             command_id = f"SMS-{now:%Y%m%d}-{secrets.token_hex(6)}"
-            body = {"command_id": command_id, "text": checked}
+            body = {"command_id": command_id, "text": checked, "at": now.isoformat()}
             added = uow.processed_events.add(
                 marker,
                 event_type="marker:sms_reply",
@@ -129,8 +129,15 @@ def _replayed(uow: UnitOfWork, contact: Contact, body: dict[str, Any], text: str
             field="idempotency_key",
             hint="give every new reply its own key; resend a reply unchanged to retry it",
         )
+    command_id = str(body.get("command_id", ""))
     thread = thread_of(contact.record, _entries(uow, contact))
-    return next(m for m in thread.messages if m.id == body.get("command_id"))
+    found = next((m for m in thread.messages if m.id == command_id), None)
+    if found is not None:
+        return found
+    # a reply older than the rows read (a very long conversation): as stored
+    at = datetime.fromisoformat(str(body.get("at") or contact.timestamps.offered.isoformat()))
+    text = str(body.get("text", ""))
+    return Message(command_id, Direction.OUTBOUND, text, at, "", DeliveryStatus.QUEUED, at)
 
 
 def delivery_report(

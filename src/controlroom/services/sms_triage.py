@@ -79,13 +79,21 @@ def effective(
     return most_urgent([base, decide(text, record.channel, policy)], list(policy.grades))
 
 
+def suggestion_for(
+    record: ContactRecord, entries: Sequence[AuditEntry], policy: Policy
+) -> Decision | None:
+    """Triage's suggestion for a contact: on its narrative, raised by any later SMS message
+    (``entries``: the contact's audit rows)."""
+    return effective(decide(record.narrative, record.channel, policy), record, entries, policy)
+
+
 def retriage(
     record: ContactRecord, entries: Sequence[AuditEntry], text: str, policy: Policy
 ) -> tuple[Decision | None, dict[str, Any]]:
     """Triage a further message ``text``: the decision and the audit details of the raise when
     it is more urgent than the contact's suggestion so far; ``(None, {})`` otherwise."""
     grades = list(policy.grades)
-    before = effective(decide(record.narrative, record.channel, policy), record, entries, policy)
+    before = suggestion_for(record, entries, policy)
     earlier = [_text(m) for m in inbound(record, entries)]
     alone = decide(text, record.channel, policy)
     whole = decide("\n".join([*earlier, text]), record.channel, policy)
