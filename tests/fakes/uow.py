@@ -242,6 +242,11 @@ class FakeAuditLog:
         rows = [e for e in self._store.audit if subject is None or e.subject == subject]
         return rows[-n:] if n > 0 else []
 
+    def tagged(self, tag: str, *, after_seq: int = 0, limit: int = 100) -> list[AuditEntry]:
+        """The first ``limit`` entries tagged ``tag`` after ``after_seq``."""
+        rows = [e for e in self._store.audit if e.tag == tag and e.seq > after_seq]
+        return rows[: max(limit, 0)]
+
     def verify(self) -> ChainReport:
         """Check the chain."""
         return verify_chain(self._store.audit, self._store.head)

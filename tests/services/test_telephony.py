@@ -453,13 +453,15 @@ def test_an_emergency_sms_starts_a_conversation_and_later_messages_join_it(line:
     assert (status, body["result"]) == (201, "created")
     contact = line.contact(body["contact_id"])
     assert contact.channel is Channel.EMERGENCY_SMS and contact.record.narrative == text
-    offer_row = line.uow.store.audit[-1]
+    offer_row = next(e for e in line.uow.store.audit if e.tag == "contact:telephony:offered")
     assert offer_row.details["triage_route"] == "emergency"
+    first_row = line.uow.store.audit[-1]  # the first message is a row of the thread too
+    assert (first_row.tag, first_row.details["text"]) == ("contact:telephony:sms_received", text)
     status, second = line.send(line.sms(MOBILE_B, "He is banging on the door now", 60))
     assert (status, second["result"], second["contact_id"]) == (200, "recorded", contact.id)
     assert line.uow.store.audit[-1].tag == "contact:telephony:sms_received"
     details = get_contact(line.factory, HANDLER, contact.id, line.at(70), line.policy)
-    assert [e.details["text"] for e in details.telephony] == ["He is banging on the door now"]
+    assert [e.details["text"] for e in details.telephony] == [text, "He is banging on the door now"]
 
 
 def test_an_sms_that_is_neither_aml_nor_emergency_sms_is_refused(line: Line) -> None:

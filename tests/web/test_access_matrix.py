@@ -17,9 +17,9 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from controlroom.domain.access import ROLE_PERMISSIONS, Permission, Principal
-from controlroom.domain.contacts import Caller, Role
+from controlroom.domain.contacts import Answer, Caller, Role
 from controlroom.domain.triage import Channel
-from controlroom.services.contacts import offer_contact
+from controlroom.services.contacts import do_action, offer_contact
 from controlroom.services.nuisance import do_open_case
 from controlroom.web.auth import Require
 from tests.web.conftest import bearer
@@ -71,6 +71,9 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/contacts/{contact_id}/answers"): P.CONTACT_ACT,
     ("GET", "/api/contacts/{contact_id}/location.geojson"): P.CONTACT_READ,
     ("POST", "/api/telephony/events"): P.TELEPHONY_INGEST,
+    ("GET", "/api/telephony/commands"): P.TELEPHONY_INGEST,  # outbound SMS for the gateway
+    ("GET", "/api/contacts/{contact_id}/messages"): P.CONTACT_READ,  # the emergencySMS thread
+    ("POST", "/api/contacts/{contact_id}/messages"): P.CONTACT_ACT,  # a reply by SMS
     ("POST", "/api/location/aml"): P.TELEPHONY_INGEST,
     ("GET", "/api/audit"): P.AUDIT_READ,
     ("GET", "/api/callers/{identifier}/history"): P.CONTACT_READ,
@@ -199,6 +202,7 @@ def _request(
             "note": "advised on the call",
         },
         "/api/nuisance/calls/{contact_id}/markers": {"hoax": True, "reason": "no such crash"},
+        "/api/contacts/{contact_id}/messages": {"text": "Police are on the way."},
     }
     if path == "/api/location/aml":
         return method, url, {"content": _aml_body(serial, now), "headers": _FORM}
@@ -219,15 +223,19 @@ def test_each_role_gets_exactly_what_its_permissions_allow(
     path: str,
     who: str,
 ) -> None:
+    sms = path.endswith("/messages")  # a reply goes to an answered emergencySMS contact
     contact = offer_contact(
         app.state.uow_factory,
         Principal("setup", Role.CALL_HANDLER),
-        channel=Channel.NINE_NINE_NINE,
+        channel=Channel.EMERGENCY_SMS if sms else Channel.NINE_NINE_NINE,
         caller=Caller(number="+447700900999"),
-        narrative="",
+        narrative="Help he is outside" if sms else "",
         now=datetime.now(UTC) - timedelta(minutes=1),
         policy=policy,
     )
+    if sms:
+        setup, at = Principal("setup", Role.CALL_HANDLER), datetime.now(UTC)
+        do_action(app.state.uow_factory, setup, contact.contact.id, Answer(), at, policy)
     if who == NO_TOKEN:
         headers: dict[str, str] = {}
     elif who == BAD_TOKEN:

@@ -32,6 +32,9 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/console/handler/{contact_id}"): P.CONTACT_READ,
     ("POST", "/console/contacts/{contact_id}/actions"): P.CONTACT_READ,
     ("GET", "/console/contacts/{contact_id}/location.geojson"): P.CONTACT_READ,
+    # the emergencySMS thread; a reply needs contact:act, checked by the service
+    ("GET", "/console/contacts/{contact_id}/thread"): P.CONTACT_READ,
+    ("POST", "/console/contacts/{contact_id}/messages"): P.CONTACT_READ,
     ("GET", "/console/queue"): P.CONTACT_READ,
     ("GET", "/console/live"): P.CONTACT_READ,
     ("GET", "/console/supervisor"): P.REPORTS_READ,

@@ -62,6 +62,8 @@ class AuditTag(StrEnum):
     TELEPHONY_FLAGGED = "contact:telephony:vulnerability_flagged"
     TELEPHONY_DTMF = "contact:telephony:dtmf"
     TELEPHONY_SMS_RECEIVED = "contact:telephony:sms_received"
+    TELEPHONY_SMS_REPLY = "contact:telephony:sms_reply"  # a handler's reply: the outbound command
+    TELEPHONY_SMS_STATUS = "contact:telephony:sms_status"  # the gateway's delivery report
     # Accounts and credentials.
     USER_CREATE = "user:account:create"
     USER_DISABLE = "user:account:disable"

@@ -23,13 +23,16 @@ from controlroom.domain.contacts.timers import (
     reply_wait,
 )
 from controlroom.domain.contacts.values import require_utc
+from controlroom.domain.errors import NotFound
 from controlroom.domain.nuisance import NuisanceConfig
 from controlroom.domain.policy import Policy, ScriptLine
+from controlroom.domain.sms import Direction, Thread
 from controlroom.domain.triage import Channel, Decision
 from controlroom.services import contacts as contacts_service
 from controlroom.services.contacts import ContactDetails, UowFactory
 from controlroom.services.nuisance_history import CallerLookup, contact_history
 from controlroom.services.ports import UnitOfWork
+from controlroom.services.sms import thread_of
 
 #: How many contacts the queue shows in each of its two lists.
 QUEUE_LIMIT = 500
@@ -258,12 +261,13 @@ class Timers:
     reconnect_until: datetime | None
     reply_wait: timedelta | None
     reply_due: datetime | None
+    awaiting: str = ""  # emergencySMS: whose turn it is, "caller" or "handler"
 
 
-def timers_for(record: ContactRecord) -> Timers:
+def timers_for(record: ContactRecord, thread: Thread | None = None) -> Timers:
     """The contact's timers: the answer target, the landline's 45-second window once it has
     hung up, and on a relay channel the wait allowed for each reply and when the reply to the
-    last exchange (the last action) is due."""
+    last exchange (the last action, or the last SMS either way) is due."""
     times = record.timestamps
     due = times.offered + ANSWER_TARGET if record.channel.is_emergency_line else None
     reconnect = None
@@ -271,9 +275,13 @@ def timers_for(record: ContactRecord) -> Timers:
         reconnect = times.ended + LANDLINE_RECONNECT_WINDOW
     wait = reply_wait(record.channel) if record.channel in RELAY_CHANNELS else None
     reply = None
+    last = thread.last_exchange if thread is not None else None
     if wait is not None and times.answered is not None and record.state not in FINAL_STATES:
         reply = record.history[-1].at + wait if record.history else None
-    return Timers(times.offered, times.answered, times.ended, due, reconnect, wait, reply)
+        if last is not None and (reply is None or last.at + wait > reply):
+            reply = last.at + wait
+    turn = "" if last is None else ("caller" if last.direction is Direction.OUTBOUND else "handler")
+    return Timers(times.offered, times.answered, times.ended, due, reconnect, wait, reply, turn)
 
 
 @dataclass(frozen=True)
@@ -285,6 +293,7 @@ class ContactPage:
     words: list[Segment]
     scripts: list[tuple[str, ScriptLine]]
     timers: Timers
+    thread: Thread | None = None  # an emergencySMS conversation
 
 
 def contact_page(
@@ -301,10 +310,35 @@ def contact_page(
     details = contacts_service.get_contact(uow_factory, principal, contact_id, now, policy)
     record = details.contact.record
     history = contact_history(uow_factory, principal, record, now, nuisance)
+    thread = None
+    decision = details.suggestion
+    if record.channel is Channel.EMERGENCY_SMS:
+        thread = thread_of(record, details.telephony)
+        if thread.raised is not None:  # its reasons cite a message's words, not the narrative's
+            decision = contacts_service.suggest(record.narrative, record.channel, policy)
     return ContactPage(
         details=details,
         history=history,
-        words=highlight(record.narrative, details.suggestion),
+        words=highlight(record.narrative, decision),
         scripts=scripts_for(details, policy),
-        timers=timers_for(record),
+        timers=timers_for(record, thread),
+        thread=thread,
     )
+
+
+def sms_panel(
+    uow_factory: UowFactory, principal: Principal, contact_id: str
+) -> tuple[Thread, Timers]:
+    """An emergencySMS contact's thread and timers alone (the page refreshes them live)."""
+    access_check(principal, Permission.CONTACT_READ)
+    with uow_factory(read_only=True) as uow:
+        contact = uow.contacts.get(contact_id)
+        if contact is None:
+            raise NotFound(f"no contact {contact_id!r}", field="contact_id")
+        if isinstance(contact, DamagedContact):
+            raise contact.refusal()
+        entries = uow.audit.tail(
+            contacts_service.MAX_AUDIT_ENTRIES, subject=f"contact:{contact_id}"
+        )
+    thread = thread_of(contact.record, entries)
+    return thread, timers_for(contact.record, thread)

@@ -45,6 +45,7 @@ from controlroom.domain.location.geojson import evidence_geojson
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel, Decision
 from controlroom.services.ports import UnitOfWork
+from controlroom.services.sms_triage import REPLY_TAGS as SMS_REPLY_TAGS
 from controlroom.services.suggestion import suggest as suggest  # used from here by others
 from controlroom.services.suggestion import suggest_for
 
@@ -52,7 +53,9 @@ from controlroom.services.suggestion import suggest_for
 MAX_PAGE = 200
 MAX_AUDIT_ENTRIES = 1000
 #: Audit tags of what telephony reported without changing the contact (shown with it).
-TELEPHONY_FACTS = (AuditTag.TELEPHONY_DTMF.value, AuditTag.TELEPHONY_SMS_RECEIVED.value)
+TELEPHONY_FACTS = tuple(
+    tag.value for tag in (AuditTag.TELEPHONY_DTMF, AuditTag.TELEPHONY_SMS_RECEIVED, *SMS_REPLY_TAGS)
+)
 _FLOATS = ("lat", "lon", "accuracy_m", "altitude_m", "vertical_accuracy_m")
 _TIMES = ("positioned_at", "call_started_at")
 _LISTS = ("languages", "flags")
@@ -218,7 +221,7 @@ def details_for(
         contact=contact,
         allowed=tuple(contact.allowed_actions(policy, actor=actor, now=now)),
         blocked=contact.blocked_actions(policy, actor=actor, now=now),
-        suggestion=suggest_for(contact.record, policy),
+        suggestion=suggest_for(contact.record, policy, entries),
         location=choose_best(evidence, now) if evidence else None,
         telephony=tuple(entry for entry in entries if entry.tag in TELEPHONY_FACTS),
         prompts=prompts,
@@ -358,7 +361,8 @@ def do_action(
     with uow_factory() as uow:
         contact = _existing(uow, contact_id, lock=True)
         if isinstance(action, Assess) and action.suggestion is None:
-            decision = suggest_for(contact.record, policy)
+            entries = uow.audit.tail(MAX_AUDIT_ENTRIES, subject=f"contact:{contact.id}")
+            decision = suggest_for(contact.record, policy, entries)
             action = Assess(grade=action.grade, suggestion=decision, reason=action.reason)
         events = record_action(uow, contact, action, actor=principal.actor, now=now, policy=policy)
         prompts = tuple(event for event in events if isinstance(event, ScriptPrompted))

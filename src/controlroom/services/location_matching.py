@@ -1,8 +1,7 @@
-"""SMS received, location evidence on contacts, and matching AML SMS messages to calls.
+"""Location evidence on contacts, and matching AML SMS messages to calls.
 
 An SMS is either an AML location message (:func:`receive_aml`) or a message of an
-emergencySMS conversation (:func:`receive_sms`: the first from a number starts a contact; the
-next ones, while it is open, are recorded on it).
+emergencySMS conversation (``services.sms``).
 
 A contact keeps each piece of location evidence as an opaque
 :class:`~controlroom.domain.contacts.LocationEvidence` (a source, a time and text fields);
@@ -36,13 +35,11 @@ from typing import Any
 
 from controlroom.domain.access import Principal
 from controlroom.domain.audit import AuditTag, canonical_json
-from controlroom.domain.contacts import AddLocation, Caller, Contact, LocationEvidence
+from controlroom.domain.contacts import AddLocation, Contact, LocationEvidence
 from controlroom.domain.contacts.damaged import DamagedContact
-from controlroom.domain.errors import InvalidInput
-from controlroom.domain.location import LocationFix, LocationSource, looks_like_aml, parse_aml
+from controlroom.domain.location import LocationFix, LocationSource, parse_aml
 from controlroom.domain.policy import Policy
-from controlroom.domain.triage import Channel
-from controlroom.services.contacts import new_contact_id, record_action, record_fact, record_offer
+from controlroom.services.contacts import record_action
 from controlroom.services.ports import UnitOfWork
 
 #: Markers in the processed-events store: a pending AML message, and one already attached.
@@ -359,49 +356,3 @@ def attach_pending(
             match=Match.PENDING,
         )
         mark_attached(uow, pending, contact.id, now)
-
-
-def receive_sms(
-    uow: UnitOfWork,
-    principal: Principal,
-    event_id: str,
-    number: str,
-    text: str,
-    channel: Channel | None,
-    at: datetime,
-    now: datetime,
-    policy: Policy,
-    windows: MatchWindows,
-) -> Outcome:
-    """An AML location SMS, or a message of an emergencySMS conversation, received at ``at``."""
-    if looks_like_aml(text):
-        return receive_aml(
-            uow, principal, event_id, number, text, at=at, now=now, policy=policy, windows=windows
-        )
-    if channel not in (None, Channel.EMERGENCY_SMS):
-        raise InvalidInput(
-            "an SMS that is not AML must be an emergencySMS message",
-            field="channel",
-            hint="use channel emergency_sms, or send an AML message",
-        )
-    contacts = uow.contacts.list(channel=Channel.EMERGENCY_SMS, caller_number=number, limit=20)
-    # a conversation whose stored record cannot be read is passed over: the message starts a
-    # new one rather than being refused
-    live = next((c for c in contacts if not c.is_final and not isinstance(c, DamagedContact)), None)
-    if live is not None:
-        details = {"event_id": event_id, "text": text, "occurred_at": at.isoformat()}
-        record_fact(uow, live, SMS_TAG, actor=principal.actor, now=now, details=details)
-        return Outcome(200, "recorded", live, "message added to the emergencySMS conversation")
-    contact, events = Contact.offer(
-        contact_id=new_contact_id(at),
-        channel=Channel.EMERGENCY_SMS,
-        caller=Caller(number=number),
-        actor=principal.actor,
-        now=at,
-        policy=policy,
-        narrative=text,
-    )
-    details = {"event_id": event_id, "created_from": "sms.received"}
-    record_offer(uow, contact, events, principal.actor, now, policy, telephony=True, **details)
-    attach_pending(uow, principal, contact, now, policy, windows)
-    return Outcome(201, "created", contact, "emergencySMS conversation started")

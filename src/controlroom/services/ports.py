@@ -226,6 +226,9 @@ class AuditLog(Protocol):
     def tail(self, n: int = 20, *, subject: str | None = None) -> list[AuditEntry]:
         """The last ``n`` entries (about ``subject`` only, when given), oldest first."""
 
+    def tagged(self, tag: str, *, after_seq: int = 0, limit: int = 100) -> list[AuditEntry]:
+        """The first ``limit`` entries tagged ``tag`` after ``after_seq``, in seq order."""
+
     def verify(self) -> ChainReport:
         """Check the whole chain against its head (``domain.audit.verify_chain``)."""
 

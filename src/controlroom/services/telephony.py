@@ -43,6 +43,7 @@ from controlroom.domain.errors import ConcurrentWrite, Conflict, InvalidInput, N
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import location_matching as aml
+from controlroom.services import sms, sms_replies
 from controlroom.services.contacts import (
     UowFactory,
     new_contact_id,
@@ -164,6 +165,9 @@ def _check(event: TelephonyEvent, now: datetime) -> None:
         if event.sender is None or event.text is None:
             raise InvalidInput("sms.received needs from and text", field="from")
         require_text(event.text, "text")
+    elif event.type is EventType.SMS_STATUS:
+        if not event.command_id or not event.status:
+            raise InvalidInput("sms.status needs command_id and status", field="command_id")
     elif event.call_id is None or not _CALL_ID.fullmatch(event.call_id):
         raise InvalidInput(
             "call_id is missing or not valid",
@@ -200,11 +204,17 @@ def _answer(event: TelephonyEvent, digest: str, outcome: Outcome) -> dict[str, A
 
 
 def _handle(ctx: _Context, event: TelephonyEvent) -> Outcome:
+    uow, principal, at = ctx.uow, ctx.principal, event.occurred_at
     if event.type is EventType.SMS_RECEIVED:
-        sender, text = str(event.sender), str(event.text)
-        at, now, policy, windows = event.occurred_at, ctx.now, ctx.policy, ctx.windows
-        return aml.receive_sms(
-            ctx.uow, ctx.principal, event.id, sender, text, event.channel, at, now, policy, windows
+        sender, text, policy, windows = str(event.sender), str(event.text), ctx.policy, ctx.windows
+        return sms.receive(
+            uow, principal, event.id, sender, text, event.channel,
+            at=at, now=ctx.now, policy=policy, windows=windows,
+        )  # fmt: skip
+    if event.type is EventType.SMS_STATUS:
+        command, status = str(event.command_id), str(event.status)
+        return sms_replies.delivery_report(
+            uow, principal, event.id, command, status, at=at, now=ctx.now, reason=event.reason
         )
     contact = _contact_for_call(ctx.uow, event)
     if event.type is EventType.CALL_OFFERED:

@@ -22,6 +22,7 @@ class EventType(StrEnum):
     CALL_ENDED = "call.ended"
     CALL_RECONNECTED = "call.reconnected"
     SMS_RECEIVED = "sms.received"
+    SMS_STATUS = "sms.status"  # the gateway's delivery report for an SMS reply
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,27 @@ class TelephonyEvent:
     reason: str = ""  # call.ended: why, as the network says
     sender: str | None = None  # sms.received: the E.164 number it came from
     text: str | None = None  # sms.received
+    command_id: str | None = None  # sms.status: the reply's command id
+    status: str | None = None  # sms.status: sent, delivered or failed
 
     def digest(self) -> str:
         """SHA-256 of the event's canonical JSON: what "the same event" means."""
         return hashlib.sha256(canonical_json(_plain(self)).encode()).hexdigest()
 
 
+_LATER_FIELDS = frozenset({"command_id", "status"})
+
+
 def _plain(value: Any) -> Any:
     """``value`` as ``asdict`` would give it, with enums as values and times as ISO-8601."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        # fields added after events were first stored count only when set, so an event
+        # stored before them keeps its digest
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in fields(value)
+            if f.name not in _LATER_FIELDS or getattr(value, f.name) is not None
+        }
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):

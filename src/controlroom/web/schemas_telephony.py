@@ -19,7 +19,8 @@ from controlroom.web.schemas_common import NAME_CHARS, BoundedTime, InputModel, 
 E164 = r"^\+[1-9][0-9]{1,14}$"
 CHANNELS = ", ".join(channel.value for channel in Channel)
 MAX_SMS_CHARS = 10_000
-_FIELDS = ("call_id", "channel", "agent", "digits", "reason", "sender", "text")
+_FIELDS: tuple[str, ...] = ("call_id", "channel", "agent", "digits", "reason", "sender", "text")
+_FIELDS += ("command_id", "status")
 
 EventId = Annotated[
     str,
@@ -227,8 +228,43 @@ class SmsReceived(_Event):
     )
 
 
+class SmsStatus(_Event):
+    """The gateway's delivery report for an SMS reply (a command read from
+    GET /api/telephony/commands)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "ev-0003",
+                    "type": "sms.status",
+                    "occurred_at": "2026-01-23T21:02:31Z",
+                    "command_id": "SMS-20260123-4f1a2b3c4d5e",
+                    "status": "delivered",
+                }
+            ]
+        }
+    )
+    type: Literal["sms.status"]
+    command_id: str = Field(
+        pattern=r"^SMS-[0-9]{8}-[0-9a-f]{12}$",
+        description="The id of the command that sent the reply.",
+        examples=["SMS-20260123-4f1a2b3c4d5e"],
+    )
+    status: Literal["sent", "delivered", "failed"] = Field(
+        description="sent (the gateway handed it to the network), delivered (the phone has "
+        "it) or failed."
+    )
+    reason: str = Field(
+        default="",
+        max_length=NAME_CHARS,
+        description="Why it failed, as the gateway says.",
+        examples=["absent subscriber"],
+    )
+
+
 TelephonyEventIn = Annotated[
-    CallOffered | CallAnswered | CallDtmf | CallEnded | CallReconnected | SmsReceived,
+    CallOffered | CallAnswered | CallDtmf | CallEnded | CallReconnected | SmsReceived | SmsStatus,
     Field(discriminator="type"),
 ]
 

@@ -149,6 +149,17 @@ class SqlAuditLog:
             query = query.where(audit_log.c.subject == subject)
         return [_entry(row) for row in reversed(self._connection.execute(query).all())]
 
+    def tagged(self, tag: str, *, after_seq: int = 0, limit: int = 100) -> list[AuditEntry]:
+        """The first ``limit`` entries tagged ``tag`` after ``after_seq``, in seq order."""
+        self.flush()
+        query = (
+            select(audit_log)
+            .where(audit_log.c.tag == tag, audit_log.c.seq > after_seq)
+            .order_by(audit_log.c.seq)
+            .limit(max(limit, 0))
+        )
+        return [_entry(row) for row in self._connection.execute(query).all()]
+
     def verify(self) -> ChainReport:
         """Check the chain against the head.
 
