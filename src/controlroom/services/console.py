@@ -30,6 +30,7 @@ from controlroom.services import contacts as contacts_service
 from controlroom.services.contacts import ContactDetails, UowFactory
 from controlroom.services.nuisance_history import CallerLookup, contact_history
 from controlroom.services.ports import UnitOfWork
+from controlroom.services.termination import TerminationView, termination_view
 
 #: How many contacts the queue shows in each of its two lists.
 QUEUE_LIMIT = 500
@@ -285,6 +286,7 @@ class ContactPage:
     words: list[Segment]
     scripts: list[tuple[str, ScriptLine]]
     timers: Timers
+    termination: TerminationView | None = None
 
 
 def contact_page(
@@ -307,4 +309,5 @@ def contact_page(
         words=highlight(record.narrative, details.suggestion),
         scripts=scripts_for(details, policy),
         timers=timers_for(record),
+        termination=termination_view(record, details.suggestion, history.history),
     )

@@ -29,7 +29,8 @@ from controlroom.domain.contacts import (
     Contact,
     ContactEvent,
     LocationEvidence,
-    OverrideVulnerability,
+    ApproveTermination,
+    DeclineTermination,
     ProcedureName,
     ScriptPrompted,
     State,
@@ -360,7 +361,7 @@ def do_action(
     :class:`PolicyViolation` (naming the paragraph) for a move the procedure refuses.
     """
     access_check(principal, Permission.CONTACT_ACT)
-    if isinstance(action, OverrideVulnerability):
+    if isinstance(action, ApproveTermination | DeclineTermination):
         access_check(principal, Permission.CONTACT_SUPERVISE)
     now = require_utc(now)
     with uow_factory() as uow:

@@ -15,6 +15,7 @@ from controlroom.domain.contacts.procedures.base import (
     Step,
     with_updates,
 )
+from controlroom.domain.contacts.procedures.approval import answers_kept
 from controlroom.domain.contacts.procedures.guards import reconnect_window
 from controlroom.domain.contacts.procedures.relay import RELAY_CITATIONS, RELAY_SCRIPTS
 from controlroom.domain.contacts.states import ProcedureName, State
@@ -60,13 +61,16 @@ EMERGENCY = Procedure(
     citation="emergency.definition",
     states=STATES,
     moves=with_updates(MOVES, STATES),
-    guards={A.RECONNECT: (reconnect_window,)},
+    guards={A.RECONNECT: (reconnect_window,), A.RECORD_CONSIDERATIONS: (answers_kept,)},
     refusal_citations={
         A.ADVISE: "inappropriate.advise",
         A.WARN: "inappropriate.warn",
         A.TERMINATE: "inappropriate.warn",
         A.RECORD_CONSIDERATIONS: "inappropriate.considerations",
         A.OVERRIDE_VULNERABILITY: "inappropriate.considerations",
+        A.REQUEST_APPROVAL: "inappropriate.considerations",
+        A.APPROVE_TERMINATION: "inappropriate.considerations",
+        A.DECLINE_TERMINATION: "inappropriate.considerations",
         A.RECONNECT: "silent.landline",
     },
     scripts={A.ADVISE: "advise"},
