@@ -49,7 +49,7 @@ from controlroom.domain.contacts import (
     UpdateCaller,
     Warn,
 )
-from controlroom.domain.contacts.concerns import approved_keys, concerns
+from controlroom.domain.contacts.concerns import approved_keys, concerns, unapproved
 from controlroom.domain.errors import InvalidInput, PolicyViolation
 from controlroom.domain.policy import VulnerabilityFlag
 from controlroom.domain.triage.decision import Channel
@@ -183,6 +183,9 @@ class ContactMachine(RuleBasedStateMachine):
         state = self.contact.state
         if state is State.ASSESSED and record and self.contact.considerations is None:
             self.attempt(sample(ActionKind.RECORD_CONSIDERATIONS), actor, seconds)
+            return
+        if state is State.WARNED and unapproved(self.contact.record) and record:
+            self.attempt(sample(ActionKind.APPROVE_TERMINATION), actor, seconds)
             return
         kind = NEXT_STEP.get(state)
         if kind is not None:
