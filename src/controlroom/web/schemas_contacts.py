@@ -15,9 +15,9 @@ from controlroom.domain.contacts import (
     ACTION_TYPES,
     Action,
     AddLocation,
-    ApproveTermination,
     AdviceKind,
     AgeBand,
+    ApproveTermination,
     SilentResponse,
     TransferDestination,
 )

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from controlroom.domain.contacts import actions as act
-from controlroom.domain.contacts.kinds import AdviceKind
 from controlroom.domain.contacts.concerns import unapproved
+from controlroom.domain.contacts.kinds import AdviceKind
 from controlroom.domain.contacts.records import (
     Advice,
     ApprovalRequest,

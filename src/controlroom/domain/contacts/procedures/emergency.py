@@ -8,6 +8,7 @@ that the call is inappropriate, which hands the contact to the §4.12 procedure.
 from __future__ import annotations
 
 from controlroom.domain.contacts.kinds import ActionKind as A
+from controlroom.domain.contacts.procedures.approval import answers_kept
 from controlroom.domain.contacts.procedures.base import (
     RESUME,
     Handover,
@@ -15,7 +16,6 @@ from controlroom.domain.contacts.procedures.base import (
     Step,
     with_updates,
 )
-from controlroom.domain.contacts.procedures.approval import answers_kept
 from controlroom.domain.contacts.procedures.guards import reconnect_window
 from controlroom.domain.contacts.procedures.relay import RELAY_CITATIONS, RELAY_SCRIPTS
 from controlroom.domain.contacts.states import ProcedureName, State

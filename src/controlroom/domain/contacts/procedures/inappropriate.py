@@ -12,6 +12,14 @@ before termination the handler may still log an incident at their discretion (4.
 from __future__ import annotations
 
 from controlroom.domain.contacts.kinds import ActionKind as A
+from controlroom.domain.contacts.procedures.approval import (
+    answers_kept,
+    approval_given,
+    considerations_answered,
+    no_request_pending,
+    request_pending,
+    something_to_approve,
+)
 from controlroom.domain.contacts.procedures.base import (
     RESUME,
     Handover,
@@ -20,14 +28,6 @@ from controlroom.domain.contacts.procedures.base import (
     Situation,
     Step,
     with_updates,
-)
-from controlroom.domain.contacts.procedures.approval import (
-    answers_kept,
-    approval_given,
-    considerations_answered,
-    no_request_pending,
-    request_pending,
-    something_to_approve,
 )
 from controlroom.domain.contacts.procedures.guards import (
     considerations_recorded,
