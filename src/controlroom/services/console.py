@@ -286,7 +286,7 @@ class ContactPage:
     words: list[Segment]
     scripts: list[tuple[str, ScriptLine]]
     timers: Timers
-    termination: TerminationView | None = None
+    termination: TerminationView
 
 
 def contact_page(
