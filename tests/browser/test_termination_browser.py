@@ -54,6 +54,7 @@ def test_a_child_on_a_999_line_is_not_cut_off_until_a_supervisor_approves(
         handler.fill("#f-c-b", "very upset, crying")
         handler.check("#f-c-c-yes")
         handler.fill("#f-c-c", "(c) child aged 12")
+        shot(handler, "considerations")
         submit(handler, "record_considerations")
 
         # Terminate is shown, disabled, with why and what to do instead.
