@@ -26,6 +26,7 @@ from controlroom.domain.contacts import (
 from controlroom.domain.errors import PolicyViolation
 from controlroom.domain.nuisance.history import summarise
 from controlroom.domain.policy import Policy, Route, VulnerabilityFlag
+from controlroom.domain.triage import Channel
 from controlroom.services import contacts as service
 from controlroom.services.termination import pending_approvals, termination_view
 from tests.services.test_contacts_service import HANDLER, SUPERVISOR, Desk
@@ -126,3 +127,23 @@ def test_an_emergency_reading_points_to_seriousness(desk: Desk) -> None:
     assert decision is not None and decision.route is Route.EMERGENCY
     view = termination_view(record, decision, empty)
     assert view.prefill[0].answer is True and not view.prefill[0].locked
+
+
+def test_an_sms_conversation_reaches_the_supervisor_with_every_message(desk: Desk) -> None:
+    contact_id = desk.offer(Channel.EMERGENCY_SMS, "what time does the shop close")
+    details = desk.act(contact_id, Answer(), Assess(grade="resolution_without_deployment"))
+    with desk.factory() as uow:
+        service.record_fact(
+            uow,
+            details.contact,
+            AuditTag.TELEPHONY_SMS_RECEIVED,
+            actor=SUPERVISOR.actor,
+            now=desk.tick(),
+            details={"text": "im 12 and scared"},
+        )
+        uow.commit()
+    desk.act(contact_id, Advise(AdviceKind.CALL_101), Warn(), CHILD, RequestApproval())
+    (waiting,) = pending_approvals(desk.factory, SUPERVISOR)
+    assert waiting.record.narrative == "what time does the shop close"
+    assert waiting.messages == ("im 12 and scared",)
+    assert "channel:emergency_sms" in [c.key for c in waiting.concerns]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from controlroom.domain.access import Permission, Principal, access_check
+from controlroom.domain.audit import AuditTag
 from controlroom.domain.contacts import (
     ApprovalRequest,
     ContactRecord,
@@ -22,8 +23,9 @@ from controlroom.domain.contacts import (
 from controlroom.domain.contacts.concerns import Concern, Prefill, concerns, prefill, unapproved
 from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.nuisance.history import CallerHistory
-from controlroom.domain.triage import Decision
-from controlroom.services.contacts import MAX_PAGE, UowFactory
+from controlroom.domain.triage import Channel, Decision
+from controlroom.services.contacts import MAX_AUDIT_ENTRIES, MAX_PAGE, UowFactory
+from controlroom.services.ports import UnitOfWork
 
 #: The states in which a termination can wait for a supervisor.
 WAITING_STATES = (State.ADVISED, State.WARNED)
@@ -57,6 +59,8 @@ class PendingApproval:
     record: ContactRecord
     request: ApprovalRequest
     concerns: tuple[Concern, ...]
+    #: an emergencySMS conversation's later messages, oldest first (its first is the narrative)
+    messages: tuple[str, ...] = ()
 
 
 def termination_view(
@@ -96,10 +100,27 @@ def pending_approvals(uow_factory: UowFactory, principal: Principal) -> list[Pen
                     record = contact.record
                     if record.approval_request is not None:
                         found.append(
-                            PendingApproval(record, record.approval_request, unapproved(record))
+                            PendingApproval(
+                                record,
+                                record.approval_request,
+                                unapproved(record),
+                                _messages(uow, record),
+                            )
                         )
                 if len(page) < MAX_PAGE:
                     break
                 offset += MAX_PAGE
     found.sort(key=lambda item: (item.request.at, item.record.id))
     return found
+
+
+def _messages(uow: UnitOfWork, record: ContactRecord) -> tuple[str, ...]:
+    """The later messages of an emergencySMS conversation, as telephony recorded them."""
+    if record.channel is not Channel.EMERGENCY_SMS:
+        return ()
+    entries = uow.audit.tail(MAX_AUDIT_ENTRIES, subject=f"contact:{record.id}")
+    return tuple(
+        str(entry.details.get("text", ""))
+        for entry in entries
+        if entry.tag == AuditTag.TELEPHONY_SMS_RECEIVED.value
+    )
