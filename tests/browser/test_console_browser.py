@@ -86,14 +86,16 @@ def test_a_call_arrives_live_and_is_taken_through_the_inappropriate_999_procedur
     assert page.locator(".narrative mark").count() >= 1
     page.select_option("#f-assess-grade", "resolution_without_deployment")
     submit(page, "assess")
-    page.select_option("#f-transfer", "101")
-    submit(page, "transfer")
-    refusal = page.inner_text("#refusal")
-    assert "4.12.4" in refusal
+    assert page.locator('#f-transfer option[value="101"]').is_disabled()  # 4.12.4
+    assert "4.12.4" in page.inner_text('#f-transfer option[value="101"]')
     shot(page, "refused-transfer")
-    page.fill("#f-c-a", "a noise complaint; nothing in progress")
-    page.fill("#f-c-b", "caller calm and clear")
-    page.fill("#f-c-c", "adult; no vulnerability apparent")
+    for letter, note in (
+        ("a", "a noise complaint; nothing in progress"),
+        ("b", "caller calm and clear"),
+        ("c", "adult; no vulnerability apparent"),
+    ):
+        page.check(f"#f-c-{letter}-no")
+        page.fill(f"#f-c-{letter}", note)
     submit(page, "record_considerations")
     page.select_option("#f-advise-to", "101")
     submit(page, "advise")

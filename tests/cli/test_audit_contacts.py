@@ -61,7 +61,12 @@ def terminated_and_answered(url: str, policy: Policy) -> tuple[str, str]:
     act(terminated, Answer(), UpdateNarrative(NOISE))
     act(terminated, Assess(grade="resolution_without_deployment", reason="noise only"))
     considerations = RecordConsiderations(
-        seriousness="noise complaint", condition="calm", age_vulnerability="adult", flags=()
+        seriousness="noise complaint",
+        condition="calm",
+        age_vulnerability="adult",
+        serious=False,
+        condition_concern=False,
+        vulnerable=False,
     )
     act(terminated, considerations, Advise(AdviceKind.CALL_101), Warn(), Terminate())
     act(answered, Answer())

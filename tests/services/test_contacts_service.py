@@ -18,10 +18,10 @@ from controlroom.domain.contacts import (
     AdviceKind,
     Advise,
     Answer,
+    ApproveTermination,
     Assess,
     Caller,
     LogIncident,
-    OverrideVulnerability,
     RecordConsiderations,
     Role,
     State,
@@ -97,6 +97,9 @@ def considerations(*flags: VulnerabilityFlag) -> RecordConsiderations:
         seriousness="noise complaint, nothing in progress",
         condition="caller calm",
         age_vulnerability="adult, nothing apparent",
+        serious=False,
+        condition_concern=VulnerabilityFlag.MENTAL_HEALTH in flags,
+        vulnerable=VulnerabilityFlag.CHILD in flags,
         flags=flags,
     )
 
@@ -174,7 +177,7 @@ def test_a_refused_move_names_the_paragraph_and_changes_nothing(desk: Desk) -> N
     assert after == before
 
 
-def test_termination_with_a_flag_needs_a_supervisors_override(desk: Desk) -> None:
+def test_termination_with_a_flag_needs_a_supervisors_approval(desk: Desk) -> None:
     contact_id = desk.offer()
     desk.act(contact_id, Answer(), Assess(grade="scheduled"))
     desk.act(contact_id, considerations(VulnerabilityFlag.MENTAL_HEALTH))
@@ -183,8 +186,8 @@ def test_termination_with_a_flag_needs_a_supervisors_override(desk: Desk) -> Non
         desk.act(contact_id, Terminate())
     assert raised.value.paragraph == "4.12.3(b)"
     with pytest.raises(AccessDenied, match="contact:supervise"):
-        desk.act(contact_id, OverrideVulnerability("spoke to her carer"))
-    desk.act(contact_id, OverrideVulnerability("spoke to her carer"), who=SUPERVISOR)
+        desk.act(contact_id, ApproveTermination("spoke to her carer"))
+    desk.act(contact_id, ApproveTermination("spoke to her carer"), who=SUPERVISOR)
     assert desk.act(contact_id, Terminate()).contact.state is State.TERMINATED
 
 

@@ -75,15 +75,19 @@ def test_the_inappropriate_999_procedure_from_advice_to_termination(
     assert "4.12.4" in refused.text and 'id="refusal"' in refused.text
     page = browser.get(f"/console/handler/{contact}").text
     assert "The correct number to ring is 101" in page  # the advise script, before advising
-    act(
+    considered = act(
         browser,
         contact,
         csrf,
         action="record_considerations",
         seriousness="noise, nothing in progress",
+        serious="no",
         condition="calm",
+        condition_concern="no",
         age_vulnerability="adult, none apparent",
+        vulnerable="no",
     )
+    assert considered.status_code == 303
     assert act(browser, contact, csrf, action="advise", to="101").status_code == 303
     warned = act(browser, contact, csrf, action="warn")
     read = browser.get(warned.headers["location"]).text

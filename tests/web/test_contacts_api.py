@@ -78,6 +78,9 @@ CONSIDERATIONS = {
     "seriousness": "a noise complaint; nothing in progress",
     "condition": "caller calm, no injury",
     "age_vulnerability": "adult; nothing apparent",
+    "serious": False,
+    "condition_concern": False,
+    "vulnerable": False,
 }
 
 
@@ -157,10 +160,10 @@ def test_the_emergency_flow_ends_with_a_graded_incident(room: Room) -> None:
     assert closed["state"] == "closed" and closed["allowed_actions"] == ["add_note", "add_location"]
 
 
-def test_only_a_supervisor_overrides_a_vulnerability(room: Room) -> None:
+def test_the_older_override_name_still_approves_for_supervisors_only(room: Room) -> None:
     contact_id = room.offer()
     room.ok(contact_id, {"action": "answer"}, {"action": "assess", "grade": "scheduled"})
-    room.ok(contact_id, CONSIDERATIONS | {"flags": ["older_person"]})
+    room.ok(contact_id, CONSIDERATIONS | {"flags": ["older_person"], "vulnerable": True})
     room.ok(contact_id, {"action": "advise", "to": "101"}, {"action": "warn"})
     blocked = room.act(contact_id, {"action": "terminate"})
     assert blocked.status_code == 409 and blocked.json()["error"]["paragraph"] == "4.12.3(c)"

@@ -33,6 +33,7 @@ from controlroom.services.contacts import ContactDetails, UowFactory
 from controlroom.services.nuisance_history import CallerLookup, contact_history
 from controlroom.services.ports import UnitOfWork
 from controlroom.services.sms import thread_of
+from controlroom.services.termination import TerminationView, termination_view
 
 #: How many contacts the queue shows in each of its two lists.
 QUEUE_LIMIT = 500
@@ -293,6 +294,7 @@ class ContactPage:
     words: list[Segment]
     scripts: list[tuple[str, ScriptLine]]
     timers: Timers
+    termination: TerminationView
     thread: Thread | None = None  # an emergencySMS conversation
 
 
@@ -323,6 +325,7 @@ def contact_page(
         scripts=scripts_for(details, policy),
         timers=timers_for(record, thread),
         thread=thread,
+        termination=termination_view(record, details.suggestion, history.history),
     )
 
 

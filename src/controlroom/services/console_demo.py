@@ -56,6 +56,9 @@ CONSIDERED = RecordConsiderations(
     seriousness="nothing in progress; nobody at risk",
     condition="caller calm and clear",
     age_vulnerability="adult; no vulnerability apparent",
+    serious=False,
+    condition_concern=False,
+    vulnerable=False,
 )
 NUISANCE_NUMBER = "+447700900199"
 

@@ -24,12 +24,13 @@ from controlroom.domain.contacts import (
     Action,
     ActionKind,
     Actor,
+    ApproveTermination,
     Assess,
     Caller,
     Contact,
     ContactEvent,
+    DeclineTermination,
     LocationEvidence,
-    OverrideVulnerability,
     ProcedureName,
     RecordAnswers,
     ScriptPrompted,
@@ -355,7 +356,7 @@ def do_action(
     :class:`PolicyViolation` (naming the paragraph) for a move the procedure refuses.
     """
     access_check(principal, Permission.CONTACT_ACT)
-    if isinstance(action, OverrideVulnerability):
+    if isinstance(action, ApproveTermination | DeclineTermination):
         access_check(principal, Permission.CONTACT_SUPERVISE)
     now = require_utc(now)
     with uow_factory() as uow:

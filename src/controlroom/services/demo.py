@@ -214,6 +214,9 @@ class _Story:
                 seriousness="a noise complaint, nothing in progress, nobody at risk",
                 condition="caller calm and clear; no injury or distress",
                 age_vulnerability="adult; no vulnerability apparent",
+                serious=False,
+                condition_concern=False,
+                vulnerable=False,
             ),
         )
 

@@ -17,9 +17,11 @@ from controlroom.domain.contacts import (
     AddLocation,
     AdviceKind,
     AgeBand,
+    ApproveTermination,
     SilentResponse,
     TransferDestination,
 )
+from controlroom.domain.errors import InvalidInput
 from controlroom.domain.location import LocationFix, LocationSource
 from controlroom.domain.policy import VulnerabilityFlag
 from controlroom.domain.triage import Answer as Reply
@@ -45,6 +47,7 @@ from controlroom.web.schemas_contacts_out import (
 )
 
 _DOMAIN_ACTIONS = {cls.kind.value: cls for cls in ACTION_TYPES}
+ANSWER_FIELDS = ("serious", "condition_concern", "vulnerable")
 E164 = r"^\+[1-9][0-9]{1,14}$"
 Text = Annotated[
     str,
@@ -128,13 +131,31 @@ class TerminateIn(_Action):
 
 
 class RecordConsiderationsIn(_Action):
-    """The 4.12.3 assessment: (a) seriousness, (b) condition, (c) age and vulnerability."""
+    """The 4.12.3 assessment: (a) seriousness, (b) condition, (c) age and vulnerability, each
+    answered yes or no (``serious``, ``condition_concern``, ``vulnerable``: ``true`` means a
+    cause for concern) with a note. Any "yes" makes termination need a supervisor's approval;
+    a "no" is refused where a vulnerability flag under it, or an earlier "yes", stands."""
 
     action: Literal["record_considerations"]
-    seriousness: Text
-    condition: Text
-    age_vulnerability: Text
+    seriousness: Text = Field(description="(a) note: the seriousness and nature of the matter.")
+    condition: Text = Field(description="(b) note: the condition or trauma of caller or victim.")
+    age_vulnerability: Text = Field(description="(c) note: potential age and vulnerability.")
+    serious: bool | None = Field(default=None, description="(a) answer: true is a concern.")
+    condition_concern: bool | None = Field(default=None, description="(b) answer.")
+    vulnerable: bool | None = Field(default=None, description="(c) answer.")
     flags: list[VulnerabilityFlag] = Field(default=[], description="Vulnerabilities it found.")
+
+    def to_action(self, now: datetime) -> Action:
+        missing = [name for name in ANSWER_FIELDS if getattr(self, name) is None]
+        if missing:
+            raise InvalidInput(
+                "4.12.3 needs an explicit yes or no on each consideration, not notes alone: "
+                f"{', '.join(missing)} not given",
+                field=missing[0],
+                hint="send serious, condition_concern and vulnerable as true or false, with "
+                "the notes in seriousness, condition and age_vulnerability",
+            )
+        return super().to_action(now)
 
 
 class FlagVulnerabilityIn(_Action):
@@ -145,11 +166,35 @@ class FlagVulnerabilityIn(_Action):
     note: Text = ""
 
 
+class RequestApprovalIn(_Action):
+    """Ask a supervisor to approve terminating a call that gives cause for concern (4.12.3)."""
+
+    action: Literal["request_approval"]
+    note: Text = Field(default="", description="Anything the supervisor should know.")
+
+
+class ApproveTerminationIn(_Action):
+    """Supervisors only: approve termination despite the concerns standing now, saying why."""
+
+    action: Literal["approve_termination"]
+    reason: Reason
+
+
+class DeclineTerminationIn(_Action):
+    """Supervisors only: decline a request to terminate, saying what to do instead."""
+
+    action: Literal["decline_termination"]
+    reason: Reason
+
+
 class OverrideVulnerabilityIn(_Action):
-    """Supervisors only: allow termination despite the flags set now, saying why."""
+    """The older name of ``approve_termination`` (supervisors only), still accepted."""
 
     action: Literal["override_vulnerability"]
     reason: Reason
+
+    def to_action(self, now: datetime) -> Action:
+        return ApproveTermination(self.reason)
 
 
 class ReferIn(_Action):
@@ -293,6 +338,9 @@ ActionIn = Annotated[
     | TerminateIn
     | RecordConsiderationsIn
     | FlagVulnerabilityIn
+    | RequestApprovalIn
+    | ApproveTerminationIn
+    | DeclineTerminationIn
     | OverrideVulnerabilityIn
     | ReferIn
     | TransferIn

@@ -63,14 +63,20 @@ class ContactOut(BaseModel):
         "(question, answer, actor, at)."
     )
     vulnerability: list[str] = Field(description="Every vulnerability flag set.")
-    unresolved_vulnerability: list[str] = Field(description="Flags no override covers.")
+    unresolved_vulnerability: list[str] = Field(description="Flags no approval covers.")
+    unapproved_concerns: list[dict[str, str]] = Field(
+        default=[],
+        description="What termination needs a supervisor's approval for now (4.12.3): a yes "
+        "answer, a vulnerability flag or a relay, BSL, SMS or silent route: key and text.",
+    )
     location: dict[str, Any] = Field(
         description="evidence: every piece as stored; best: the best fix and the ranking "
         "(docs/location.md), or null. The map: GET .../location.geojson."
     )
     record: dict[str, Any] = Field(
-        description="Everything else recorded: notes, flags, considerations, advice, warning, "
-        "overrides, incident, referral, transfer, observations, inference, closure."
+        description="Everything else recorded: notes, flags, considerations (notes and yes/no "
+        "answers), advice, warning, overrides (supervisors' approvals), approval_request (one "
+        "waiting), declines, incident, referral, transfer, observations, inference, closure."
     )
     telephony: list[dict[str, Any]] = Field(
         description="What telephony reported without changing the contact (keys pressed, "

@@ -40,7 +40,11 @@ from tests.domain.contacts.policy_builder import build_policy
 
 TEST_POLICY = build_policy()
 #: What must happen first for an action to be possible at all.
-BEFORE = {ActionKind.OVERRIDE_VULNERABILITY: (ActionKind.FLAG_VULNERABILITY,)}
+BEFORE = {
+    ActionKind.REQUEST_APPROVAL: (ActionKind.FLAG_VULNERABILITY,),
+    ActionKind.APPROVE_TERMINATION: (ActionKind.FLAG_VULNERABILITY,),
+    ActionKind.DECLINE_TERMINATION: (ActionKind.FLAG_VULNERABILITY, ActionKind.REQUEST_APPROVAL),
+}
 
 
 def round_trip(record: ContactRecord) -> ContactRecord:

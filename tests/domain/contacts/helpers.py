@@ -14,18 +14,19 @@ from controlroom.domain.contacts import (
     AdviceKind,
     Advise,
     Answer,
+    ApproveTermination,
     Assess,
     Caller,
     Close,
     CloseAccidental,
     CloseNoResponse,
     Contact,
+    DeclineTermination,
     FlagVulnerability,
     HangUp,
     InferEmergency,
     LocationEvidence,
     LogIncident,
-    OverrideVulnerability,
     ProcedureName,
     Prompt,
     Reconnect,
@@ -33,6 +34,7 @@ from controlroom.domain.contacts import (
     RecordConsiderations,
     RecordResponse,
     Refer,
+    RequestApproval,
     Role,
     SilentResponse,
     State,
@@ -43,6 +45,7 @@ from controlroom.domain.contacts import (
     UpdateNarrative,
     Warn,
 )
+from controlroom.domain.contacts.concerns import FLAG_CONSIDERATION
 from controlroom.domain.policy import Policy, Route, VulnerabilityFlag
 from controlroom.domain.triage.decision import Answer as Reply
 from controlroom.domain.triage.decision import Channel, Decision, Level, Thrive, ThriveFactor
@@ -81,12 +84,21 @@ def decision(grade: str, *flags: VulnerabilityFlag) -> Decision:
     )
 
 
-def considerations(*flags: VulnerabilityFlag) -> RecordConsiderations:
-    """A complete 4.12.3 assessment."""
+def considerations(
+    *flags: VulnerabilityFlag,
+    serious: bool = False,
+    condition: bool = False,
+    vulnerable: bool = False,
+) -> RecordConsiderations:
+    """A complete 4.12.3 assessment: "no" to each consideration unless told otherwise or a
+    flag it raises falls under it."""
     return RecordConsiderations(
         seriousness="a neighbour dispute about parking, nothing in progress",
         condition="caller calm, no injury",
         age_vulnerability="adult, no vulnerability apparent",
+        serious=serious,
+        condition_concern=condition or any(FLAG_CONSIDERATION[f] == "condition" for f in flags),
+        vulnerable=vulnerable or any(FLAG_CONSIDERATION[f] == "age_vulnerability" for f in flags),
         flags=flags,
     )
 
@@ -102,7 +114,9 @@ def sample(kind: ActionKind, now: datetime = START) -> Action:
         ActionKind.TERMINATE: Terminate(),
         ActionKind.RECORD_CONSIDERATIONS: considerations(),
         ActionKind.FLAG_VULNERABILITY: FlagVulnerability(VulnerabilityFlag.MENTAL_HEALTH),
-        ActionKind.OVERRIDE_VULNERABILITY: OverrideVulnerability("spoke to the caller's carer"),
+        ActionKind.REQUEST_APPROVAL: RequestApproval("caller says she is 12"),
+        ActionKind.APPROVE_TERMINATION: ApproveTermination("spoke to the caller's carer"),
+        ActionKind.DECLINE_TERMINATION: DeclineTermination("keep her on the line; log it"),
         ActionKind.REFER: Refer("council"),
         ActionKind.TRANSFER: Transfer(TransferDestination.AMBULANCE),
         ActionKind.HANG_UP: HangUp(),
@@ -122,7 +136,10 @@ def sample(kind: ActionKind, now: datetime = START) -> Action:
     return samples[kind]
 
 
-APPLIED_KINDS = tuple(kind for kind in ActionKind if kind is not ActionKind.OFFER)
+#: Every kind an action can have now (override_vulnerability survives in older records only).
+APPLIED_KINDS = tuple(
+    kind for kind in ActionKind if kind not in (ActionKind.OFFER, ActionKind.OVERRIDE_VULNERABILITY)
+)
 
 #: The channel each procedure's paths use: landline calls where a reconnect is possible.
 CHANNELS = {

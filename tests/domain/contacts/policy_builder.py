@@ -43,6 +43,7 @@ SCRIPTS = {
     "advise": ("7.2.4", "The correct number to ring is 101, or visit your local station."),
     "warn": ("7.2.5", "It is our intention to terminate this call."),
     "terminate": ("7.2.5", "I am ending this call now."),
+    "await_approval": ("7.2.3", "Please stay on the line while I check with my supervisor."),
     "silent_prompt": ("S.1", "Cough, tap the phone or press a key if you can hear me."),
     "silent_landline": ("S.2", "Tap the phone or press a key; the line stays open 45 seconds."),
     "relay_intro": ("A.2", "This is the police. I will wait for each reply."),

@@ -12,22 +12,26 @@ from controlroom.domain.contacts import (
     AdviceKind,
     Advise,
     Answer,
+    ApproveTermination,
     Assess,
     Close,
     Contact,
     ContactEnded,
+    DeclineTermination,
     FlagVulnerability,
     IncidentLogged,
     LogIncident,
     Outcome,
-    OverrideVulnerability,
     ProcedureName,
+    RecordConsiderations,
+    RequestApproval,
     Role,
     ScriptPrompted,
     State,
     Terminate,
+    TerminationApproved,
+    TerminationDeclined,
     UpdateCaller,
-    VulnerabilityOverridden,
     Warn,
 )
 from controlroom.domain.contacts.values import AgeBand
@@ -160,7 +164,7 @@ def test_a_vulnerability_flag_blocks_termination(
     with pytest.raises(PolicyViolation) as caught:
         contact.apply(Terminate(), actor=handler, now=clock.tick(), policy=policy)
     assert caught.value.paragraph == paragraph
-    assert flag.value in caught.value.message
+    assert flag.value.replace("_", " ") in caught.value.message
     assert "supervisor" in (caught.value.hint or "")
 
 
@@ -180,7 +184,7 @@ def test_flags_from_triage_the_assessment_and_the_age_band_all_count(
     assert contact.vulnerability == {VulnerabilityFlag.MENTAL_HEALTH, VulnerabilityFlag.CHILD}
 
 
-def test_only_a_supervisor_may_override_and_must_say_why(
+def test_only_a_supervisor_may_approve_and_must_say_why(
     policy: Policy, clock: Clock, handler: Actor, supervisor: Actor
 ) -> None:
     contact = advised(policy, clock, handler)
@@ -191,12 +195,13 @@ def test_only_a_supervisor_may_override_and_must_say_why(
         policy=policy,
     )
     contact.apply(Warn(), actor=handler, now=clock.tick(), policy=policy)
-    assert ActionKind.OVERRIDE_VULNERABILITY not in contact.allowed_actions(policy, actor=handler)
-    assert ActionKind.OVERRIDE_VULNERABILITY in contact.allowed_actions(policy, actor=supervisor)
+    assert ActionKind.APPROVE_TERMINATION not in contact.allowed_actions(policy, actor=handler)
+    assert ActionKind.APPROVE_TERMINATION in contact.allowed_actions(policy, actor=supervisor)
+    assert ActionKind.TERMINATE not in contact.allowed_actions(policy, actor=handler)
 
     with pytest.raises(PolicyViolation) as caught:
         contact.apply(
-            OverrideVulnerability("I think it is fine"),
+            ApproveTermination("I think it is fine"),
             actor=handler,
             now=clock.tick(),
             policy=policy,
@@ -204,22 +209,24 @@ def test_only_a_supervisor_may_override_and_must_say_why(
     assert caught.value.paragraph == "7.2.3"
     assert "only a supervisor may" in caught.value.message
     with pytest.raises(InvalidInput):
-        OverrideVulnerability("  ")
+        ApproveTermination("  ")
 
     events = contact.apply(
-        OverrideVulnerability("known caller; care plan says end the call"),
+        ApproveTermination("known caller; care plan says end the call"),
         actor=supervisor,
         now=clock.tick(),
         policy=policy,
     )
-    overridden = [e for e in events if isinstance(e, VulnerabilityOverridden)]
-    assert overridden[0].flags == (VulnerabilityFlag.MENTAL_HEALTH,)
-    assert overridden[0].actor == supervisor
+    approved = [e for e in events if isinstance(e, TerminationApproved)]
+    assert approved[0].flags == (VulnerabilityFlag.MENTAL_HEALTH,)
+    assert approved[0].concerns == ("flag:mental_health",)
+    assert approved[0].actor == supervisor
+    assert contact.history[-1].details["reason"] == "known caller; care plan says end the call"
     contact.apply(Terminate(), actor=handler, now=clock.tick(), policy=policy)
     assert contact.state is State.TERMINATED
 
 
-def test_a_flag_raised_after_an_override_blocks_again(
+def test_a_flag_raised_after_an_approval_blocks_again(
     policy: Policy, clock: Clock, handler: Actor, supervisor: Actor
 ) -> None:
     contact = advised(policy, clock, handler)
@@ -229,9 +236,7 @@ def test_a_flag_raised_after_an_override_blocks_again(
         now=clock.tick(),
         policy=policy,
     )
-    contact.apply(
-        OverrideVulnerability("reviewed"), actor=supervisor, now=clock.tick(), policy=policy
-    )
+    contact.apply(ApproveTermination("reviewed"), actor=supervisor, now=clock.tick(), policy=policy)
     contact.apply(
         FlagVulnerability(VulnerabilityFlag.CHILD), actor=handler, now=clock.tick(), policy=policy
     )
@@ -240,17 +245,109 @@ def test_a_flag_raised_after_an_override_blocks_again(
         contact.apply(Terminate(), actor=handler, now=clock.tick(), policy=policy)
     assert caught.value.paragraph == "7.2.3(c)"
     assert "child" in caught.value.message
+    assert "mental health" not in caught.value.message  # approved already
 
 
-def test_an_override_needs_a_flag_to_override(
+def test_an_approval_needs_something_to_approve(
     policy: Policy, clock: Clock, handler: Actor, supervisor: Actor
 ) -> None:
     contact = advised(policy, clock, handler)
+    for action in (ApproveTermination("why not"), RequestApproval()):
+        with pytest.raises(PolicyViolation) as caught:
+            contact.apply(action, actor=supervisor, now=clock.tick(), policy=policy)
+        assert caught.value.paragraph == "7.2.3"
+        assert "nothing on this call needs" in caught.value.message
+
+
+def test_a_yes_answer_needs_a_request_and_an_approval_and_tells_the_handler_to_wait(
+    policy: Policy, clock: Clock, handler: Actor, supervisor: Actor
+) -> None:
+    contact = advised(policy, clock, handler, record=False)
+    contact.apply(Warn(), actor=handler, now=clock.tick(), policy=policy)
+    contact.apply(considerations(vulnerable=True), actor=handler, now=clock.tick(), policy=policy)
+    blocked = contact.blocked_actions(policy, actor=handler)
+    assert blocked[ActionKind.TERMINATE].paragraph == "7.2.3(c)"
+    assert "answered yes" in blocked[ActionKind.TERMINATE].message
+    assert "request a supervisor" in (blocked[ActionKind.TERMINATE].hint or "")
+
+    events = contact.apply(
+        RequestApproval("she says she is 12"), actor=handler, now=clock.tick(), policy=policy
+    )
+    prompts = [e for e in events if isinstance(e, ScriptPrompted)]
+    assert prompts[0].script_id == "await_approval"
+    assert contact.record.approval_request is not None
+    assert contact.record.approval_request.concerns == ("answer:age_vulnerability",)
     with pytest.raises(PolicyViolation) as caught:
-        contact.apply(
-            OverrideVulnerability("why not"), actor=supervisor, now=clock.tick(), policy=policy
-        )
-    assert caught.value.paragraph == "7.2.3"
+        contact.apply(RequestApproval(), actor=handler, now=clock.tick(), policy=policy)
+    assert "already requested" in caught.value.message
+    with pytest.raises(PolicyViolation) as caught:
+        contact.apply(Terminate(), actor=handler, now=clock.tick(), policy=policy)
+    assert "keep the caller on the line" in (caught.value.hint or "")
+
+    events = contact.apply(
+        DeclineTermination("keep her talking; send a unit to check on her"),
+        actor=supervisor,
+        now=clock.tick(),
+        policy=policy,
+    )
+    declined = [e for e in events if isinstance(e, TerminationDeclined)]
+    assert declined[0].concerns == ("answer:age_vulnerability",)
+    assert contact.record.approval_request is None
+    with pytest.raises(PolicyViolation):
+        contact.apply(Terminate(), actor=handler, now=clock.tick(), policy=policy)
+    with pytest.raises(PolicyViolation):  # nothing waits to be declined now
+        contact.apply(DeclineTermination("no"), actor=supervisor, now=clock.tick(), policy=policy)
+
+
+@pytest.mark.parametrize(
+    ("flag", "answers", "paragraph"),
+    [
+        (VulnerabilityFlag.CHILD, {"vulnerable": False}, "7.2.3(c)"),
+        (VulnerabilityFlag.DISTRESS_OR_TRAUMA, {"condition_concern": False}, "7.2.3(b)"),
+    ],
+)
+def test_a_no_is_refused_where_a_flag_stands(
+    flag: VulnerabilityFlag,
+    answers: dict[str, bool],
+    paragraph: str,
+    policy: Policy,
+    clock: Clock,
+    handler: Actor,
+) -> None:
+    contact = advised(policy, clock, handler, record=False)
+    contact.apply(FlagVulnerability(flag), actor=handler, now=clock.tick(), policy=policy)
+    fields = {"serious": False, "condition_concern": True, "vulnerable": True} | answers
+    action = RecordConsiderations("minor", "upset", "young", **fields)
+    with pytest.raises(PolicyViolation) as caught:
+        contact.apply(action, actor=handler, now=clock.tick(), policy=policy)
+    assert caught.value.paragraph == paragraph
+    assert "cannot be answered no" in caught.value.message
+    assert contact.considerations is None
+
+
+def test_a_yes_is_never_withdrawn(policy: Policy, clock: Clock, handler: Actor) -> None:
+    contact = advised(policy, clock, handler, record=False)
+    contact.apply(considerations(serious=True), actor=handler, now=clock.tick(), policy=policy)
+    with pytest.raises(PolicyViolation) as caught:
+        contact.apply(considerations(), actor=handler, now=clock.tick(), policy=policy)
+    assert caught.value.paragraph == "7.2.3(a)"
+    assert "answered yes by handler-1" in caught.value.message
+
+
+def test_answers_must_be_explicit_and_old_notes_only_records_must_be_answered_again(
+    policy: Policy, clock: Clock, handler: Actor
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        RecordConsiderations("a", "b", "c", None, False, False)  # type: ignore[arg-type]
+    assert caught.value.field == "serious"
+    contact = advised(policy, clock, handler)
+    contact.apply(Warn(), actor=handler, now=clock.tick(), policy=policy)
+    assert contact.considerations is not None
+    notes_only = replace(contact.considerations, serious=None)
+    old = Contact(replace(contact.record, considerations=notes_only))
+    with pytest.raises(PolicyViolation) as refused:
+        old.apply(Terminate(), actor=handler, now=clock.tick(), policy=policy)
+    assert "notes only" in refused.value.message
 
 
 def test_discretionary_logging_needs_a_reason_and_is_recorded_as_discretionary(

@@ -19,7 +19,7 @@ from controlroom.domain.contacts import (
     TransferDestination,
     Warn,
 )
-from controlroom.domain.contacts.procedures.guards import FLAG_CITATIONS
+from controlroom.domain.contacts.concerns import CONSIDERATIONS
 from controlroom.domain.errors import PolicyViolation
 from controlroom.domain.policy import Policy, VulnerabilityFlag
 from controlroom.domain.triage.decision import Channel
@@ -33,7 +33,7 @@ GUARD_CITATIONS = {
     "inappropriate.no-transfer",
     "inappropriate.warn",
     "silent.landline",
-    *FLAG_CITATIONS.values(),
+    *(citation for _, _, _, citation in CONSIDERATIONS),
 }
 
 

@@ -1,6 +1,7 @@
 """Whatever handlers, supervisors and systems do, in whatever order: no 999 contact is ever
-terminated without the 4.12.5 warning and the 4.12.3 assessment (or while a vulnerability flag
-stands un-overridden), and none is ever passed to 101."""
+terminated without the 4.12.5 warning and the 4.12.3 answers, no flagged contact (or one with a
+"yes", or on a relay, BSL, SMS or silent route) without a supervisor's approval covering every
+concern, and none is ever passed to 101."""
 
 from __future__ import annotations
 
@@ -21,22 +22,24 @@ from controlroom.domain.contacts import (
     Advise,
     AgeBand,
     Answer,
+    ApproveTermination,
     Assess,
     Close,
     CloseAccidental,
     CloseNoResponse,
     Contact,
+    DeclineTermination,
     FlagVulnerability,
     HangUp,
     InferEmergency,
     LogIncident,
-    OverrideVulnerability,
     ProcedureName,
     Prompt,
     Reconnect,
     RecordConsiderations,
     RecordResponse,
     Refer,
+    RequestApproval,
     Role,
     SilentResponse,
     State,
@@ -46,6 +49,7 @@ from controlroom.domain.contacts import (
     UpdateCaller,
     Warn,
 )
+from controlroom.domain.contacts.concerns import approved_keys, concerns, unapproved
 from controlroom.domain.errors import InvalidInput, PolicyViolation
 from controlroom.domain.policy import VulnerabilityFlag
 from controlroom.domain.triage.decision import Channel
@@ -100,10 +104,15 @@ actions: st.SearchStrategy[Action] = st.one_of(
         seriousness=st.just("not serious"),
         condition=st.just("calm"),
         age_vulnerability=st.just("adult"),
+        serious=st.booleans(),
+        condition_concern=st.booleans(),
+        vulnerable=st.booleans(),
         flags=st.lists(flags, max_size=2).map(tuple),
     ),
     st.builds(FlagVulnerability, flag=flags),
-    st.builds(OverrideVulnerability, reason=st.just("supervisor reviewed the call")),
+    st.builds(ApproveTermination, reason=st.just("supervisor reviewed the call")),
+    st.builds(RequestApproval, note=st.sampled_from(["", "she says she is 12"])),
+    st.builds(DeclineTermination, reason=st.just("keep the caller on the line")),
     st.builds(Refer, agency=st.sampled_from(["council", "none"])),
     st.builds(Transfer, to=st.sampled_from(list(TransferDestination))),
     st.just(HangUp()),
@@ -175,6 +184,9 @@ class ContactMachine(RuleBasedStateMachine):
         if state is State.ASSESSED and record and self.contact.considerations is None:
             self.attempt(sample(ActionKind.RECORD_CONSIDERATIONS), actor, seconds)
             return
+        if state is State.WARNED and unapproved(self.contact.record) and record:
+            self.attempt(sample(ActionKind.APPROVE_TERMINATION), actor, seconds)
+            return
         kind = NEXT_STEP.get(state)
         if kind is not None:
             self.attempt(sample(kind), actor, seconds)
@@ -190,8 +202,21 @@ class ContactMachine(RuleBasedStateMachine):
         assert ActionKind.RECORD_CONSIDERATIONS in done[:end]
         assert done.index(ActionKind.ADVISE) < done.index(ActionKind.WARN)
         assert record.warning is not None and record.considerations is not None
+        assert record.considerations.answered
         assert not record.unresolved_vulnerability
         assert record.procedure is ProcedureName.INAPPROPRIATE
+
+    @invariant()
+    def never_terminated_with_a_concern_no_supervisor_approved(self) -> None:
+        record = self.contact.record
+        if record.state is not State.TERMINATED:
+            return
+        standing = {concern.key for concern in concerns(record)}
+        assert standing <= approved_keys(record)
+        if standing:
+            done = [entry.action for entry in record.history]
+            assert ActionKind.APPROVE_TERMINATION in done[: done.index(ActionKind.TERMINATE)]
+            event("terminated with a supervisor's approval")
 
     @invariant()
     def never_passed_to_101(self) -> None:

@@ -58,14 +58,18 @@ EXPECTED = {
         advised advise advised
         advised assess advised
         advised record_considerations advised
-        advised override_vulnerability advised
+        advised request_approval advised
+        advised approve_termination advised
+        advised decline_termination advised
         advised warn warned
         advised log_incident emergency/incident_logged
         advised close closed
         advised hang_up hung_up
         warned assess warned
         warned record_considerations warned
-        warned override_vulnerability warned
+        warned request_approval warned
+        warned approve_termination warned
+        warned decline_termination warned
         warned terminate terminated
         warned log_incident emergency/incident_logged
         warned close closed
@@ -165,14 +169,31 @@ def test_final_states_allow_only_notes_and_location(name: ProcedureName, state: 
     assert set(PROCEDURES[name].actions_from(state)) == set(ANNOTATIONS)
 
 
+APPROVALS = (
+    ActionKind.REQUEST_APPROVAL,
+    ActionKind.APPROVE_TERMINATION,
+    ActionKind.DECLINE_TERMINATION,
+)
+
+
 @pytest.mark.parametrize(("name", "state", "kind"), ALLOWED)
 def test_every_allowed_move(
     name: ProcedureName, state: State, kind: ActionKind, policy: Policy, clock: Clock
 ) -> None:
     contact = at_state(policy, clock, name, state)
-    if kind is ActionKind.OVERRIDE_VULNERABILITY:
+    if kind in APPROVALS:
         flag = FlagVulnerability(VulnerabilityFlag.DISTRESS_OR_TRAUMA)
         contact.apply(flag, actor=SUPERVISOR, now=clock.tick(), policy=policy)
+    if kind in APPROVALS and contact.considerations is None:
+        contact.apply(
+            sample(ActionKind.RECORD_CONSIDERATIONS),
+            actor=SUPERVISOR,
+            now=clock.tick(),
+            policy=policy,
+        )
+    if kind is ActionKind.DECLINE_TERMINATION:
+        request = sample(ActionKind.REQUEST_APPROVAL)
+        contact.apply(request, actor=SUPERVISOR, now=clock.tick(), policy=policy)
     step = PROCEDURES[name].step(state, kind)
     resume = contact.record.resume
     before = len(contact.history)

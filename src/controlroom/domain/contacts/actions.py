@@ -107,20 +107,44 @@ class Terminate:
 
 @dataclass(frozen=True)
 class RecordConsiderations:
-    """The 4.12.3 assessment: a note on each of (a), (b) and (c), and any flags they raise."""
+    """The 4.12.3 assessment: an explicit yes or no on each of (a), (b) and (c), each with a
+    note, and any flags it raises. A "yes" means the consideration gives cause for concern."""
 
     kind: ClassVar[ActionKind] = ActionKind.RECORD_CONSIDERATIONS
     seriousness: str
     condition: str
     age_vulnerability: str
+    serious: bool
+    condition_concern: bool
+    vulnerable: bool
     flags: tuple[VulnerabilityFlag, ...] = ()
 
     def __post_init__(self) -> None:
         require_text(self.seriousness, "seriousness")
         require_text(self.condition, "condition")
         require_text(self.age_vulnerability, "age_vulnerability")
+        for name in ANSWER_FIELDS:
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidInput(
+                    f"{name} must be answered yes or no",
+                    field=name,
+                    hint="4.12.3 needs an explicit answer on (a), (b) and (c)",
+                )
         for flag in self.flags:
             _enum(flag, VulnerabilityFlag, "flag")
+
+    @property
+    def answers(self) -> dict[str, bool]:
+        """Each consideration's note field and its answer: ``{"seriousness": False, ...}``."""
+        return {
+            "seriousness": self.serious,
+            "condition": self.condition_concern,
+            "age_vulnerability": self.vulnerable,
+        }
+
+
+#: The answer fields of :class:`RecordConsiderations`, in the order (a), (b), (c).
+ANSWER_FIELDS = ("serious", "condition_concern", "vulnerable")
 
 
 @dataclass(frozen=True)
@@ -137,10 +161,32 @@ class FlagVulnerability:
 
 
 @dataclass(frozen=True)
-class OverrideVulnerability:
-    """A supervisor allows termination despite the vulnerability flags now set, and says why."""
+class RequestApproval:
+    """Ask a supervisor to approve terminating a call that gives cause for concern (4.12.3)."""
 
-    kind: ClassVar[ActionKind] = ActionKind.OVERRIDE_VULNERABILITY
+    kind: ClassVar[ActionKind] = ActionKind.REQUEST_APPROVAL
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        require_text(self.note, "note", required=False)
+
+
+@dataclass(frozen=True)
+class ApproveTermination:
+    """A supervisor approves termination despite the concerns standing now, and says why."""
+
+    kind: ClassVar[ActionKind] = ActionKind.APPROVE_TERMINATION
+    reason: str
+
+    def __post_init__(self) -> None:
+        require_text(self.reason, "reason")
+
+
+@dataclass(frozen=True)
+class DeclineTermination:
+    """A supervisor declines a request to terminate, and says what to do instead."""
+
+    kind: ClassVar[ActionKind] = ActionKind.DECLINE_TERMINATION
     reason: str
 
     def __post_init__(self) -> None:
@@ -339,7 +385,9 @@ Action = (
     | Terminate
     | RecordConsiderations
     | FlagVulnerability
-    | OverrideVulnerability
+    | RequestApproval
+    | ApproveTermination
+    | DeclineTermination
     | Refer
     | Transfer
     | HangUp

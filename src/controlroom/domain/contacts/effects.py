@@ -7,12 +7,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from controlroom.domain.contacts import actions as act
+from controlroom.domain.contacts.concerns import unapproved
 from controlroom.domain.contacts.kinds import AdviceKind
 from controlroom.domain.contacts.records import (
     Advice,
+    ApprovalRequest,
     Assessment4123,
     Closure,
     ContactRecord,
+    Decline,
     FlagRecord,
     FlagSource,
     Incident,
@@ -106,6 +109,17 @@ def _answered(
     return Effect(replace(record, answers=ordered), details)
 
 
+def _yes_no(answer: bool) -> str:
+    return "yes" if answer else "no"
+
+
+def _request_details(record: ContactRecord) -> dict[str, str]:
+    request = record.approval_request
+    if request is None:
+        return {}
+    return {"requested_by": request.actor.id, "requested_at": request.at.isoformat()}
+
+
 def apply_effect(
     record: ContactRecord, action: act.Action, *, actor: Actor, now: datetime, policy: Policy
 ) -> Effect:
@@ -140,7 +154,14 @@ def apply_effect(
             return _closed(record, Outcome.TERMINATED, "", actor, now)
         case act.RecordConsiderations():
             assessment = Assessment4123(
-                action.seriousness, action.condition, action.age_vulnerability, actor, now
+                action.seriousness,
+                action.condition,
+                action.age_vulnerability,
+                actor,
+                now,
+                serious=action.serious,
+                condition_concern=action.condition_concern,
+                vulnerable=action.vulnerable,
             )
             raised = tuple(
                 FlagRecord(flag, FlagSource.CONSIDERATIONS, "", actor, now) for flag in action.flags
@@ -149,6 +170,7 @@ def apply_effect(
                 "seriousness": action.seriousness,
                 "condition": action.condition,
                 "age_vulnerability": action.age_vulnerability,
+                **{name: _yes_no(getattr(action, name)) for name in act.ANSWER_FIELDS},
                 "flags": ",".join(flag.value for flag in action.flags),
             }
             new = replace(record, considerations=assessment, flags=(*record.flags, *raised))
@@ -158,11 +180,25 @@ def apply_effect(
             raised_one = FlagRecord(flag, source, note, actor, now)
             details = {"flag": flag.value, "note": note, "source": source.value}
             return Effect(replace(record, flags=(*record.flags, raised_one)), details)
-        case act.OverrideVulnerability(reason=reason):
+        case act.RequestApproval(note=note):
+            keys = tuple(concern.key for concern in unapproved(record))
+            request = ApprovalRequest(keys, note, actor, now)
+            details = {"concerns": ",".join(keys), "note": note}
+            return Effect(replace(record, approval_request=request), details)
+        case act.ApproveTermination(reason=reason):
+            keys = tuple(concern.key for concern in unapproved(record))
             flags = record.unresolved_vulnerability
-            override = Override(flags, reason, actor, now)
-            details = {"flags": ",".join(sorted(flags)), "reason": reason}
-            return Effect(replace(record, overrides=(*record.overrides, override)), details)
+            override = Override(flags, reason, actor, now, concerns=frozenset(keys))
+            details = {"concerns": ",".join(keys), "reason": reason}
+            details |= _request_details(record)
+            new = replace(record, overrides=(*record.overrides, override), approval_request=None)
+            return Effect(new, details)
+        case act.DeclineTermination(reason=reason):
+            keys = tuple(concern.key for concern in unapproved(record))
+            decline = Decline(keys, reason, actor, now)
+            details = {"concerns": ",".join(keys), "reason": reason} | _request_details(record)
+            new = replace(record, declines=(*record.declines, decline), approval_request=None)
+            return Effect(new, details)
         case act.Refer(agency=agency):
             referral = Referral(_agency(policy, agency), actor, now)
             return Effect(replace(record, referral=referral), {"agency": agency})

@@ -74,10 +74,27 @@ class IncidentLogged(ContactEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class VulnerabilityOverridden(ContactEvent):
-    """A supervisor allowed termination despite these vulnerability flags."""
+class ApprovalRequested(ContactEvent):
+    """A handler asks a supervisor to approve terminating a call with these concerns."""
 
+    concerns: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TerminationApproved(ContactEvent):
+    """A supervisor approved termination despite these concerns (and vulnerability flags)."""
+
+    concerns: tuple[str, ...]
     flags: tuple[VulnerabilityFlag, ...]
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TerminationDeclined(ContactEvent):
+    """A supervisor declined a request to terminate, saying what to do instead."""
+
+    concerns: tuple[str, ...]
     reason: str
 
 

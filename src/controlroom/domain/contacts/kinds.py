@@ -17,7 +17,11 @@ class ActionKind(StrEnum):
     TERMINATE = "terminate"
     RECORD_CONSIDERATIONS = "record_considerations"
     FLAG_VULNERABILITY = "flag_vulnerability"
+    # older records only: a supervisor's approval is now approve_termination
     OVERRIDE_VULNERABILITY = "override_vulnerability"
+    REQUEST_APPROVAL = "request_approval"
+    APPROVE_TERMINATION = "approve_termination"
+    DECLINE_TERMINATION = "decline_termination"
     REFER = "refer"
     TRANSFER = "transfer"
     HANG_UP = "hang_up"

@@ -64,6 +64,15 @@ class Assessment4123:
     age_vulnerability: str  # (c) potential age and vulnerability of the reporting person
     actor: Actor
     at: datetime
+    # the explicit answers ("yes": a cause for concern); None in records made before them
+    serious: bool | None = None
+    condition_concern: bool | None = None
+    vulnerable: bool | None = None
+
+    @property
+    def answered(self) -> bool:
+        """True when (a), (b) and (c) each have an explicit yes or no."""
+        return None not in (self.serious, self.condition_concern, self.vulnerable)
 
 
 @dataclass(frozen=True)
@@ -79,9 +88,33 @@ class FlagRecord:
 
 @dataclass(frozen=True)
 class Override:
-    """A supervisor's decision to allow termination despite these flags, with the reason."""
+    """A supervisor's approval of termination despite these flags and concerns, and why.
+
+    ``concerns`` holds the keys of what it covered (see ``contacts.concerns``); records made
+    before there were such keys cover their ``flags`` only."""
 
     flags: frozenset[VulnerabilityFlag]
+    reason: str
+    actor: Actor
+    at: datetime
+    concerns: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A handler's request that a supervisor approve termination, and the concerns it names."""
+
+    concerns: tuple[str, ...]
+    note: str
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Decline:
+    """A supervisor's refusal of a request to terminate, and what to do instead."""
+
+    concerns: tuple[str, ...]
     reason: str
     actor: Actor
     at: datetime
@@ -208,6 +241,8 @@ class ContactRecord:
     advice: tuple[Advice, ...] = ()
     warning: WarningGiven | None = None
     overrides: tuple[Override, ...] = ()
+    approval_request: ApprovalRequest | None = None  # waiting for a supervisor
+    declines: tuple[Decline, ...] = ()
     incident: Incident | None = None
     referral: Referral | None = None
     transfer: TransferRecord | None = None

@@ -5,14 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
-from controlroom.domain.contacts.actions import Action, LogIncident, OverrideVulnerability
+from controlroom.domain.contacts.actions import (
+    Action,
+    ApproveTermination,
+    DeclineTermination,
+    LogIncident,
+    RequestApproval,
+)
 from controlroom.domain.contacts.events import (
+    ApprovalRequested,
     ContactEnded,
     ContactEvent,
     ContactReconnected,
     IncidentLogged,
     ScriptPrompted,
-    VulnerabilityOverridden,
+    TerminationApproved,
+    TerminationDeclined,
 )
 from controlroom.domain.contacts.kinds import ActionKind
 from controlroom.domain.contacts.procedures import Procedure
@@ -62,10 +70,7 @@ def side_events(
                 paragraph=policy.cite(key),
             )
         )
-    if isinstance(action, OverrideVulnerability) and after.overrides:
-        override = after.overrides[-1]
-        flags = tuple(sorted(override.flags))
-        events.append(VulnerabilityOverridden(**base, flags=flags, reason=override.reason))
+    events.extend(_approval_events(base, after, action))
     if entry.action is ActionKind.RECONNECT and before.timestamps.ended is not None:
         events.append(ContactReconnected(**base, after=entry.at - before.timestamps.ended))
     closure = after.closure
@@ -74,3 +79,24 @@ def side_events(
             ContactEnded(**base, state=after.state, outcome=closure.outcome, reason=closure.reason)
         )
     return events
+
+
+def _approval_events(base: _Common, after: ContactRecord, action: Action) -> list[ContactEvent]:
+    """The request, approval or refusal of a termination that ``action`` recorded."""
+    if isinstance(action, RequestApproval) and after.approval_request is not None:
+        request = after.approval_request
+        return [ApprovalRequested(**base, concerns=request.concerns, note=request.note)]
+    if isinstance(action, ApproveTermination) and after.overrides:
+        override = after.overrides[-1]
+        return [
+            TerminationApproved(
+                **base,
+                concerns=tuple(sorted(override.concerns)),
+                flags=tuple(sorted(override.flags)),
+                reason=override.reason,
+            )
+        ]
+    if isinstance(action, DeclineTermination) and after.declines:
+        decline = after.declines[-1]
+        return [TerminationDeclined(**base, concerns=decline.concerns, reason=decline.reason)]
+    return []

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from controlroom.domain.access import Permission, Principal
 from controlroom.domain.contacts import Caller, Contact, ProcedureName, State
+from controlroom.domain.contacts.concerns import unapproved
 from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.policy import Policy
 from controlroom.domain.time_range import RANGE_TEXT
@@ -73,6 +74,8 @@ _RECORD_KEYS = (
     "advice",
     "warning",
     "overrides",
+    "approval_request",
+    "declines",
     "incident",
     "referral",
     "transfer",
@@ -260,6 +263,7 @@ def render(details: ContactDetails) -> dict[str, Any]:
         },
         "vulnerability": sorted(record.vulnerability),
         "unresolved_vulnerability": sorted(record.unresolved_vulnerability),
+        "unapproved_concerns": [{"key": c.key, "text": c.text} for c in unapproved(record)],
         "location": {
             "evidence": data["location"],
             "best": None if best is None else best.as_dict(),

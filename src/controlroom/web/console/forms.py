@@ -22,6 +22,8 @@ LIST_FIELDS = frozenset({"flags"})
 _OPTIONAL = frozenset({"agency", "name", "age_band", "lat", "lon", "accuracy_m"})
 #: Fields a form sends as text that the action takes as numbers (the API's JSON is strict).
 _NUMBERS = frozenset({"lat", "lon", "accuracy_m"})
+#: Yes/no fields a form sends as "yes" or "no" (the 4.12.3 answers); nothing chosen: not given.
+_ANSWERS = frozenset({"serious", "condition_concern", "vulnerable"})
 _ACTIONS: TypeAdapter[Any] = TypeAdapter(ActionIn)
 
 
@@ -58,6 +60,8 @@ def action_from_form(form: dict[str, Any], now: datetime) -> Action:
     }
     for key in _NUMBERS & data.keys():
         data[key] = _number(data[key])
+    for key in _ANSWERS & data.keys():
+        data[key] = {"yes": True, "no": False}.get(data[key], data[key])
     if data.get("action") == "advise" and data.get("to") != "agency":
         data.pop("agency", None)  # the form offers the agency for "another agency" only
     try:

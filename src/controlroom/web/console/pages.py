@@ -173,6 +173,7 @@ async def contact_action(contact_id: str, request: Request, session: Reader) -> 
     if not check_csrf(request, session, form):
         return Response("The form had expired; reload the page.", status_code=400)
     now = _now()
+    back = form.pop("return", "")
     try:
         action = action_from_form(form, now)
         details = contacts_service.do_action(
@@ -185,6 +186,8 @@ async def contact_action(contact_id: str, request: Request, session: Reader) -> 
         )
     except DomainError as exc:
         return _handler_page(request, session, contact_id, error=exc, form=form)
+    if back == "supervisor":
+        return RedirectResponse("/console/supervisor#approvals", status_code=303)
     read = ",".join(prompt.script_id for prompt in details.prompts)
     target = f"/console/handler/{contact_id}?{urlencode({'done': action.kind.value, 'read': read})}"
     return RedirectResponse(target, status_code=303)

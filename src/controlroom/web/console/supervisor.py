@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from controlroom.domain.access import Permission
+from controlroom.domain.access import Permission, permissions_for
 from controlroom.domain.errors import DomainError, InvalidInput
 from controlroom.domain.nuisance.case import Approve, Reject
 from controlroom.domain.room_figures import ANSWER_STANDARD, NO_TRIAGE, RoomFigures
@@ -22,6 +22,7 @@ from controlroom.domain.triage import Channel
 from controlroom.services.nuisance import do_case_action
 from controlroom.services.room_figures import RoomView, room_view
 from controlroom.services.sessions import Session
+from controlroom.services.termination import pending_approvals
 from controlroom.web.console import charts
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
@@ -97,6 +98,13 @@ def _view(request: Request, session: Session, period: Period) -> RoomView:
     )
 
 
+def _approvals(request: Request, session: Session) -> dict[str, Any]:
+    """The termination approvals waiting, for those who may give them (``contact:supervise``)."""
+    if Permission.CONTACT_SUPERVISE not in permissions_for(session.principal.role):
+        return {}
+    return {"approvals": pending_approvals(request.app.state.uow_factory, session.principal)}
+
+
 def _context(request: Request, view: RoomView, period: Period) -> dict[str, Any]:
     figures = view.figures
     channels = [c.value for c in Channel]
@@ -150,7 +158,8 @@ def supervisor(request: Request, session: Supervisor) -> Response:
         view = _view(request, session, period)
     except DomainError as exc:
         return error_page(request, session, exc, status_for(exc))
-    return render(request, "supervisor.html", _context(request, view, period), session=session)
+    context = _context(request, view, period) | _approvals(request, session)
+    return render(request, "supervisor.html", context, session=session)
 
 
 @router.get("/supervisor/figures")
@@ -161,7 +170,8 @@ def figures_fragment(request: Request, session: Supervisor) -> Response:
         view = _view(request, session, period)
     except DomainError as exc:
         return error_page(request, session, exc, status_for(exc))
-    return render(request, "_figures.html", _context(request, view, period), session=session)
+    context = _context(request, view, period) | _approvals(request, session)
+    return render(request, "_figures.html", context, session=session)
 
 
 @router.get("/supervisor/figures.csv")

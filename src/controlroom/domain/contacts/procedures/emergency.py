@@ -8,6 +8,7 @@ that the call is inappropriate, which hands the contact to the §4.12 procedure.
 from __future__ import annotations
 
 from controlroom.domain.contacts.kinds import ActionKind as A
+from controlroom.domain.contacts.procedures.approval import answers_kept
 from controlroom.domain.contacts.procedures.base import (
     RESUME,
     Handover,
@@ -60,13 +61,16 @@ EMERGENCY = Procedure(
     citation="emergency.definition",
     states=STATES,
     moves=with_updates(MOVES, STATES),
-    guards={A.RECONNECT: (reconnect_window,)},
+    guards={A.RECONNECT: (reconnect_window,), A.RECORD_CONSIDERATIONS: (answers_kept,)},
     refusal_citations={
         A.ADVISE: "inappropriate.advise",
         A.WARN: "inappropriate.warn",
         A.TERMINATE: "inappropriate.warn",
         A.RECORD_CONSIDERATIONS: "inappropriate.considerations",
         A.OVERRIDE_VULNERABILITY: "inappropriate.considerations",
+        A.REQUEST_APPROVAL: "inappropriate.considerations",
+        A.APPROVE_TERMINATION: "inappropriate.considerations",
+        A.DECLINE_TERMINATION: "inappropriate.considerations",
         A.RECONNECT: "silent.landline",
     },
     scripts={A.ADVISE: "advise"},

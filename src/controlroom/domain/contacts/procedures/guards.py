@@ -10,7 +10,6 @@ from controlroom.domain.contacts.kinds import ActionKind, TransferDestination
 from controlroom.domain.contacts.procedures.base import Refusal, Situation
 from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
 from controlroom.domain.contacts.values import Role
-from controlroom.domain.policy import VulnerabilityFlag
 
 _HANDLERS = frozenset({Role.CALL_HANDLER, Role.SUPERVISOR})
 _SYSTEMS = _HANDLERS | {Role.INTEGRATION}
@@ -26,30 +25,10 @@ ROLES: Mapping[ActionKind, frozenset[Role]] = MappingProxyType(
         ActionKind.ADD_LOCATION: _SYSTEMS,
         ActionKind.FLAG_VULNERABILITY: _SYSTEMS,
         ActionKind.OVERRIDE_VULNERABILITY: frozenset({Role.SUPERVISOR}),
+        ActionKind.APPROVE_TERMINATION: frozenset({Role.SUPERVISOR}),
+        ActionKind.DECLINE_TERMINATION: frozenset({Role.SUPERVISOR}),
     }
 )
-
-#: Which 4.12.3 consideration each vulnerability flag falls under.
-FLAG_CITATIONS: Mapping[VulnerabilityFlag, str] = MappingProxyType(
-    {
-        VulnerabilityFlag.CHILD: "vulnerability.age",
-        VulnerabilityFlag.OLDER_PERSON: "vulnerability.age",
-        VulnerabilityFlag.DISABILITY: "vulnerability.age",
-        VulnerabilityFlag.DOMESTIC_ABUSE: "vulnerability.age",
-        VulnerabilityFlag.MENTAL_HEALTH: "vulnerability.condition",
-        VulnerabilityFlag.DISTRESS_OR_TRAUMA: "vulnerability.condition",
-    }
-)
-
-
-def flag_citation(flags: frozenset[VulnerabilityFlag]) -> str:
-    """The citation key for a set of flags: (b) when any is about condition, else (c)."""
-    keys = {FLAG_CITATIONS[flag] for flag in flags}
-    return "vulnerability.condition" if "vulnerability.condition" in keys else "vulnerability.age"
-
-
-def _names(flags: frozenset[VulnerabilityFlag]) -> str:
-    return ", ".join(sorted(flag.value for flag in flags))
 
 
 def no_transfer_to_101(situation: Situation) -> Refusal | None:
@@ -89,29 +68,6 @@ def considerations_recorded(situation: Situation) -> Refusal | None:
             "the 4.12.3 considerations (seriousness; condition or trauma; age and vulnerability)"
             " have not been recorded",
             "record a note on each of the three considerations",
-        )
-    return None
-
-
-def vulnerability_resolved(situation: Situation) -> Refusal | None:
-    """4.12.3(b)/(c): no termination while a vulnerability flag is set, unless overridden."""
-    unresolved = situation.contact.unresolved_vulnerability
-    if unresolved:
-        return Refusal(
-            flag_citation(unresolved),
-            f"the call cannot be terminated while vulnerability is flagged ({_names(unresolved)})",
-            "log the incident, or ask a supervisor to override the flags with a reason",
-        )
-    return None
-
-
-def something_to_override(situation: Situation) -> Refusal | None:
-    """An override needs a vulnerability flag that no earlier override covers."""
-    if not situation.contact.unresolved_vulnerability:
-        return Refusal(
-            "inappropriate.considerations",
-            "there is no vulnerability flag to override",
-            "an override is only needed while a flag blocks termination",
         )
     return None
 

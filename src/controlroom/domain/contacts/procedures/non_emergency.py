@@ -54,6 +54,9 @@ NON_EMERGENCY = Procedure(
         A.TERMINATE: "inappropriate.warn",
         A.RECORD_CONSIDERATIONS: "inappropriate.considerations",
         A.OVERRIDE_VULNERABILITY: "inappropriate.considerations",
+        A.REQUEST_APPROVAL: "inappropriate.considerations",
+        A.APPROVE_TERMINATION: "inappropriate.considerations",
+        A.DECLINE_TERMINATION: "inappropriate.considerations",
         A.RECONNECT: "silent.landline",
     },
 )
