@@ -17,6 +17,7 @@ from controlroom.domain.contacts import (
     AddLocation,
     AdviceKind,
     AgeBand,
+    EscalationSource,
     SilentResponse,
     TransferDestination,
 )
@@ -272,6 +273,17 @@ class AddLocationIn(_Action):
         return AddLocation(evidence_for_fix(fix, now))
 
 
+class EscalateIn(_Action):
+    """Mark a waiting online report or live chat as an emergency: an alarm at the top of every
+    handler's Waiting list until someone takes it (docs/console.md)."""
+
+    action: Literal["escalate"]
+    reason: Reason
+    source: EscalationSource = Field(
+        default=EscalationSource.PERSON, description="person (the default) or triage."
+    )
+
+
 ActionIn = Annotated[
     AnswerIn
     | AssessIn
@@ -295,7 +307,8 @@ ActionIn = Annotated[
     | AddNoteIn
     | UpdateNarrativeIn
     | UpdateCallerIn
-    | AddLocationIn,
+    | AddLocationIn
+    | EscalateIn,
     Field(discriminator="action"),
 ]
 

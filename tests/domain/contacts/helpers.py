@@ -20,6 +20,8 @@ from controlroom.domain.contacts import (
     CloseAccidental,
     CloseNoResponse,
     Contact,
+    Escalate,
+    EscalationSource,
     FlagVulnerability,
     HangUp,
     InferEmergency,
@@ -115,6 +117,7 @@ def sample(kind: ActionKind, now: datetime = START) -> Action:
         ActionKind.UPDATE_NARRATIVE: UpdateNarrative("Someone is in my garden."),
         ActionKind.UPDATE_CALLER: UpdateCaller(name="Sam"),
         ActionKind.ADD_LOCATION: AddLocation(LocationEvidence("aml", now, {"lt": "50.1"})),
+        ActionKind.ESCALATE: Escalate(EscalationSource.PERSON, "says someone is in the house"),
     }
     return samples[kind]
 

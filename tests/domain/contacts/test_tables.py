@@ -76,6 +76,7 @@ EXPECTED = {
     ProcedureName.NON_EMERGENCY: """
         offered answer answered
         offered hang_up abandoned
+        offered escalate offered
         answered assess assessed
         answered hang_up hung_up
         assessed assess assessed
@@ -169,7 +170,9 @@ def test_final_states_allow_only_notes_and_location(name: ProcedureName, state: 
 def test_every_allowed_move(
     name: ProcedureName, state: State, kind: ActionKind, policy: Policy, clock: Clock
 ) -> None:
-    contact = at_state(policy, clock, name, state)
+    # Only a written contact is marked as an emergency (the guard's own tests: test_escalation).
+    channel = Channel.ONLINE_REPORT if kind is ActionKind.ESCALATE else None
+    contact = at_state(policy, clock, name, state, channel)
     if kind is ActionKind.OVERRIDE_VULNERABILITY:
         flag = FlagVulnerability(VulnerabilityFlag.DISTRESS_OR_TRAUMA)
         contact.apply(flag, actor=SUPERVISOR, now=clock.tick(), policy=policy)

@@ -18,6 +18,7 @@ from controlroom.domain.contacts.actions import (
     Close,
     CloseAccidental,
     CloseNoResponse,
+    Escalate,
     FlagVulnerability,
     HangUp,
     InferEmergency,
@@ -47,6 +48,7 @@ from controlroom.domain.contacts.events import (
 from controlroom.domain.contacts.kinds import (
     ActionKind,
     AdviceKind,
+    EscalationSource,
     SilentResponse,
     TransferDestination,
 )
@@ -56,6 +58,7 @@ from controlroom.domain.contacts.records import (
     Assessment4123,
     Closure,
     ContactRecord,
+    EscalationRecord,
     FlagRecord,
     FlagSource,
     HistoryEntry,
@@ -71,6 +74,7 @@ from controlroom.domain.contacts.records import (
 )
 from controlroom.domain.contacts.states import (
     FINAL_STATES,
+    DIGITAL_CHANNELS,
     RELAY_CHANNELS,
     SILENT_CHANNELS,
     ProcedureName,
@@ -88,6 +92,7 @@ from controlroom.domain.contacts.values import (
 
 __all__ = [
     "ACTION_TYPES",
+    "DIGITAL_CHANNELS",
     "FINAL_STATES",
     "PROCEDURES",
     "RELAY_CHANNELS",
@@ -116,6 +121,9 @@ __all__ = [
     "ContactEvent",
     "ContactReconnected",
     "ContactRecord",
+    "Escalate",
+    "EscalationRecord",
+    "EscalationSource",
     "FlagRecord",
     "FlagSource",
     "FlagVulnerability",

@@ -9,6 +9,7 @@ from typing import ClassVar, get_args
 from controlroom.domain.contacts.kinds import (
     ActionKind,
     AdviceKind,
+    EscalationSource,
     SilentResponse,
     TransferDestination,
 )
@@ -300,6 +301,20 @@ class AddLocation:
             raise InvalidInput("evidence must be a LocationEvidence", field="evidence")
 
 
+@dataclass(frozen=True)
+class Escalate:
+    """Mark a waiting digital contact (online report, live chat) as an emergency: it becomes
+    an alarm at the top of every handler's Waiting list until someone takes it."""
+
+    kind: ClassVar[ActionKind] = ActionKind.ESCALATE
+    source: EscalationSource
+    reason: str
+
+    def __post_init__(self) -> None:
+        _enum(self.source, EscalationSource, "source")
+        require_text(self.reason, "reason")
+
+
 Action = (
     Answer
     | Assess
@@ -324,6 +339,7 @@ Action = (
     | UpdateNarrative
     | UpdateCaller
     | AddLocation
+    | Escalate
 )
 
 #: Every action class, for run-time checks of what callers pass in.
