@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from controlroom.web.console.alarm import router as alarm_router
 from controlroom.web.console.deps import ConsoleResponse
 from controlroom.web.console.live import router as live_router
 from controlroom.web.console.pages import router as pages_router
@@ -25,6 +26,6 @@ def install_console(app: FastAPI) -> None:
     async def console_response(_: Request, exc: ConsoleResponse) -> Response:
         return exc.response
 
-    for router in (pages_router, sso_router, live_router, supervisor_router):
+    for router in (pages_router, sso_router, live_router, supervisor_router, alarm_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

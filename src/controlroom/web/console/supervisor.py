@@ -23,6 +23,7 @@ from controlroom.services.nuisance import do_case_action
 from controlroom.services.room_figures import RoomView, room_view
 from controlroom.services.sessions import Session
 from controlroom.web.console import charts
+from controlroom.web.console.alarm import alarm_context
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.session import check_csrf
@@ -150,7 +151,8 @@ def supervisor(request: Request, session: Supervisor) -> Response:
         view = _view(request, session, period)
     except DomainError as exc:
         return error_page(request, session, exc, status_for(exc))
-    return render(request, "supervisor.html", _context(request, view, period), session=session)
+    context = _context(request, view, period) | alarm_context(request, session)
+    return render(request, "supervisor.html", context, session=session)
 
 
 @router.get("/supervisor/figures")
