@@ -81,7 +81,7 @@ class QueueItem:
     @property
     def sort_key(self) -> str:
         """Orders the queue as text: urgency, then the earliest offered first."""
-        return f"{self.priority}|{self.offered_at.isoformat()}|{self.id}"
+        return f"{self.priority}|{int(not self.emergency)}|{self.offered_at.isoformat()}|{self.id}"
 
     @property
     def priority_label(self) -> str:
@@ -149,8 +149,11 @@ class RoomQueue:
 
 
 def sort_queue(items: Iterable[QueueItem]) -> list[QueueItem]:
-    """Urgency first, then the longest waiting."""
-    return sorted(items, key=lambda item: (item.priority, item.offered_at, item.id))
+    """Urgency first, then the longest waiting. Among emergencies a written one marked as an
+    emergency comes first: no telephone rings for it, so the list is its only way to a person."""
+    return sorted(
+        items, key=lambda item: (item.priority, not item.emergency, item.offered_at, item.id)
+    )
 
 
 def room_queue(uow_factory: UowFactory, principal: Principal) -> RoomQueue:
