@@ -131,7 +131,7 @@ def test_an_escalated_online_report_is_an_alarm_until_taken(
     assert contact_id in cues(supervisor, "new")
     supervisor.wait_for_function(
         "id => /^0:0[1-9]$/.test(document.querySelector("
-        "`#alarm .alarm-item[data-id=\"${id}\"] .age .clock`).textContent)",
+        '`#alarm .alarm-item[data-id="${id}"] .age .clock`).textContent)',
         arg=contact_id,
     )
     assert contact_id not in cues(supervisor, "realert")

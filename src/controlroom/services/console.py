@@ -2,9 +2,10 @@
 
 The queue is every contact waiting to be answered, most urgent first and then longest waiting,
 and every contact being worked. An emergency is any route into 999 and any online report or
-live chat marked as one (escalated): those lead the Waiting list, then 101, chat and online. The contact page adds to the contact's details (the
-same as the API's) its caller history, the script lines the allowed actions read out, the
-caller's words split at the evidence triage cited, and its timers.
+live chat marked as one (escalated): those lead the Waiting list, then 101, chat and online.
+The contact page adds to the contact's details (the same as the API's) its caller history, the
+script lines the allowed actions read out, the caller's words split at the evidence triage
+cited, and its timers.
 """
 
 from __future__ import annotations

@@ -73,8 +73,8 @@ from controlroom.domain.contacts.records import (
     WarningGiven,
 )
 from controlroom.domain.contacts.states import (
-    FINAL_STATES,
     DIGITAL_CHANNELS,
+    FINAL_STATES,
     RELAY_CHANNELS,
     SILENT_CHANNELS,
     ProcedureName,

@@ -9,7 +9,8 @@ moment an event is published instead of at its next look (every :data:`POLL_SECO
 Each message is ``event: queue`` with ``{"seq": n, "rows": [{"id", "key", "section", "html"}]}``:
 ``section`` is ``waiting`` or ``working`` (``null`` when the contact has left the queue) and
 ``key`` orders the rows of a section as text; ``alarm`` is true for an escalated written contact
-still waiting (the page then reloads its alarm, ``web/console/alarm.py``). A browser that reconnects reloads the whole queue.
+still waiting (the page then reloads its alarm, ``web/console/alarm.py``). A browser that
+reconnects reloads the whole queue.
 """
 
 from __future__ import annotations
