@@ -34,6 +34,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/console/contacts/{contact_id}/location.geojson"): P.CONTACT_READ,
     ("GET", "/console/queue"): P.CONTACT_READ,
     ("GET", "/console/live"): P.CONTACT_READ,
+    ("GET", "/console/alarms"): P.CONTACT_READ,
     ("GET", "/console/supervisor"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures.csv"): P.REPORTS_READ,
