@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from controlroom.domain.contacts import (
+    DIGITAL_CHANNELS,
     ActionKind,
     Actor,
+    AddNote,
     Answer,
+    Assess,
     Escalate,
     EscalationSource,
+    HangUp,
     Role,
     State,
 )
@@ -95,3 +101,46 @@ def test_a_malformed_mark_says_what_is_wrong(source: object, reason: str, field:
     with pytest.raises(InvalidInput) as bad:
         Escalate(source, reason)  # type: ignore[arg-type]
     assert bad.value.field == field
+
+
+_STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["escalate", "answer", "hang_up", "note", "assess"]),
+        st.sampled_from([Role.INTEGRATION, Role.CALL_HANDLER, Role.AUDITOR]),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(channel=st.sampled_from(list(Channel)), steps=_STEPS)
+def test_marked_only_while_a_written_contact_waits_whatever_happens(
+    policy: Policy, channel: Channel, steps: list[tuple[str, Role]]
+) -> None:
+    clock = Clock()
+    contact = new_contact(policy, clock, channel)
+    actions = {
+        "escalate": MARK,
+        "answer": Answer(),
+        "hang_up": HangUp(),
+        "note": AddNote("caller is breathing hard"),
+        "assess": Assess("immediate"),
+    }
+    marked = 0
+    for name, role in steps:
+        before = contact.record
+        waiting, written = before.state is State.OFFERED, channel in DIGITAL_CHANNELS
+        try:
+            contact.apply(
+                actions[name], actor=Actor("someone", role), now=clock.tick(), policy=policy
+            )
+        except (PolicyViolation, InvalidInput):
+            assert contact.record == before  # a refused action changes nothing
+            continue
+        if name == "escalate":
+            marked += 1
+            assert waiting and written and before.escalation is None
+            assert role in (Role.INTEGRATION, Role.CALL_HANDLER)
+            assert contact.state is State.OFFERED
+    assert marked <= 1
+    assert (contact.record.escalation is not None) == (marked == 1)
