@@ -128,3 +128,26 @@ def test_a_voice_call_is_not_marked(room: Room) -> None:
     with pytest.raises(PolicyViolation, match="only an online report or a live chat"):
         room.act(call, MARK)
     assert room.alarms() == []
+
+
+def test_triage_marks_a_waiting_report_once_and_says_when_it_cannot(
+    room: Room, caplog: pytest.LogCaptureFixture
+) -> None:
+    decision = service.suggest(
+        "A man with a knife is attacking my brother right now", Channel.ONLINE_REPORT, room.policy
+    )
+    assert decision is not None
+    report = room.offer(Channel.ONLINE_REPORT)
+    system = Principal("public-site", Role.INTEGRATION)
+    with room.factory() as uow:
+        contact = uow.contacts.get_for_update(report)
+        assert contact is not None
+        auditor = Principal("audrey", Role.AUDITOR)
+        args = {"now": room.tick(), "policy": room.policy}
+        assert not escalations.escalate_by_triage(uow, contact, decision, principal=auditor, **args)
+        assert "no alarm raised" in caplog.text
+        assert escalations.escalate_by_triage(uow, contact, decision, principal=system, **args)
+        assert not escalations.escalate_by_triage(uow, contact, decision, principal=system, **args)
+        uow.commit()
+    [alarm] = room.alarms()
+    assert alarm.source is EscalationSource.TRIAGE and alarm.reason == decision.summary

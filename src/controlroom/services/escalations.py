@@ -10,6 +10,7 @@ the stored time of the mark, never from a timer kept in memory.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from controlroom.domain.triage import Channel, Decision
 from controlroom.services.contacts import UowFactory, record_action
 from controlroom.services.ports import UnitOfWork
 
+log = logging.getLogger(__name__)
 #: The most alarms one page lists (each is also a row at the top of the Waiting list).
 ALARM_LIMIT = 200
 MAX_REASON_CHARS = 2000
@@ -113,6 +115,14 @@ def escalate_by_triage(
     if record.state is not State.OFFERED or record.escalation is not None:
         return False
     if ActionKind.ESCALATE not in contact.allowed_actions(policy, actor=principal.actor):
+        # Never lose the report or chat over it: the person has been told to call 999 and the
+        # ReportEscalated / ChatEscalated event still goes out; say loudly that no alarm did.
+        log.error(
+            "contact %s: triage read an emergency but %s (%s) may not mark it; no alarm raised",
+            record.id,
+            principal.name,
+            principal.role.value,
+        )
         return False
     reason = (decision.summary or "triage read an emergency")[:MAX_REASON_CHARS]
     action = Escalate(EscalationSource.TRIAGE, reason)
