@@ -123,6 +123,7 @@ def test_an_escalated_online_report_is_an_alarm_until_taken(
     handler.wait_for_function(
         "id => window.__alarmCues.some(c => c.kind === 'new' && c.id === id)", arg=contact_id
     )
+    assert handler.title().startswith("EMERGENCY (1)")
     shot(handler, "handler")
 
     # The supervisor sees it with its age, then (untaken) an alert again.
@@ -149,6 +150,7 @@ def test_an_escalated_online_report_is_an_alarm_until_taken(
     handler.wait_for_selector("#alarm", state="hidden", timeout=2_000)
     supervisor.wait_for_selector("#alarm", state="hidden", timeout=3_000)
     assert handler.locator(f'#queue-waiting .qrow[data-id="{contact_id}"]').count() == 0
+    assert not handler.title().startswith("EMERGENCY")
 
 
 def test_an_escalated_live_chat_leads_the_waiting_list(

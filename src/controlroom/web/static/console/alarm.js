@@ -8,6 +8,7 @@
   if (!box) return;
   const src = box.dataset.src;
   const supervisor = box.dataset.realert === "cue";
+  const title = document.title;
   const heard = new Set();
   const realerted = new Set();
   window.__alarmCues = [];  // {kind: "new" | "realert", id, at}: every cue requested here
@@ -56,6 +57,8 @@
       }
     });
     box.hidden = items.length === 0;
+    // A console in a background tab still says so in its tab.
+    document.title = items.length ? `EMERGENCY (${items.length}) · ${title}` : title;
     box.classList.toggle("overdue", box.querySelector(".alarm-item.overdue") !== null);
   }
 
