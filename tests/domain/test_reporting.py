@@ -259,7 +259,7 @@ def test_notices() -> None:
 
 def test_status_follows_the_contacts_state() -> None:
     assert public_status(State.OFFERED) == (Status.OPEN, public_status(State.OFFERED)[1])
-    assert "urgent" in public_status(State.OFFERED, escalated=True)[1]
+    assert "Marked as an emergency" in public_status(State.OFFERED, escalated=True)[1]
     assert public_status(State.INCIDENT_LOGGED)[0] is Status.OPEN
     for state in (State.CLOSED, State.ABANDONED, State.TERMINATED, State.TRANSFERRED):
         assert public_status(state) == (Status.CLOSED, "Closed.")

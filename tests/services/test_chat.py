@@ -145,9 +145,30 @@ def test_an_emergency_typed_by_the_visitor_tells_them_to_ring_999_and_alerts(
         assert escalations[0].details["triage_route"] == "emergency"
         chat = await chats.store.get(started.chat.chat_id)
         assert chat is not None and chat.escalated
+        # nobody had taken it: the contact is marked, an alarm at the top of the Waiting list
+        marked = _contact(chats, started.chat.contact_id)
+        assert marked.state is State.OFFERED and marked.record.escalation is not None
+        assert marked.record.escalation.source.value == "triage"
+        assert rows[-1].tag == "contact:procedure:escalate"
         # a second emergency message tells the visitor again but alerts only once
         await service.say(chats, started.chat, Sender.VISITOR, "client-0003", text, NOW)
         assert not await chats.store.mark_escalated(started.chat.chat_id)
+
+    run(work)
+
+
+def test_an_emergency_in_a_chat_already_taken_alerts_but_raises_no_alarm(
+    chats: service.Chats,
+) -> None:
+    async def work() -> None:
+        started = await service.start(chats, "I want to report some noise", "client-1", NOW)
+        await service.take(chats, HANDLER, started.chat.chat_id, NOW)
+        text = "He has a knife and is attacking my brother right now"
+        await service.say(chats, started.chat, Sender.VISITOR, "client-0002", text, NOW)
+        chat = await chats.store.get(started.chat.chat_id)
+        assert chat is not None and chat.escalated  # the operator's page alerts
+        contact = _contact(chats, started.chat.contact_id)
+        assert contact.state is State.ANSWERED and contact.record.escalation is None
 
     run(work)
 

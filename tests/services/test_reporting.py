@@ -20,6 +20,7 @@ from controlroom.domain.errors import InvalidInput, NotFound
 from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import (
     EMERGENCY_NOTICE,
+    ESCALATED_NOTE,
     HandledElsewhere,
     ReportEscalated,
     ReportingConfig,
@@ -136,9 +137,16 @@ def test_an_emergency_in_a_report_is_escalated_at_once(desk: Desk) -> None:
     )
     assert audit[0].details["escalate"] == "immediate"
     assert audit[0].details["triage_route"] == "emergency"
+    # The contact itself is marked, in the same transaction: the consoles' alarm reads it.
+    assert [entry.tag for entry in audit][-1] == "contact:procedure:escalate"
+    assert audit[-1].details["source"] == "triage" and audit[-1].actor == "partner"
+    with desk.factory(read_only=True) as uow:
+        stored = uow.contacts.get(receipt.contact_id)
+    assert stored is not None and stored.record.escalation is not None
+    assert stored.state is State.OFFERED
     assert receipt.reference is not None
     public = reporting.get_report(desk.factory, receipt.reference, desk.policy, desk.reporting)
-    assert public.status is Status.OPEN and "urgent" in public.status_notes
+    assert public.status is Status.OPEN and public.status_notes == ESCALATED_NOTE
 
 
 def test_the_public_view_of_a_report_has_no_personal_data(desk: Desk) -> None:

@@ -37,6 +37,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/console/contacts/{contact_id}/messages"): P.CONTACT_READ,
     ("GET", "/console/queue"): P.CONTACT_READ,
     ("GET", "/console/live"): P.CONTACT_READ,
+    ("GET", "/console/alarms"): P.CONTACT_READ,
     ("GET", "/console/supervisor"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures.csv"): P.REPORTS_READ,

@@ -354,7 +354,7 @@ def test_an_emergency_in_a_report_is_triaged_and_flagged_for_escalation(
     assert "may be an emergency" in answer["service_notice"]
     assert "999" in answer["service_notice"]
     public = anonymous.get(f"{V2}/requests/{answer['service_request_id']}.json").json()[0]
-    assert "urgent" in public["status_notes"]
+    assert public["status_notes"].startswith("Marked as an emergency")
     handler = bearer(token_for("call_handler"))
     listed = anonymous.get("/api/contacts?channel=online_report", headers=handler).json()
     contact = anonymous.get(f"/api/contacts/{listed['items'][0]['id']}", headers=handler).json()
@@ -364,6 +364,7 @@ def test_an_emergency_in_a_report_is_triaged_and_flagged_for_escalation(
     ).json()["entries"]
     assert audit[0]["details"]["escalate"] == "immediate"
     assert audit[0]["details"]["reference"] == answer["service_request_id"]
+    assert audit[-1]["tag"] == "contact:procedure:escalate"
 
 
 def test_hostile_text_is_escaped_in_xml_and_json(anonymous: TestClient, api_key: str) -> None:

@@ -36,8 +36,11 @@ from controlroom.adapters.rulebook_schema import (
     to_rulebook,
 )
 from controlroom.domain.policy import (
+    MAX_REALERT_SECONDS,
+    MIN_REALERT_SECONDS,
     Agency,
     ContactMethod,
+    DigitalEscalation,
     Force,
     Grade,
     Limits,
@@ -89,6 +92,10 @@ class ForceModel(Strict):
 
 class LimitsModel(Strict):
     max_text_chars: int = Field(default=131_072, gt=0)
+
+
+class DigitalEscalationModel(Strict):
+    realert_seconds: int = Field(default=30, ge=MIN_REALERT_SECONDS, le=MAX_REALERT_SECONDS)
 
 
 class TriageModel(Strict):
@@ -153,6 +160,7 @@ class PolicyModel(Strict):
     emergency_definition: list[Id] = Field(min_length=1)
     force: ForceModel
     limits: LimitsModel = Field(default_factory=LimitsModel)
+    digital_escalation: DigitalEscalationModel = Field(default_factory=DigitalEscalationModel)
     triage: TriageModel
     citations: dict[str, Id] = Field(default_factory=dict)
     paragraphs: list[ParagraphModel] = Field(min_length=1)
@@ -213,6 +221,7 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
         rulebook=rulebook,
         citations=citations,
         limits=Limits(max_text_chars=model.limits.max_text_chars),
+        digital_escalation=DigitalEscalation(model.digital_escalation.realert_seconds),
     )
 
 

@@ -57,6 +57,7 @@ class AuditTag(StrEnum):
     CONTACT_UPDATE_CALLER = "contact:procedure:update_caller"
     CONTACT_ADD_LOCATION = "contact:procedure:add_location"
     CONTACT_RECORD_ANSWERS = "contact:procedure:record_answers"
+    CONTACT_ESCALATE = "contact:procedure:escalate"
     # A contact moved by a telephony or location system.
     TELEPHONY_OFFERED = "contact:telephony:offered"
     TELEPHONY_HUNG_UP = "contact:telephony:hung_up"

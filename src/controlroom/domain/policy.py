@@ -270,6 +270,19 @@ class Limits:
     max_text_chars: int = 131_072
 
 
+#: The bounds of :attr:`DigitalEscalation.realert_seconds`.
+MIN_REALERT_SECONDS = 1
+MAX_REALERT_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class DigitalEscalation:
+    """How long an online report or live chat marked as an emergency may wait untaken before
+    supervisors are alerted again (DCP-P-042 sets no figure; the force does)."""
+
+    realert_seconds: int = 30
+
+
 @dataclass(frozen=True)
 class Policy:
     """A force's whole call-handling policy."""
@@ -284,6 +297,7 @@ class Policy:
     rulebook: Rulebook
     citations: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    digital_escalation: DigitalEscalation = field(default_factory=DigitalEscalation)
     # The exemplar bank of triage's semantic layer, when the policy names one.
     exemplars: ExemplarBank | None = None
 

@@ -10,7 +10,14 @@ import re
 from collections.abc import Callable
 
 from controlroom.domain.errors import PolicyError
-from controlroom.domain.policy import REQUIRED_SCRIPTS, Policy, Route, Rulebook
+from controlroom.domain.policy import (
+    MAX_REALERT_SECONDS,
+    MIN_REALERT_SECONDS,
+    REQUIRED_SCRIPTS,
+    Policy,
+    Route,
+    Rulebook,
+)
 
 
 def validate_policy(policy: Policy) -> list[str]:
@@ -107,6 +114,12 @@ def validate_policy(policy: Policy) -> list[str]:
         need_patterns(where, vulnerability.patterns)
     if policy.limits.max_text_chars < 1:
         problems.append("limits.max_text_chars: must be a positive number of characters")
+    realert = policy.digital_escalation.realert_seconds
+    if not MIN_REALERT_SECONDS <= realert <= MAX_REALERT_SECONDS:
+        problems.append(
+            f"digital_escalation.realert_seconds: {realert} is not "
+            f"{MIN_REALERT_SECONDS}-{MAX_REALERT_SECONDS} seconds"
+        )
     return problems
 
 

@@ -45,7 +45,8 @@ QUEUE_TOPIC = "chatqueue"
 EMERGENCY_NOTICE = (
     "What you have written sounds like an emergency. If anyone is in danger now, call 999 "
     "straight away: do not wait for a reply here. If you cannot speak, call 999 and press 55 "
-    "when asked which service you need. We have alerted the control room."
+    "when asked which service you need. We have alerted the control room: until an operator "
+    "joins you, this chat is at the top of every call handler's list, marked as an emergency."
 )
 WELCOME = "Thank you. You are in the queue and an operator will be with you as soon as possible."
 

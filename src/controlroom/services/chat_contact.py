@@ -27,6 +27,7 @@ from controlroom.domain.reporting import Submission
 from controlroom.domain.triage import Channel, Decision
 from controlroom.services import reporting
 from controlroom.services.contacts import record_action, record_fact, suggest, triage_details
+from controlroom.services.escalations import escalate_by_triage
 from controlroom.services.public_site import PUBLIC_SITE
 
 if TYPE_CHECKING:
@@ -47,8 +48,9 @@ def record_escalation(
     now: datetime,
 ) -> tuple[int, ActionKind]:
     """Audit the escalation on the contact, with the visitor's words so far (the public site
-    may not change a contact's narrative: the operator's transcript does at the end); the
-    contact's latest history entry, for the event."""
+    may not change a contact's narrative: the operator's transcript does at the end), and mark
+    a chat nobody has taken yet as an emergency (the consoles' alarm); the contact's latest
+    history entry, for the event."""
     details = {
         "escalate": "immediate",
         "chat": chat.chat_id,
@@ -57,6 +59,8 @@ def record_escalation(
     with chats.uow_factory() as uow:
         contact = _contact(uow, chat)
         record_fact(uow, contact, CHAT_EMERGENCY, actor=PUBLIC_SITE.actor, now=now, details=details)
+        policy = chats.policy
+        escalate_by_triage(uow, contact, decision, principal=PUBLIC_SITE, now=now, policy=policy)
         uow.commit()
         entry = contact.history[-1]
         return entry.seq, entry.action

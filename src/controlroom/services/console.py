@@ -1,9 +1,11 @@
 """What the handler's console shows: the room's queue, and one contact ready to work.
 
-The queue is every contact waiting to be answered, most urgent channel first and then longest
-waiting, and every contact being worked. The contact page adds to the contact's details (the
-same as the API's) its caller history, the script lines the allowed actions read out, the
-caller's words split at the evidence triage cited, and its timers.
+The queue is every contact waiting to be answered, most urgent first and then longest waiting,
+and every contact being worked. An emergency is any route into 999 and any online report or
+live chat marked as one (escalated): those lead the Waiting list, then 101, chat and online.
+The contact page adds to the contact's details (the same as the API's) its caller history, the
+script lines the allowed actions read out, the caller's words split at the evidence triage
+cited, and its timers.
 """
 
 from __future__ import annotations
@@ -43,12 +45,13 @@ REPEAT_WINDOW = timedelta(hours=24)
 WORKING_STATES = tuple(s for s in State if s is not State.OFFERED and s not in FINAL_STATES)
 _PRIORITY: dict[Channel, int] = {channel: 0 for channel in Channel if channel.is_emergency_line}
 _PRIORITY |= {Channel.ONE_ZERO_ONE: 1, Channel.LIVE_CHAT: 2, Channel.ONLINE_REPORT: 3}
-PRIORITY_LABELS = ("Emergency line", "101", "Live chat", "Online report")
+PRIORITY_LABELS = ("Emergency", "101", "Live chat", "Online report")
 
 
-def priority(channel: Channel) -> int:
-    """0 for every route into 999 (the same answer target as voice), then 101, chat, online."""
-    return _PRIORITY.get(channel, len(PRIORITY_LABELS) - 1)
+def priority(channel: Channel, *, escalated: bool = False) -> int:
+    """The urgency of a waiting contact: 0 for every route into 999 (the same answer target as
+    voice) and for a written contact marked as an emergency, then 101, chat, online."""
+    return 0 if escalated else _PRIORITY.get(channel, len(PRIORITY_LABELS) - 1)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,12 @@ class QueueItem:
     earlier_calls: int = 0
     version: int = 0  # how many actions the contact has had: a change shows as a bigger one
     damaged: str = ""  # why its stored record cannot be read, for a damaged contact
+    escalated_at: datetime | None = None  # when a written contact was marked as an emergency
+
+    @property
+    def emergency(self) -> bool:
+        """True for an online report or live chat marked as an emergency, while it waits."""
+        return self.escalated_at is not None and self.waiting
 
     @property
     def waiting(self) -> bool:
@@ -76,8 +85,8 @@ class QueueItem:
 
     @property
     def sort_key(self) -> str:
-        """Orders the queue as text: priority, then the earliest offered first."""
-        return f"{self.priority}|{self.offered_at.isoformat()}|{self.id}"
+        """Orders the queue as text: urgency, then the earliest offered first."""
+        return f"{self.priority}|{int(not self.emergency)}|{self.offered_at.isoformat()}|{self.id}"
 
     @property
     def priority_label(self) -> str:
@@ -87,6 +96,7 @@ class QueueItem:
 
 def queue_item(record: ContactRecord, earlier_calls: int = 0) -> QueueItem:
     """The queue row of a contact."""
+    escalation = record.escalation
     caller = record.caller.number or record.caller.name or "withheld"
     if record.caller.number and record.caller.name:
         caller = f"{record.caller.name} ({record.caller.number})"
@@ -95,7 +105,7 @@ def queue_item(record: ContactRecord, earlier_calls: int = 0) -> QueueItem:
         channel=record.channel,
         procedure=record.procedure.value,
         state=record.state,
-        priority=priority(record.channel),
+        priority=priority(record.channel, escalated=escalation is not None),
         offered_at=record.timestamps.offered,
         answered_at=record.timestamps.answered,
         caller=caller,
@@ -103,6 +113,7 @@ def queue_item(record: ContactRecord, earlier_calls: int = 0) -> QueueItem:
         landline=record.landline,
         earlier_calls=earlier_calls,
         version=len(record.history),
+        escalated_at=None if escalation is None else escalation.at,
     )
 
 
@@ -131,7 +142,7 @@ def contact_row(uow: UnitOfWork, contact: Contact, *, waiting: bool) -> QueueIte
 
 @dataclass(frozen=True)
 class RoomQueue:
-    """Contacts waiting (priority, then wait) and contacts being worked (oldest first)."""
+    """Contacts waiting (urgency, then wait) and contacts being worked (oldest first)."""
 
     waiting: list[QueueItem]
     working: list[QueueItem]
@@ -143,8 +154,11 @@ class RoomQueue:
 
 
 def sort_queue(items: Iterable[QueueItem]) -> list[QueueItem]:
-    """Priority first, then the longest waiting."""
-    return sorted(items, key=lambda item: (item.priority, item.offered_at, item.id))
+    """Urgency first, then the longest waiting. Among emergencies a written one marked as an
+    emergency comes first: no telephone rings for it, so the list is its only way to a person."""
+    return sorted(
+        items, key=lambda item: (item.priority, not item.emergency, item.offered_at, item.id)
+    )
 
 
 def room_queue(uow_factory: UowFactory, principal: Principal) -> RoomQueue:

@@ -3,8 +3,10 @@
 A report becomes an ``online_report`` contact through the contacts services, in one unit of
 work: the contact offered (audited, with triage's reading of the description), its location
 added, and the report stored beside it under a public reference. When triage reads an
-emergency, the offer's audit row says ``escalate: immediate`` and a :class:`ReportEscalated`
-event is published after the commit, for the console to alert on.
+emergency, the offer's audit row says ``escalate: immediate``, the contact is marked as an
+emergency (``escalate``: an alarm at the top of every handler's Waiting list, see
+``services/escalations.py``) and a :class:`ReportEscalated` event is published after the
+commit.
 
 Partner systems submit with an API key: an API token of role ``integration`` (the accounts
 service's tokens, stored hashed), holding :data:`SUBMIT_PERMISSION`. Reading reports is public
@@ -59,6 +61,7 @@ from controlroom.services.contacts import (
     record_offer,
     suggest,
 )
+from controlroom.services.escalations import escalate_by_triage
 from controlroom.services.location_matching import evidence_for_fix, evidence_for_unlocated
 from controlroom.services.ports import UnitOfWork
 
@@ -204,6 +207,7 @@ def _store(
         record_action(uow, contact, action, actor=actor, now=now, policy=policy)
         reporting.reports(uow).add(report)
         if escalated and decision is not None:
+            escalate_by_triage(uow, contact, decision, principal=client, now=now, policy=policy)
             alert = ReportEscalated(
                 contact_id=contact.id,
                 seq=1,

@@ -18,6 +18,7 @@ from controlroom.domain.contacts import (
     AdviceKind,
     AgeBand,
     ApproveTermination,
+    EscalationSource,
     SilentResponse,
     TransferDestination,
 )
@@ -25,7 +26,6 @@ from controlroom.domain.errors import InvalidInput
 from controlroom.domain.location import LocationFix, LocationSource
 from controlroom.domain.policy import VulnerabilityFlag
 from controlroom.domain.triage import Answer as Reply
-from controlroom.domain.triage import Channel
 from controlroom.services.location_matching import evidence_for_fix, evidence_for_unlocated
 from controlroom.web.schemas_common import (
     NAME_CHARS,
@@ -329,6 +329,17 @@ class RecordAnswersIn(_Action):
     weapon: Reply | None = Field(default=None, description="A weapon, or anything used as one?")
 
 
+class EscalateIn(_Action):
+    """Mark a waiting online report or live chat as an emergency: an alarm at the top of every
+    handler's Waiting list until someone takes it (docs/console.md)."""
+
+    action: Literal["escalate"]
+    reason: Reason
+    source: EscalationSource = Field(
+        default=EscalationSource.PERSON, description="person (the default) or triage."
+    )
+
+
 ActionIn = Annotated[
     AnswerIn
     | AssessIn
@@ -356,44 +367,10 @@ ActionIn = Annotated[
     | UpdateNarrativeIn
     | UpdateCallerIn
     | AddLocationIn
-    | RecordAnswersIn,
+    | RecordAnswersIn
+    | EscalateIn,
     Field(discriminator="action"),
 ]
-
-
-class OfferCallerIn(InputModel):
-    """Who made contact, as the handler records it."""
-
-    model_config = ConfigDict(extra="ignore")  # as before: fields it does not know are left
-
-    number: str | None = Field(
-        default=None,
-        pattern=E164,
-        description="E.164 number, if known.",
-        examples=["+447700900123"],
-    )
-    name: Name = Field(default="", description="Name, if known (at most 200 characters).")
-    age_band: AgeBand | None = Field(default=None, description="child, adult or older_person.")
-
-
-class OfferIn(InputModel):
-    """A contact created by hand: an online report, a live chat, a call logged by a handler."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "channel": "online_report",
-                    "caller": {"name": "Priya Shah"},
-                    "narrative": "Someone scratched my car in the car park yesterday",
-                }
-            ]
-        },
-    )
-    channel: Channel = Field(description="How the contact came in.")
-    caller: OfferCallerIn = Field(description="Who made contact: number (E.164) and/or name.")
-    narrative: Narrative = Field(default="", description="What they said; triage reads it.")
 
 
 __all__ = [
@@ -406,6 +383,4 @@ __all__ = [
     "ContactPageOut",
     "ContactSummary",
     "HistoryOut",
-    "OfferCallerIn",
-    "OfferIn",
 ]

@@ -22,6 +22,8 @@ from controlroom.domain.contacts import (
     CloseNoResponse,
     Contact,
     DeclineTermination,
+    Escalate,
+    EscalationSource,
     FlagVulnerability,
     HangUp,
     InferEmergency,
@@ -132,6 +134,7 @@ def sample(kind: ActionKind, now: datetime = START) -> Action:
         ActionKind.UPDATE_CALLER: UpdateCaller(name="Sam"),
         ActionKind.ADD_LOCATION: AddLocation(LocationEvidence("aml", now, {"lt": "50.1"})),
         ActionKind.RECORD_ANSWERS: RecordAnswers(weapon=Reply.YES),
+        ActionKind.ESCALATE: Escalate(EscalationSource.PERSON, "says someone is in the house"),
     }
     return samples[kind]
 

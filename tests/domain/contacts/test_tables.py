@@ -80,6 +80,7 @@ EXPECTED = {
     ProcedureName.NON_EMERGENCY: """
         offered answer answered
         offered hang_up abandoned
+        offered escalate offered
         answered assess assessed
         answered hang_up hung_up
         assessed assess assessed
@@ -180,7 +181,9 @@ APPROVALS = (
 def test_every_allowed_move(
     name: ProcedureName, state: State, kind: ActionKind, policy: Policy, clock: Clock
 ) -> None:
-    contact = at_state(policy, clock, name, state)
+    # Only a written contact is marked as an emergency (the guard's own tests: test_escalation).
+    channel = Channel.ONLINE_REPORT if kind is ActionKind.ESCALATE else None
+    contact = at_state(policy, clock, name, state, channel)
     if kind in APPROVALS:
         flag = FlagVulnerability(VulnerabilityFlag.DISTRESS_OR_TRAUMA)
         contact.apply(flag, actor=SUPERVISOR, now=clock.tick(), policy=policy)

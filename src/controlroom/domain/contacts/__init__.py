@@ -20,6 +20,7 @@ from controlroom.domain.contacts.actions import (
     CloseAccidental,
     CloseNoResponse,
     DeclineTermination,
+    Escalate,
     FlagVulnerability,
     HangUp,
     InferEmergency,
@@ -52,6 +53,7 @@ from controlroom.domain.contacts.events import (
 from controlroom.domain.contacts.kinds import (
     ActionKind,
     AdviceKind,
+    EscalationSource,
     SilentResponse,
     TransferDestination,
 )
@@ -63,6 +65,7 @@ from controlroom.domain.contacts.records import (
     Closure,
     ContactRecord,
     Decline,
+    EscalationRecord,
     FlagRecord,
     FlagSource,
     HistoryEntry,
@@ -78,6 +81,7 @@ from controlroom.domain.contacts.records import (
     WarningGiven,
 )
 from controlroom.domain.contacts.states import (
+    DIGITAL_CHANNELS,
     FINAL_STATES,
     RELAY_CHANNELS,
     SILENT_CHANNELS,
@@ -96,6 +100,7 @@ from controlroom.domain.contacts.values import (
 
 __all__ = [
     "ACTION_TYPES",
+    "DIGITAL_CHANNELS",
     "FINAL_STATES",
     "PROCEDURES",
     "RELAY_CHANNELS",
@@ -129,6 +134,9 @@ __all__ = [
     "ContactRecord",
     "Decline",
     "DeclineTermination",
+    "Escalate",
+    "EscalationRecord",
+    "EscalationSource",
     "FlagRecord",
     "FlagSource",
     "FlagVulnerability",

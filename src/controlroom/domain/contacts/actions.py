@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import ClassVar, get_args
 
 from controlroom.domain.contacts.kinds import (
@@ -12,23 +11,20 @@ from controlroom.domain.contacts.kinds import (
     SilentResponse,
     TransferDestination,
 )
+from controlroom.domain.contacts.triage_actions import Escalate as Escalate
+from controlroom.domain.contacts.triage_actions import RecordAnswers as RecordAnswers
 from controlroom.domain.contacts.values import (
     AgeBand,
     LocationEvidence,
     require_e164,
+    require_member,
     require_text,
 )
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.policy import VulnerabilityFlag
-from controlroom.domain.triage.assessment import ASKED
-from controlroom.domain.triage.decision import Answer as Reply
 from controlroom.domain.triage.decision import Decision
 
-
-def _enum(value: object, kind: type[StrEnum], field: str) -> None:
-    if not isinstance(value, kind):
-        known = ", ".join(member.value for member in kind)
-        raise InvalidInput(f"unknown {field} {value!r}", field=field, hint=f"use one of: {known}")
+_enum = require_member
 
 
 @dataclass(frozen=True)
@@ -348,34 +344,6 @@ class AddLocation:
             raise InvalidInput("evidence must be a LocationEvidence", field="evidence")
 
 
-@dataclass(frozen=True)
-class RecordAnswers:
-    """The handler's answers to the §4.11.1 questions (yes, no or unknown); those not given
-    keep their answer. A later answer to the same question replaces the earlier one."""
-
-    kind: ClassVar[ActionKind] = ActionKind.RECORD_ANSWERS
-    danger: Reply | None = None
-    now: Reply | None = None
-    offender: Reply | None = None
-    weapon: Reply | None = None
-
-    def __post_init__(self) -> None:
-        for question in ASKED:
-            value = getattr(self, question)
-            if value is not None:
-                _enum(value, Reply, question)
-        if not self.given():
-            raise InvalidInput(
-                "no answer given",
-                field="answers",
-                hint="answer any of: " + ", ".join(ASKED) + " (yes, no or unknown)",
-            )
-
-    def given(self) -> tuple[tuple[str, Reply], ...]:
-        """The questions answered by this action and their answers, in the order asked."""
-        return tuple((q, a) for q in ASKED if (a := getattr(self, q)) is not None)
-
-
 Action = (
     Answer
     | Assess
@@ -403,6 +371,7 @@ Action = (
     | UpdateCaller
     | AddLocation
     | RecordAnswers
+    | Escalate
 )
 
 #: Every action class, for run-time checks of what callers pass in.

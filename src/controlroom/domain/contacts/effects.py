@@ -16,6 +16,7 @@ from controlroom.domain.contacts.records import (
     Closure,
     ContactRecord,
     Decline,
+    EscalationRecord,
     FlagRecord,
     FlagSource,
     Incident,
@@ -250,4 +251,8 @@ def apply_effect(
         case act.AddLocation(evidence=evidence):
             details = {"source": evidence.source, "received_at": evidence.received_at.isoformat()}
             return Effect(replace(record, location=(*record.location, evidence)), details)
+        case act.Escalate(source=source, reason=reason):
+            escalation = EscalationRecord(source, reason, actor, now)
+            details = {"escalate": "immediate", "source": source.value, "reason": reason}
+            return Effect(replace(record, escalation=escalation), details)
     raise InvalidInput(f"not an action: {action!r}", field="action")  # pragma: no cover

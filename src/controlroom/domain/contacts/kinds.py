@@ -37,6 +37,14 @@ class ActionKind(StrEnum):
     UPDATE_CALLER = "update_caller"
     ADD_LOCATION = "add_location"
     RECORD_ANSWERS = "record_answers"  # the handler's answers to the §4.11.1 questions
+    ESCALATE = "escalate"  # a digital contact marked as an emergency while it waits
+
+
+class EscalationSource(StrEnum):
+    """Who marked a digital contact as an emergency."""
+
+    TRIAGE = "triage"  # triage read an emergency in what the member of the public wrote
+    PERSON = "person"  # a handler or supervisor judged it one
 
 
 class AdviceKind(StrEnum):

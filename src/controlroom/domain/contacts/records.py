@@ -10,6 +10,7 @@ from enum import StrEnum
 from controlroom.domain.contacts.kinds import (
     ActionKind,
     AdviceKind,
+    EscalationSource,
     SilentResponse,
     TransferDestination,
 )
@@ -198,6 +199,17 @@ class Closure:
 
 
 @dataclass(frozen=True)
+class EscalationRecord:
+    """A digital contact marked as an emergency: by triage or a person, why, and when (the
+    alarm's age and the supervisors' re-alert count from ``at``)."""
+
+    source: EscalationSource
+    reason: str
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Timestamps:
     """When the contact was offered, answered and ended (ended clears if a landline rejoins)."""
 
@@ -251,6 +263,7 @@ class ContactRecord:
     answers: tuple[QuestionAnswer, ...] = ()  # the latest answer to each question asked
     closure: Closure | None = None
     resume: State | None = None  # the state to return to if a hung-up landline reconnects
+    escalation: EscalationRecord | None = None  # marked as an emergency while waiting
     history: tuple[HistoryEntry, ...] = ()
 
     @property

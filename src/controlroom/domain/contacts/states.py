@@ -40,6 +40,9 @@ FINAL_STATES = frozenset({State.TERMINATED, State.TRANSFERRED, State.ABANDONED, 
 
 SILENT_CHANNELS = frozenset({Channel.SILENT_SOLUTION_55, Channel.LANDLINE_OPEN_LINE})
 RELAY_CHANNELS = frozenset({Channel.BSL_999, Channel.RELAY_UK_18000, Channel.EMERGENCY_SMS})
+#: Written contacts that wait in the non-emergency queue unless marked as an emergency (an
+#: emergencySMS is a 999 contact from the start).
+DIGITAL_CHANNELS = frozenset({Channel.ONLINE_REPORT, Channel.LIVE_CHAT})
 
 
 def procedure_for(channel: Channel) -> ProcedureName:

@@ -30,6 +30,13 @@ def require_utc(value: object, field: str = "now") -> datetime:
     return value.astimezone(UTC)
 
 
+def require_member(value: object, kind: type[StrEnum], field: str) -> None:
+    """Refuse ``value`` unless it is a member of ``kind``, naming the known ones."""
+    if not isinstance(value, kind):
+        known = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"unknown {field} {value!r}", field=field, hint=f"use one of: {known}")
+
+
 def require_text(value: object, field: str, *, required: bool = True) -> str:
     """``value`` checked as free text: a string, within the length limit, no control characters.
 

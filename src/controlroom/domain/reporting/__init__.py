@@ -15,6 +15,7 @@ from controlroom.domain.reporting.config import (
     ServiceType,
 )
 from controlroom.domain.reporting.records import (
+    ESCALATED_NOTE,
     MAX_WINDOW,
     REFERENCE_BITS,
     TOKEN,
@@ -45,6 +46,7 @@ from controlroom.domain.reporting.submission import (
 __all__ = [
     "DEFAULT_NOTICE",
     "EMERGENCY_NOTICE",
+    "ESCALATED_NOTE",
     "MAX_DESCRIPTION_CHARS",
     "MAX_WINDOW",
     "REFERENCE_BITS",

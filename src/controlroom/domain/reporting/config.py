@@ -23,8 +23,9 @@ DEFAULT_NOTICE = (
     "If it is happening now, or anyone is in danger, call 999."
 )
 EMERGENCY_NOTICE = (
-    "What you describe may be an emergency. Your report has been passed straight to the "
-    "control room, but if anyone is in danger now, call 999."
+    "What you describe may be an emergency. Your report is now at the top of every call "
+    "handler's list in the control room, marked as an emergency, until one of them takes it. "
+    "It is not a 999 call: if anyone is in danger now, call 999."
 )
 
 

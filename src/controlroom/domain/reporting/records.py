@@ -61,7 +61,10 @@ _NOTES: Mapping[State, str] = {
     State.REFERRED: "Passed to the organisation that deals with it.",
     State.HUNG_UP: "We could not reach the person who reported it.",
 }
-ESCALATED_NOTE = "Passed straight to the control room as urgent."
+ESCALATED_NOTE = (
+    "Marked as an emergency: at the top of every call handler's list in the control room, "
+    "waiting for one of them to take it."
+)
 CLOSED_NOTE = "Closed."
 
 

@@ -31,8 +31,8 @@ from controlroom.web.schemas_contacts import (
     AuditPageOut,
     ContactOut,
     ContactPageOut,
-    OfferIn,
 )
+from controlroom.web.schemas_offer import OfferIn
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 E164 = r"^\+[1-9][0-9]{1,14}$"

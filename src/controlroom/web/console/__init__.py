@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from controlroom.web.console.alarm import router as alarm_router
 from controlroom.web.console.deps import ConsoleResponse
 from controlroom.web.console.live import router as live_router
 from controlroom.web.console.nuisance_cases import router as cases_router
@@ -34,6 +35,7 @@ def install_console(app: FastAPI) -> None:
         supervisor_router,
         cases_router,
         sms_router,
+        alarm_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

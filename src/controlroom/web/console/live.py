@@ -8,7 +8,9 @@ moment an event is published instead of at its next look (every :data:`POLL_SECO
 
 Each message is ``event: queue`` with ``{"seq": n, "rows": [{"id", "key", "section", "html"}]}``:
 ``section`` is ``waiting`` or ``working`` (``null`` when the contact has left the queue) and
-``key`` orders the rows of a section as text. A browser that reconnects reloads the whole queue.
+``key`` orders the rows of a section as text; ``alarm`` is true for an escalated written contact
+still waiting (the page then reloads its alarm, ``web/console/alarm.py``). A browser that
+reconnects reloads the whole queue.
 """
 
 from __future__ import annotations
@@ -111,7 +113,15 @@ class LiveFeed:
 
 def _row(contact_id: str, item: QueueItem | None) -> dict[str, Any]:
     if item is None:
-        return {"id": contact_id, "key": "", "section": None, "html": "", "state": "", "version": 0}
+        return {
+            "id": contact_id,
+            "key": "",
+            "section": None,
+            "html": "",
+            "state": "",
+            "version": 0,
+            "alarm": False,
+        }
     html = templates.get_template("console/_row.html").render(item=item, active="")
     section = "waiting" if item.waiting else "working"
     return {
@@ -121,6 +131,7 @@ def _row(contact_id: str, item: QueueItem | None) -> dict[str, Any]:
         "html": html,
         "state": item.state.value,
         "version": item.version,
+        "alarm": item.emergency,  # an escalated contact waiting: the page reloads its alarm
     }
 
 

@@ -24,6 +24,7 @@ from controlroom.services import console as console_service
 from controlroom.services import contacts as contacts_service
 from controlroom.services import sessions
 from controlroom.services.sessions import Session
+from controlroom.web.console.alarm import alarm_context
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import action_from_form, read_form
 from controlroom.web.console.login_gate import sign_in
@@ -146,6 +147,7 @@ def _handler_page(
         "prompts": prompts,
         "ActionKind": ActionKind,
         **_choices(request),
+        **alarm_context(request, session),
     }
     return render(request, "handler.html", context, session=session, status=status)
 

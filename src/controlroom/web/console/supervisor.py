@@ -24,6 +24,7 @@ from controlroom.services.room_figures import RoomView, room_view
 from controlroom.services.sessions import Session
 from controlroom.services.termination import pending_approvals
 from controlroom.web.console import charts
+from controlroom.web.console.alarm import alarm_context
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.session import check_csrf
@@ -158,7 +159,11 @@ def supervisor(request: Request, session: Supervisor) -> Response:
         view = _view(request, session, period)
     except DomainError as exc:
         return error_page(request, session, exc, status_for(exc))
-    context = _context(request, view, period) | _approvals(request, session)
+    context = (
+        _context(request, view, period)
+        | _approvals(request, session)
+        | alarm_context(request, session)
+    )
     return render(request, "supervisor.html", context, session=session)
 
 

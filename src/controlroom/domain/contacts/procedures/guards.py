@@ -8,6 +8,7 @@ from types import MappingProxyType
 from controlroom.domain.contacts.actions import LogIncident, Reconnect, Transfer
 from controlroom.domain.contacts.kinds import ActionKind, TransferDestination
 from controlroom.domain.contacts.procedures.base import Refusal, Situation
+from controlroom.domain.contacts.states import DIGITAL_CHANNELS
 from controlroom.domain.contacts.timers import LANDLINE_RECONNECT_WINDOW
 from controlroom.domain.contacts.values import Role
 
@@ -24,6 +25,7 @@ ROLES: Mapping[ActionKind, frozenset[Role]] = MappingProxyType(
         ActionKind.RECONNECT: _SYSTEMS,
         ActionKind.ADD_LOCATION: _SYSTEMS,
         ActionKind.FLAG_VULNERABILITY: _SYSTEMS,
+        ActionKind.ESCALATE: _SYSTEMS,  # triage on the public site, or a person
         ActionKind.OVERRIDE_VULNERABILITY: frozenset({Role.SUPERVISOR}),
         ActionKind.APPROVE_TERMINATION: frozenset({Role.SUPERVISOR}),
         ActionKind.DECLINE_TERMINATION: frozenset({Role.SUPERVISOR}),
@@ -113,4 +115,24 @@ def reconnect_window(situation: Situation) -> Refusal | None:
         )
     if gap.total_seconds() < 0:
         return Refusal("silent.landline", "a reconnect cannot come before the hang-up")
+    return None
+
+
+def digital_and_not_yet_escalated(situation: Situation) -> Refusal | None:
+    """Only a written contact (online report, live chat) is marked as an emergency, once: a
+    voice call is answered from its own line, and a second mark would restart the alarm."""
+    contact = situation.contact
+    if contact.channel not in DIGITAL_CHANNELS:
+        return Refusal(
+            "emergency.definition",
+            f"only an online report or a live chat is marked as an emergency; this is a "
+            f"{contact.channel.value} contact",
+            "answer the call and grade it as the emergency it is",
+        )
+    if contact.escalation is not None:
+        return Refusal(
+            "emergency.definition",
+            "this contact is already marked as an emergency",
+            "take it from the top of the Waiting list",
+        )
     return None

@@ -2,13 +2,15 @@
 
 answered → assessed → an incident logged, advice given, or a referral to the agency that handles
 the matter → closed. A 101 contact that turns out to be an emergency is logged with the grade
-the handler gives it.
+the handler gives it. An online report or live chat still waiting may be marked as an emergency
+(by triage or a person): it stays offered, as an alarm at the top of the Waiting list.
 """
 
 from __future__ import annotations
 
 from controlroom.domain.contacts.kinds import ActionKind as A
 from controlroom.domain.contacts.procedures.base import Procedure, Step, with_updates
+from controlroom.domain.contacts.procedures.guards import digital_and_not_yet_escalated
 from controlroom.domain.contacts.states import ProcedureName, State
 
 S = State
@@ -28,6 +30,7 @@ STATES = (
 MOVES: dict[tuple[State, A], Step] = {
     (S.OFFERED, A.ANSWER): S.ANSWERED,
     (S.OFFERED, A.HANG_UP): S.ABANDONED,
+    (S.OFFERED, A.ESCALATE): S.OFFERED,
     (S.ANSWERED, A.ASSESS): S.ASSESSED,
     (S.ANSWERED, A.HANG_UP): S.HUNG_UP,
     (S.ASSESSED, A.ASSESS): S.ASSESSED,
@@ -49,6 +52,7 @@ NON_EMERGENCY = Procedure(
     citation="emergency.definition",
     states=STATES,
     moves=with_updates(MOVES, STATES),
+    guards={A.ESCALATE: (digital_and_not_yet_escalated,)},
     refusal_citations={
         A.WARN: "inappropriate.warn",
         A.TERMINATE: "inappropriate.warn",
