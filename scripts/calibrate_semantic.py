@@ -4,7 +4,9 @@
     .venv/bin/python scripts/calibrate_semantic.py [CORPUS] [--max-false 0.05]
 
 Reads the corpus's development folds only (never the held-back slice), triages every row once
-by the rules and encodes it once, then tries every combination of thresholds in a grid. For
+by the rules and encodes it once, then tries every combination of thresholds in a grid. The
+bank holds development rows itself (uk-english-calls.toml): a fold is scored against the
+exemplars of the other folds only, and with a route model trained without its own rows. For
 each fold it picks the combination that is best on the other four (highest emergency recall
 with false emergencies at most ``--max-false``, then "police matter?" accuracy) and scores it
 on the fold left out: the mean of those five scores is what the thresholds can be expected to
@@ -27,6 +29,7 @@ import numpy as np
 
 from controlroom import bootstrap
 from controlroom.adapters.embeddings.index import SemanticIndex
+from controlroom.adapters.embeddings.route_model import train
 from controlroom.adapters.eval_tsv import read_eval_path
 from controlroom.config import load_settings
 from controlroom.domain.evaluation import (
@@ -42,14 +45,17 @@ from controlroom.domain.triage import Channel, make_contact_text, triage
 from controlroom.domain.triage import semantic as semantic_rule
 from controlroom.domain.triage.compiled import CompiledRulebook
 from controlroom.domain.triage.reading import Reading
-from controlroom.domain.triage.semantic import Nearest
+from controlroom.domain.triage.semantic import Likelihood, Nearest
 from controlroom.services.triage import semantic_layer
 
 ROOT = Path(__file__).resolve().parent.parent
-RAISE_AT = [0.30, 0.325, 0.35, 0.375, 0.40, 0.425, 0.45, 0.475, 0.50, 0.55]
-MARGIN = [0.0, 0.02, 0.04, 0.06, 0.08, 0.10]
+RAISE_AT = [0.45, 0.50, 0.55]
+MARGIN = [0.04, 0.06, 0.08]
 RECOGNISE_AT = [0.35]  # a floor set by hand, not tuned: see docs/triage.md
-NEIGHBOURS = [1, 2, 3]
+NEIGHBOURS = [3]
+RAISE_LIKELIHOOD = [0.65, 0.70, 0.75, 0.80, 0.85, 1.0]  # 1.0: the route model never raises
+RECOGNISE_LIKELIHOOD = [0.30, 0.40]
+LEAD = [0.10]
 FOLDS = [f"fold={i}" for i in range(1, 6)]
 
 
@@ -151,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
         similarities[i, from_corpus & (exemplar_fold == fold)] = -np.inf
     print(f"  {int(from_corpus.sum()):,} of the bank's {len(layer.texts):,} texts are corpus rows")
     nearest = nearest_lists(list(layer.situations), list(layer.texts), similarities, 3)
+    print("training a route model without each fold's rows ...", flush=True)
+    routes = [s.route for s in layer.situations]
+    likelihood: list[Likelihood] = [{} for _ in rows]
+    for fold in sorted(set(folds)):
+        keep = ~(from_corpus & (exemplar_fold == fold))
+        model = train(layer.vectors[keep], [r for r, k in zip(routes, keep, strict=True) if k])
+        members = [i for i, f in enumerate(folds) if f == fold]
+        for i, found in zip(members, model.per_route(vectors[members]), strict=True):
+            likelihood[i] = found
 
     # The rulebook's reading of a text does not depend on the thresholds: read each text once.
     read_once = semantic_rule.read  # type: ignore[attr-defined]
@@ -170,13 +185,26 @@ def main(argv: list[str] | None = None) -> int:
             if only is not None and folds[i] != only:
                 continue
             if decision.route is not Route.EMERGENCY:
-                decision = semantic_rule.refine(decision, contact, policy, chosen, nearest[i])
+                decision = semantic_rule.refine(
+                    decision, contact, policy, chosen, nearest[i], likelihood[i]
+                )
             out.append(Outcome(row, decision.route, decision.agency))
         return out
 
     combos = [
-        Thresholds(raise_at=r, margin=m, route_at=min(a, 0.30), recognise_at=a, neighbours=n)
-        for r, m, a, n in itertools.product(RAISE_AT, MARGIN, RECOGNISE_AT, NEIGHBOURS)
+        Thresholds(
+            raise_at=r,
+            margin=m,
+            route_at=min(a, 0.30),
+            recognise_at=a,
+            neighbours=n,
+            raise_likelihood=p,
+            recognise_likelihood=q,
+            lead=lead,
+        )
+        for r, m, a, n, p, q, lead in itertools.product(
+            RAISE_AT, MARGIN, RECOGNISE_AT, NEIGHBOURS, RAISE_LIKELIHOOD, RECOGNISE_LIKELIHOOD, LEAD
+        )
     ]
     print(f"trying {len(combos)} combinations of thresholds on 5 folds ...", flush=True)
     per_fold = {fold: [figures(outcomes(limits, fold)) for limits in combos] for fold in FOLDS}

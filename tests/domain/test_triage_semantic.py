@@ -197,3 +197,94 @@ def test_bank_problems_name_the_situation_and_field() -> None:
     assert "thresholds.raise_at: 1.5 is not a similarity from -1 to 1" in problems
     assert "thresholds.recognise_at: must not be below route_at" in problems
     assert any("no situation for the route 'police_non_emergency'" in p for p in problems)
+
+
+# -- the bank's route model: each route's likelihood ------------------------------------------
+
+
+def likely(**values: float) -> dict[Route, float]:
+    """Likelihoods by route name; the rest share what is left."""
+    given_ = {Route(name): value for name, value in values.items()}
+    rest = [route for route in Route if route not in given_]
+    share = max(0.0, 1.0 - sum(given_.values())) / max(1, len(rest))
+    return given_ | dict.fromkeys(rest, share)
+
+
+def decide_likely(text: str, found: Nearest, chances: dict[Route, float]):
+    contact = make_contact_text(text, Channel.NINE_NINE_NINE, max_chars=10_000)
+    before = triage(contact, POLICY)
+    return before, refine(before, contact, POLICY, BANK, found, chances)
+
+
+def test_a_likely_emergency_is_raised_though_no_text_is_close() -> None:
+    text = "the fella from upstairs is out on the landing"
+    before, after = decide_likely(text, nearest(emergency=0.3), likely(emergency=0.9))
+    assert before.route is not Route.EMERGENCY
+    assert after.route is Route.EMERGENCY and after.confidence is Confidence.WEAK
+    reason = next(r for r in after.reasons if r.kind is ReasonKind.SEMANTIC)
+    assert "likelihood 0.90" in reason.explanation and "he has a knife" not in reason.rule
+    assert "weapon-threat 0" in reason.explanation  # the nearest emergency texts, shown
+
+
+def test_a_likely_emergency_below_the_threshold_is_not_raised() -> None:
+    text = "the fella from upstairs is out on the landing"
+    _, after = decide_likely(text, nearest(emergency=0.3), likely(emergency=0.6))
+    assert after.route is not Route.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("my shed was broken into last week", "last week"),
+        ("my neighbour is not being violent, he is just loud", "not"),
+    ],
+)
+def test_words_of_the_past_or_a_denial_hold_back_a_likely_emergency(text: str, words: str) -> None:
+    _, after = decide_likely(text, nearest(emergency=0.3), likely(emergency=0.95))
+    assert after.route is not Route.EMERGENCY
+    assert any(r.rule.endswith(":held-back") for r in after.reasons)
+
+
+def test_where_the_rules_are_silent_the_likeliest_route_chooses() -> None:
+    text = "the telly upstairs has been booming since six"
+    _, after = decide_likely(
+        text, nearest(other_agency=0.3), likely(other_agency=0.6, emergency=0.1)
+    )
+    assert after.route is Route.OTHER_AGENCY and after.agency == "council"
+    assert after.confidence is Confidence.RECOGNISED and not after.needs_assessment
+    reason = next(r for r in after.reasons if r.kind is ReasonKind.SEMANTIC)
+    assert "likelihood 0.60" in reason.explanation
+
+
+@pytest.mark.parametrize(
+    "chances",
+    [
+        # not likely enough
+        {"other_agency": 0.28, "emergency": 0.24, "police_non_emergency": 0.24},
+        {"other_agency": 0.45, "emergency": 0.40},  # not clearly more likely than an emergency
+    ],
+)
+def test_an_unsure_route_model_leaves_the_contact_to_the_handler(chances: dict[str, float]) -> None:
+    text = "the telly upstairs has been booming since six"
+    before, after = decide_likely(text, nearest(other_agency=0.6), likely(**chances))
+    assert after.route is before.route and after.needs_assessment
+    assert any(r.rule.endswith(":nearest") for r in after.reasons)
+
+
+LIKELIHOODS = st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=4, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, SCORES, SCORES, LIKELIHOODS)
+def test_the_route_model_never_lowers_what_the_rules_recognised(
+    text: str, e: float, o: float, weights: list[float]
+) -> None:
+    total = sum(weights) or 1.0
+    chances = {route: w / total for route, w in zip(Route, weights, strict=True)}
+    before, after = decide_likely(text, nearest(emergency=e, other_agency=o), chances)
+    if before.confidence is not Confidence.UNRECOGNISED:
+        assert after.route.rank >= before.route.rank
+    elif after.route.rank < before.route.rank:
+        chosen = chances[after.route]
+        assert chosen >= BANK.thresholds.recognise_likelihood
+        assert chosen - chances[Route.EMERGENCY] >= BANK.thresholds.lead

@@ -10,7 +10,7 @@ from controlroom.adapters.policy_file import load_policy
 from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
 from controlroom.domain.policy import Route
 from controlroom.domain.triage import Channel, ReasonKind, make_contact_text
-from controlroom.domain.triage.semantic import Nearest
+from controlroom.domain.triage.semantic import Closeness
 from controlroom.services.triage import (
     attach_semantic_layer,
     semantic_layer,
@@ -36,14 +36,14 @@ class FakeLayer:
     def __init__(self) -> None:
         self.asked: list[list[str]] = []
 
-    def nearest(self, texts: Sequence[str]) -> list[Nearest]:
+    def closeness(self, texts: Sequence[str]) -> list[Closeness]:
         self.asked.append(list(texts))
         found: dict[Route, list[Neighbour]] = {
             Route.EMERGENCY: [Neighbour(THREAT, "he'll kill me", 0.9)] * 3
         }
         for route, situation in OTHER.items():
             found[route] = [Neighbour(situation, situation.texts[0], 0.1)] * 3
-        return [found for _ in texts]
+        return [Closeness(found) for _ in texts]
 
 
 def fresh_policy():

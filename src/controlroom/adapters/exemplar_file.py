@@ -21,6 +21,7 @@ from controlroom.domain.policy import Policy, Route
 FORMAT_VERSION = 1
 Text = typing.Annotated[str, Field(min_length=1, max_length=2000)]
 Similarity = typing.Annotated[float, Field(ge=-1.0, le=1.0)]
+Likelihood = typing.Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Strict(BaseModel):
@@ -33,6 +34,9 @@ class ThresholdsModel(_Strict):
     route_at: Similarity = 0.30
     recognise_at: Similarity = 0.35
     neighbours: typing.Annotated[int, Field(ge=1, le=20)] = 3
+    raise_likelihood: Likelihood = 0.75
+    recognise_likelihood: Likelihood = 0.30
+    lead: Likelihood = 0.10
 
 
 class SituationModel(_Strict):
@@ -76,13 +80,7 @@ def parse_bank(raw: dict[str, typing.Any]) -> tuple[ExemplarBank | None, list[tu
         situations=tuple(
             Situation(s.id, s.cite, s.route, s.agency, tuple(s.texts)) for s in model.situations
         ),
-        thresholds=Thresholds(
-            raise_at=limits.raise_at,
-            margin=limits.margin,
-            route_at=limits.route_at,
-            recognise_at=limits.recognise_at,
-            neighbours=limits.neighbours,
-        ),
+        thresholds=Thresholds(**limits.model_dump()),
     )
     return bank, []
 

@@ -34,6 +34,12 @@ class Thresholds:
     emergency chooses route and agency (if it also beats every emergency situation by
     ``margin``); ``route_at``: from here the handler is told what was nearest.
     ``neighbours``: how many nearest texts make a route's score and are shown as evidence.
+
+    The bank also trains a route model (each route's likelihood for a contact, from all the
+    bank's texts together). ``raise_likelihood``: the emergency likelihood that raises a contact
+    to an emergency, as closeness does. ``recognise_likelihood`` and ``lead``: where the rules
+    recognised nothing, the likelihood at which the likeliest route that is no emergency
+    decides, if it also leads the emergency likelihood by ``lead``.
     """
 
     raise_at: float = 0.50
@@ -41,6 +47,9 @@ class Thresholds:
     route_at: float = 0.30
     recognise_at: float = 0.35
     neighbours: int = 3
+    raise_likelihood: float = 0.75
+    recognise_likelihood: float = 0.30
+    lead: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,10 @@ def validate_bank(bank: ExemplarBank, policy: Policy) -> list[str]:
         value = getattr(limits, name)
         if not -1.0 <= value <= 1.0:
             problems.append(f"thresholds.{name}: {value} is not a similarity from -1 to 1")
+    for name in ("raise_likelihood", "recognise_likelihood", "lead"):
+        value = getattr(limits, name)
+        if not 0.0 <= value <= 1.0:
+            problems.append(f"thresholds.{name}: {value} is not a likelihood from 0 to 1")
     if not 0.0 <= limits.margin <= 2.0:
         problems.append(f"thresholds.margin: {limits.margin} must be from 0 to 2")
     if limits.neighbours < 1:

@@ -22,13 +22,14 @@ from controlroom.domain.triage import (
     triage,
 )
 from controlroom.domain.triage.contact_text import ContactText
-from controlroom.domain.triage.semantic import Nearest, refine
+from controlroom.domain.triage.semantic import Closeness, refine
 
 
 class SemanticLayer(Protocol):
-    """The exemplar bank's texts nearest each of some texts, per route."""
+    """For each of some texts, the exemplar bank's nearest texts per route and each route's
+    likelihood."""
 
-    def nearest(self, texts: Sequence[str]) -> list[Nearest]: ...
+    def closeness(self, texts: Sequence[str]) -> list[Closeness]: ...
 
 
 @dataclass
@@ -85,9 +86,11 @@ def triage_contacts(contacts: Sequence[ContactText], policy: Policy) -> list[Dec
     open_ = [i for i, d in enumerate(decisions) if d.route is not Route.EMERGENCY]
     if not open_:
         return decisions
-    nearest = layer.nearest([contacts[i].text for i in open_])
-    for i, found in zip(open_, nearest, strict=True):
-        decisions[i] = refine(decisions[i], contacts[i], policy, policy.exemplars, found)
+    found = layer.closeness([contacts[i].text for i in open_])
+    for i, close in zip(open_, found, strict=True):
+        decisions[i] = refine(
+            decisions[i], contacts[i], policy, policy.exemplars, close.nearest, close.likelihood
+        )
     return decisions
 
 

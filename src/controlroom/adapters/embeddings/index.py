@@ -2,7 +2,8 @@
 
 The bank's texts are encoded once. Their vectors are kept in a cache file next to the model,
 named by a hash of the model revision and the texts, so a restart reads them instead of
-encoding them again; a cache file that does not match its name is rebuilt.
+encoding them again; a cache file that does not match its name is rebuilt. The bank's route
+model (:mod:`.route_model`) is trained on those vectors and kept the same way.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import numpy as np
 import numpy.typing as npt
 
 from controlroom.adapters.embeddings.model_files import MODEL_REVISION
+from controlroom.adapters.embeddings.route_model import TRAINING, RouteModel, route_model
 from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
 from controlroom.domain.policy import Route
-from controlroom.domain.triage.semantic import Nearest
+from controlroom.domain.triage.semantic import Closeness, Nearest
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,15 @@ class SemanticIndex:
         entries = bank.entries()
         self.situations: list[Situation] = [situation for situation, _ in entries]
         self.texts: list[str] = [text for _, text in entries]
+        digest = hashlib.sha256(f"{MODEL_REVISION}/{TRAINING}".encode())
+        for situation, text in entries:
+            digest.update(text.encode() + b"\0" + situation.route.value.encode() + b"\0")
+        self._name = digest.hexdigest()[:24]
         self.vectors = self._bank_vectors(cache_dir)
+        model_cache = cache_dir / f"route-model-{self._name}.npy" if cache_dir else None
+        self.route_model: RouteModel = route_model(
+            self.vectors, [situation.route for situation in self.situations], model_cache
+        )
         self.by_route = {
             route: np.array(
                 [i for i, s in enumerate(self.situations) if s.route is route], dtype=np.int64
@@ -55,7 +65,7 @@ class SemanticIndex:
         digest = hashlib.sha256(MODEL_REVISION.encode())
         for text in self.texts:
             digest.update(text.encode() + b"\0")
-        name = f"exemplars-{digest.hexdigest()[:24]}.npy"
+        name = f"exemplars-{digest.hexdigest()[:24]}.npy"  # the texts alone: routes may change
         path = cache_dir / name if cache_dir is not None else None
         if path is not None and path.is_file():
             try:
@@ -75,12 +85,24 @@ class SemanticIndex:
                 log.warning("could not keep the exemplar cache in %s: %s", path, exc)
         return vectors
 
-    def nearest(self, texts: Sequence[str], count: int | None = None) -> list[Nearest]:
-        """For each text, each route's ``count`` nearest bank texts, most similar first."""
-        count = count or self.bank.thresholds.neighbours
+    def closeness(self, texts: Sequence[str], count: int | None = None) -> list[Closeness]:
+        """For each text, its nearest bank texts per route and each route's likelihood."""
         if not texts:
             return []
-        similarities = self.encoder.encode(texts) @ self.vectors.T
+        vectors = self.encoder.encode(texts)
+        likelihoods = self.route_model.per_route(vectors)
+        nearest = self._nearest(vectors, count or self.bank.thresholds.neighbours)
+        return [Closeness(n, p) for n, p in zip(nearest, likelihoods, strict=True)]
+
+    def nearest(self, texts: Sequence[str], count: int | None = None) -> list[Nearest]:
+        """For each text, each route's ``count`` nearest bank texts, most similar first."""
+        if not texts:
+            return []
+        vectors = self.encoder.encode(texts)
+        return self._nearest(vectors, count or self.bank.thresholds.neighbours)
+
+    def _nearest(self, vectors: Matrix, count: int) -> list[Nearest]:
+        similarities = vectors @ self.vectors.T
         found: list[Nearest] = []
         for row in similarities:
             per_route: dict[Route, list[Neighbour]] = {}

@@ -12,6 +12,11 @@ the bank's texts nearest a contact (found by sentence embeddings, outside the do
   the route and agency of the nearest situation when it is close enough to count as
   recognised; a little less close, it only says what was nearest, and the handler assesses.
 
+Besides the nearest texts, the bank's route model (trained on all its texts, outside the
+domain) gives each route's likelihood: a likely emergency is raised like a close one, and where
+the rules recognised nothing the likeliest other route decides when it is likely enough and
+clearly more likely than an emergency.
+
 It never lowers what the rules recognised. A contact it raises is an emergency the handler
 confirms with the emergency questions. Each contribution is a reason that cites the
 situation's paragraph and shows the nearest texts and how close they were.
@@ -20,7 +25,7 @@ situation's paragraph and shows the nearest texts and how close they were.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
 from controlroom.domain.policy import Policy, Route, Tense
@@ -42,6 +47,18 @@ from controlroom.domain.triage.text import normalise
 
 #: Nearest texts per route, most similar first.
 Nearest = Mapping[Route, Sequence[Neighbour]]
+#: How likely each route is for a contact, by the bank's route model (they sum to 1).
+Likelihood = Mapping[Route, float]
+
+
+@dataclass(frozen=True)
+class Closeness:
+    """What the semantic layer found for one contact: its nearest texts and, where the bank's
+    route model is there, each route's likelihood."""
+
+    nearest: Nearest
+    likelihood: Likelihood = field(default_factory=dict)
+
 
 _BLOCKING_TENSES = (Tense.PAST, Tense.REPORTED)
 _IMMEDIATE_TENSES = (Tense.NOW, Tense.RECENT)
@@ -109,9 +126,12 @@ def refine(
     policy: Policy,
     bank: ExemplarBank,
     nearest: Nearest,
+    likelihood: Likelihood | None = None,
 ) -> Decision:
-    """``decision`` with what the exemplar bank adds; never a lower route."""
+    """``decision`` with what the exemplar bank adds; never a lower route. ``likelihood``: each
+    route's likelihood by the bank's route model, when there is one."""
     limits = bank.thresholds
+    likely = likelihood or {}
     scores = {route: route_score(nearest, route, limits.neighbours) for route in Route}
     emergency = list(nearest.get(Route.EMERGENCY, ()))[: limits.neighbours]
     best_other = max(score for route, score in scores.items() if route is not Route.EMERGENCY)
@@ -120,20 +140,26 @@ def refine(
     if decision.route is not Route.EMERGENCY and emergency:
         close = scores[Route.EMERGENCY] >= limits.raise_at
         clear = scores[Route.EMERGENCY] - best_other >= limits.margin
-        if close and clear:
+        chance = likely.get(Route.EMERGENCY, 0.0)
+        probable = chance >= limits.raise_likelihood
+        if (close and clear) or probable:
+            why = f"{scores[Route.EMERGENCY]:.2f}" + (
+                f"; likelihood {chance:.2f}" if likely else ""
+            )
             blocked = blocking_words(reading)
             if blocked is None:
-                return _raise(decision, contact, policy, emergency, scores[Route.EMERGENCY])
+                return _raise(decision, contact, policy, emergency, why)
             note = _reason(
                 policy,
                 emergency,
                 f"exemplar:{emergency[0].situation.id}:held-back",
-                f"close to {_situation_words(emergency[0].situation)} "
-                f"({scores[Route.EMERGENCY]:.2f}), but {blocked}: ask whether anyone is in "
-                "danger now",
+                f"close to {_situation_words(emergency[0].situation)} ({why}), but {blocked}: "
+                "ask whether anyone is in danger now",
             )
             return replace(decision, reasons=(*decision.reasons, note))
     if decision.confidence is Confidence.UNRECOGNISED:
+        if likely:
+            return _choose_likeliest(decision, contact, policy, bank, nearest, likely)
         return _choose(decision, contact, policy, bank, nearest, scores)
     return decision
 
@@ -147,7 +173,7 @@ def _raise(
     contact: ContactText,
     policy: Policy,
     emergency: Sequence[Neighbour],
-    score: float,
+    score: str,
 ) -> Decision:
     situation = emergency[0].situation
     default = policy.routes[Route.EMERGENCY]
@@ -157,13 +183,13 @@ def _raise(
         policy,
         emergency,
         f"exemplar:{situation.id}",
-        f"close to {what} ({score:.2f}), an emergency under {policy.cite(situation.cite)}, "
+        f"close to {what} ({score}), an emergency under {policy.cite(situation.cite)}, "
         "though no rule named it: confirm with the §4.11.1 questions",
     )
     kept = [r for r in decision.reasons if r.kind not in _REPLACED]
     ask = assessment_reason(policy, Confidence.WEAK)
     channel = list(channel_reasons(policy, contact.channel, Route.EMERGENCY, None, assessing=True))
-    note = f"close to {what} ({score:.2f})"
+    note = f"close to {what} ({score})"
     thrive = replace(
         decision.thrive,
         threat=ThriveFactor(Level.HIGH, note),
@@ -203,28 +229,81 @@ def _choose(
     route = max(others, key=lambda r: (scores[r], r.rank))
     lead = scores[route] - scores[Route.EMERGENCY]
     if scores[route] < limits.recognise_at or lead < limits.margin:
-        # Not clearly a harmless kind of situation: the handler assesses, told what was nearest.
         nearest_route = route if lead >= 0 else Route.EMERGENCY
-        neighbours = list(nearest.get(nearest_route, ()))[: limits.neighbours]
-        if not neighbours:
-            return decision
-        situation = neighbours[0].situation
-        what = _situation_words(situation)
-        score = scores[nearest_route]
-        if score < limits.route_at:
-            told = "nothing in the exemplar bank is close"
-        elif nearest_route is Route.EMERGENCY:
-            told = f"the nearest situation is {what} ({score:.2f}): ask the questions"
-        else:
-            told = (
-                f"the nearest situation is {what} ({score:.2f}), not clearly enough to decide "
-                f"on; if the answers rule out danger: {_route_words(policy, situation)}"
-            )
-        note = _reason(
-            policy, neighbours, f"exemplar:{situation.id}:nearest", f"no rule matched; {told}"
+        return _left_to_assess(decision, policy, bank, nearest, nearest_route, scores)
+    how = f"{scores[route]:.2f}"
+    return _recognised(decision, contact, policy, bank, nearest, route, how)
+
+
+def _choose_likeliest(
+    decision: Decision,
+    contact: ContactText,
+    policy: Policy,
+    bank: ExemplarBank,
+    nearest: Nearest,
+    likely: Likelihood,
+) -> Decision:
+    """Where the rules recognised nothing: the likeliest route that is not an emergency, when
+    its likelihood is at least ``recognise_likelihood`` and ahead of an emergency's by ``lead``
+    (its agency that of its nearest situation); otherwise the handler assesses, told what was
+    nearest."""
+    limits = bank.thresholds
+    scores = {route: route_score(nearest, route, limits.neighbours) for route in Route}
+    others = [r for r in Route if r is not Route.EMERGENCY and nearest.get(r)]
+    if not others:
+        return decision
+    route = max(others, key=lambda r: (likely.get(r, 0.0), r.rank))
+    chance = likely.get(route, 0.0)
+    lead = chance - likely.get(Route.EMERGENCY, 0.0)
+    if chance < limits.recognise_likelihood or lead < limits.lead:
+        nearest_route = route if lead >= 0 else Route.EMERGENCY
+        return _left_to_assess(decision, policy, bank, nearest, nearest_route, scores)
+    how = f"{scores[route]:.2f}; likelihood {chance:.2f}"
+    return _recognised(decision, contact, policy, bank, nearest, route, how)
+
+
+def _left_to_assess(
+    decision: Decision,
+    policy: Policy,
+    bank: ExemplarBank,
+    nearest: Nearest,
+    nearest_route: Route,
+    scores: Mapping[Route, float],
+) -> Decision:
+    """Not clearly a harmless kind of situation: the handler assesses, told what was nearest."""
+    limits = bank.thresholds
+    neighbours = list(nearest.get(nearest_route, ()))[: limits.neighbours]
+    if not neighbours:
+        return decision
+    situation = neighbours[0].situation
+    what = _situation_words(situation)
+    score = scores[nearest_route]
+    if score < limits.route_at:
+        told = "nothing in the exemplar bank is close"
+    elif nearest_route is Route.EMERGENCY:
+        told = f"the nearest situation is {what} ({score:.2f}): ask the questions"
+    else:
+        told = (
+            f"the nearest situation is {what} ({score:.2f}), not clearly enough to decide "
+            f"on; if the answers rule out danger: {_route_words(policy, situation)}"
         )
-        return replace(decision, reasons=(*decision.reasons, note))
-    neighbours = list(nearest.get(route, ()))[: limits.neighbours]
+    note = _reason(
+        policy, neighbours, f"exemplar:{situation.id}:nearest", f"no rule matched; {told}"
+    )
+    return replace(decision, reasons=(*decision.reasons, note))
+
+
+def _recognised(
+    decision: Decision,
+    contact: ContactText,
+    policy: Policy,
+    bank: ExemplarBank,
+    nearest: Nearest,
+    route: Route,
+    how: str,
+) -> Decision:
+    """``decision`` routed as ``route``'s nearest situation, recognised by the bank."""
+    neighbours = list(nearest.get(route, ()))[: bank.thresholds.neighbours]
     situation = neighbours[0].situation
     what = _situation_words(situation)
     default = policy.routes[route]
@@ -236,7 +315,7 @@ def _choose(
         policy,
         neighbours,
         f"exemplar:{situation.id}",
-        f"no rule matched; closest to {what} ({scores[route]:.2f})",
+        f"no rule matched; closest to {what} ({how})",
     )
     kept = [r for r in decision.reasons if r.kind not in _REPLACED]
     channel = list(channel_reasons(policy, contact.channel, route, None))
