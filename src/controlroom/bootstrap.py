@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
+from controlroom.adapters.db.gazetteer import SqlGazetteer
 from controlroom.adapters.db.login_attempts import SqlAttemptStore
 from controlroom.adapters.db.outage import reason
 from controlroom.adapters.db.reports import sql_reports
@@ -24,6 +25,7 @@ from controlroom.adapters.documents import build_document_data, render_html, ren
 from controlroom.adapters.embeddings.index import SemanticIndex
 from controlroom.adapters.embeddings.minilm import MiniLM
 from controlroom.adapters.embeddings.model_files import ModelIntegrityError
+from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
@@ -32,6 +34,7 @@ from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.adapters.secrets import Argon2Hasher
 from controlroom.adapters.spent_tokens import RedisSpentTokens
+from controlroom.adapters.what3words_client import What3WordsService
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
 from controlroom.domain.nuisance import (
@@ -256,3 +259,14 @@ def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | No
         print(f"WARNING: triage's semantic layer is off: {exc}", file=sys.stderr, flush=True)
         return None
     return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir)
+
+
+def gazetteer_for(settings: Settings) -> SqlGazetteer:
+    """The force's gazetteer, in the configured database (shared by every instance)."""
+    return SqlGazetteer(engine_for(settings))
+
+
+def location_reader_for(settings: Settings) -> TypedLocationReader:
+    """Reads what a handler types in the location box: the recogniser, what3words with the
+    configured key, and the gazetteer (settings read now, so a changed key applies at once)."""
+    return TypedLocationReader(What3WordsService.from_settings(settings), gazetteer_for(settings))

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from controlroom.web.console.deps import ConsoleResponse
 from controlroom.web.console.live import router as live_router
+from controlroom.web.console.location import router as location_router
 from controlroom.web.console.nuisance_cases import router as cases_router
 from controlroom.web.console.pages import router as pages_router
 from controlroom.web.console.sso import router as sso_router
@@ -28,4 +29,5 @@ def install_console(app: FastAPI) -> None:
 
     for router in (pages_router, sso_router, live_router, supervisor_router, cases_router):
         app.include_router(router)
+    app.include_router(location_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
