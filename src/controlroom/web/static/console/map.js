@@ -68,25 +68,26 @@
   fetch(el.dataset.geojson, { credentials: "same-origin" })
     .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
     .then((data) => {
+      const chosen = (feature) => Boolean(feature.properties && feature.properties.chosen);
       const layer = L.geoJSON(data, {
-        pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
-          className: "fix",
-          radius: feature.properties && feature.properties.chosen ? 9 : 6,
-          color: feature.properties && feature.properties.chosen ? "#ffd33d" : "#79c0ff",
-          weight: 3, fillOpacity: 0.6,
-        }),
-        style: (feature) => ({
-          className: "accuracy",
-          color: feature.properties && feature.properties.chosen ? "#ffd33d" : "#79c0ff",
-          weight: 1, fillOpacity: 0.15,
-        }),
+        pointToLayer: (feature, latlng) => L.circleMarker(latlng, { radius: chosen(feature) ? 9 : 6 }),
+        // applied to points and circles alike (it replaces the options pointToLayer gave)
+        style: (feature) => {
+          const colour = chosen(feature) ? "#ffd33d" : "#79c0ff";
+          if (feature.geometry && feature.geometry.type === "Point") {
+            return { className: "fix", color: colour, weight: 3, fillOpacity: 0.6 };
+          }
+          return { className: "accuracy", color: colour, weight: 1, fillOpacity: 0.15 };
+        },
         onEachFeature: (feature, lyr) => {
-          lyr.bindTooltip(describe(feature.properties || {}));
+          const text = describe(feature.properties || {});
+          lyr.bindTooltip(text);
+          lyr.on("add", () => { const path = lyr.getElement(); if (path) path.setAttribute("aria-label", text); });
         },
       }).addTo(map);
       const bounds = layer.getBounds();
       if (bounds.isValid()) map.fitBounds(bounds.pad(0.5), { maxZoom: 16 });
-      el.dataset.evidence = String(data.features.filter((f) => f.geometry).length);
+      el.dataset.evidence = String(data.features.filter((f) => f.geometry && f.properties && f.properties.kind === "fix").length);
     })
     .catch(() => {});
 })();
