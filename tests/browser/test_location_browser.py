@@ -137,9 +137,9 @@ def _locate(page: Any, text: str) -> str:
 
 
 def _drawn_fixes(page: Any, count: int) -> None:
-    page.wait_for_function(
-        f"Number(document.getElementById('map').dataset.evidence || 0) >= {count}"
-    )
+    """Wait until the map has drawn ``count`` fixes (attribute selectors: the console's
+    content security policy refuses evaluated strings)."""
+    page.wait_for_selector(f"#map[data-evidence='{count}']", state="attached")
 
 
 def _tooltips(page: Any) -> list[str]:
@@ -269,7 +269,7 @@ def test_without_a_tile_server_the_map_shows_the_offline_basemap(
     contact = _answered_call(live_server, "+447700900704")
     sign_in(page, live_server, "handler")
     page.goto(f"{live_server.url}/console/handler/{contact}")
-    page.wait_for_function("document.getElementById('map').dataset.basemapState === 'drawn'")
+    page.wait_for_selector("#map[data-basemap-state='drawn']", state="attached")
     assert page.locator("#map path.land").count() > 50  # Great Britain, Ireland, islands
     assert page.locator("#map path.force-area").count() == 1
     assert "Offline basemap" in page.inner_text("#basemap-note")
