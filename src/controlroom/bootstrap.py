@@ -8,11 +8,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from controlroom.adapters.basemap import basemap
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
@@ -270,3 +272,9 @@ def location_reader_for(settings: Settings) -> TypedLocationReader:
     """Reads what a handler types in the location box: the recogniser, what3words with the
     configured key, and the gazetteer (settings read now, so a changed key applies at once)."""
     return TypedLocationReader(What3WordsService.from_settings(settings), gazetteer_for(settings))
+
+
+def basemap_for(settings: Settings) -> dict[str, Any]:
+    """The console's offline basemap (coastline and land), with the force area when
+    ``CONTROLROOM_FORCE_AREA`` names a GeoJSON file of it."""
+    return basemap(Path(settings.force_area) if settings.force_area else None)

@@ -3,6 +3,7 @@ simplified within tolerance, and the force's area read from its GeoJSON file."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -15,17 +16,26 @@ from controlroom.domain.errors import InvalidInput
 
 def _contains(ring: list[list[float]], lon: float, lat: float) -> bool:
     inside = False
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
         if (y1 > lat) != (y2 > lat) and lon < (x2 - x1) * (lat - y1) / (y2 - y1) + x1:
             inside = not inside
     return inside
 
 
 def test_the_land_covers_great_britain_and_not_the_sea() -> None:
-    rings = [f["geometry"]["coordinates"][0] for f in land_features() if f["properties"]["kind"] == "land"]
+    rings = [
+        f["geometry"]["coordinates"][0]
+        for f in land_features()
+        if f["properties"]["kind"] == "land"
+    ]
     assert all(ring[0] == ring[-1] and len(ring) >= 4 for ring in rings)
-    on_land = {"Plymouth": (-4.14, 50.38), "Exeter": (-3.53, 50.72), "Birmingham": (-1.9, 52.48),
-               "Inverness": (-4.22, 57.48), "Belfast": (-5.93, 54.6)}
+    on_land = {
+        "Plymouth": (-4.14, 50.38),
+        "Exeter": (-3.53, 50.72),
+        "Birmingham": (-1.9, 52.48),
+        "Inverness": (-4.22, 57.48),
+        "Belfast": (-5.93, 54.6),
+    }
     at_sea = {"Channel": (-3.5, 50.2), "Irish Sea": (-5.0, 53.5), "North Sea": (1.5, 55.0)}
     for name, (lon, lat) in on_land.items():
         assert any(_contains(ring, lon, lat) for ring in rings), name
@@ -44,7 +54,7 @@ def test_simplifying_keeps_every_point_within_the_tolerance(tolerance: float) ->
     assert kept[0] == line[0] and kept[-1] == line[-1] and len(kept) < len(line)
     for x, y in line:  # each original point is near the kept polyline
         nearest = min(math.hypot(x - kx, y - ky) for kx, ky in kept)
-        segments = zip(kept, kept[1:], strict=False)
+        segments = itertools.pairwise(kept)
         near_segment = any(
             min(ax, bx) - 1e-12 <= x <= max(ax, bx) + 1e-12
             and abs((by - ay) * (x - ax) - (bx - ax) * (y - ay)) / math.hypot(bx - ax, by - ay)
@@ -59,10 +69,13 @@ def test_simplifying_keeps_every_point_within_the_tolerance(tolerance: float) ->
     [
         {"type": "Polygon", "coordinates": [[[-5, 50], [-3, 50], [-3, 51], [-5, 50]]]},
         {"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": []}},
-        {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []}},
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]}},
-        ]},
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []}},
+                {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]}},
+            ],
+        },
     ],
 )
 def test_a_force_area_file_gives_its_polygons(tmp_path: Path, data: dict[str, object]) -> None:
@@ -74,8 +87,11 @@ def test_a_force_area_file_gives_its_polygons(tmp_path: Path, data: dict[str, ob
 
 @pytest.mark.parametrize(
     ("content", "words"),
-    [("{", "is not JSON"), ('{"type": "Point", "coordinates": [0, 0]}', "holds no polygon"),
-     (None, "cannot be read")],
+    [
+        ("{", "is not JSON"),
+        ('{"type": "Point", "coordinates": [0, 0]}', "holds no polygon"),
+        (None, "cannot be read"),
+    ],
 )
 def test_a_bad_force_area_file_is_named_and_left_out(
     tmp_path: Path, content: str | None, words: str

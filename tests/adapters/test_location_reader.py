@@ -14,7 +14,8 @@ from controlroom.adapters.what3words_client import What3WordsService
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.location import LocationSource
 from controlroom.domain.location.gazetteer import EntryKind, GazetteerEntry, TypedOutcome
-from tests.adapters.test_what3words_client import KEY, FakeWhat3Words, fake  # noqa: F401
+from tests.adapters.test_what3words_client import KEY, FakeWhat3Words
+from tests.adapters.test_what3words_client import fake as fake  # the fixture
 from tests.fakes.gazetteer import MemoryGazetteer
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -87,9 +88,7 @@ def test_a_short_plus_code_is_placed_near_the_reference_point(
         ("EX1 1AA", "postcode EX1 1AA is not in the force's gazetteer"),
     ],
 )
-def test_what_cannot_be_placed_says_why(
-    reader: TypedLocationReader, text: str, words: str
-) -> None:
+def test_what_cannot_be_placed_says_why(reader: TypedLocationReader, text: str, words: str) -> None:
     typed = reader.read(text, stated_at=NOW)
     assert typed.outcome is TypedOutcome.UNLOCATED and words in typed.note
 

@@ -10,7 +10,6 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,8 +66,8 @@ def what3words() -> Iterator[FakeWhat3Words]:
 def live_server(
     tmp_path_factory: pytest.TempPathFactory, what3words: FakeWhat3Words
 ) -> Iterator[LiveServer]:
-    """The application (without the demo data: a handler is enough) with the what3words key set, a force area, and a gazetteer imported
-    by the CLI into its database."""
+    """The application (no demo data: a handler is enough) with the what3words key set, a
+    force area, and a gazetteer imported by the CLI into its database."""
     folder = tmp_path_factory.mktemp("location-server")
     database = f"sqlite:///{folder / 'controlroom.db'}"
     area = folder / "force-area.geojson"
@@ -119,8 +118,9 @@ def live_server(
 
 def _answered_call(server: LiveServer, number: str, **caller: Any) -> str:
     contact = offer(server, number, caller={"number": number, **caller})
-    answer = server.api("POST", f"/api/contacts/{contact}/actions", "call_handler",
-                        json={"action": "answer"})
+    answer = server.api(
+        "POST", f"/api/contacts/{contact}/actions", "call_handler", json={"action": "answer"}
+    )
     assert answer.status_code == 200, answer.text
     return contact
 
@@ -257,7 +257,7 @@ def _map_pixels(page: Any) -> tuple[int, int]:
     from PIL import Image
 
     image = Image.open(BytesIO(page.locator("#map").screenshot())).convert("RGB")
-    colours = dict((colour, count) for count, colour in image.getcolors(maxcolors=1 << 20))
+    colours = {colour: count for count, colour in image.getcolors(maxcolors=1 << 20)}
     return len(colours), colours.get((0x2D, 0x3B, 0x2F), 0)
 
 

@@ -10,7 +10,10 @@ from click.testing import CliRunner
 
 from controlroom.cli import main
 
-OWN = "name,lat,lon,kind,accuracy_m\nPL1 2AB,50.36801,-4.13741,,\nPlymouth Hoe,50.3641,-4.1419,place,300\n"
+OWN = (
+    "name,lat,lon,kind,accuracy_m\nPL1 2AB,50.36801,-4.13741,,\n"
+    "Plymouth Hoe,50.3641,-4.1419,place,300\n"
+)
 ONSPD = (
     "pcds,doterm,lat,long\nEX1 1AA,,50.7236,-3.5275\nEX1 9ZZ,200912,50.72,-3.52\n"
     "EX1 9ZY,,99.999999,0.000000\n"

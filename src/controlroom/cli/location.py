@@ -162,8 +162,13 @@ def gazetteer_search_command(text: str, limit: int) -> None:
         {
             "query": text,
             "results": [
-                {"name": e.name, "kind": e.kind.value, "lat": e.lat, "lon": e.lon,
-                 "accuracy_m": e.accuracy_m}
+                {
+                    "name": e.name,
+                    "kind": e.kind.value,
+                    "lat": e.lat,
+                    "lon": e.lon,
+                    "accuracy_m": e.accuracy_m,
+                }
                 for e in found
             ],
         }

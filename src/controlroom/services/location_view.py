@@ -73,7 +73,9 @@ def evidence_row(evidence: LocationEvidence) -> EvidenceRow:
     else:
         text = place
     note = payload.get("note", "")
-    return EvidenceRow(evidence.source, label, text, _accuracy(payload.get("accuracy_m")), note, True)
+    return EvidenceRow(
+        evidence.source, label, text, _accuracy(payload.get("accuracy_m")), note, True
+    )
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,12 @@ searched as the handler types, and the offline basemap the map always has under 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from controlroom import bootstrap
-from controlroom.adapters.basemap import basemap
 from controlroom.domain.access import Permission
 from controlroom.domain.errors import DomainError, InvalidInput
 from controlroom.services import location_entry
@@ -76,7 +74,6 @@ def search(request: Request, session: Reader, q: str = "") -> Response:
 @router.get("/basemap.geojson")
 def offline_basemap(request: Request, session: Reader) -> Response:
     """The offline basemap: land, coast and the force area (CONTROLROOM_FORCE_AREA)."""
-    area = settings_of(request).force_area
-    collection = basemap(Path(area) if area else None)
+    collection = bootstrap.basemap_for(settings_of(request))
     headers = {"Cache-Control": "private, max-age=3600"}
     return JSONResponse(collection, media_type="application/geo+json", headers=headers)
