@@ -9,6 +9,7 @@
   const map = L.map(el, { zoomControl: true, attributionControl: true, keyboard: true });
   map.setView([50.7, -3.5], 8);
   el.dataset.basemapState = "loading";
+  let fittedToEvidence = false;
 
   function note(text) {
     const p = document.createElement("p");
@@ -24,7 +25,7 @@
       .then((data) => {
         map.createPane("basemap");
         map.getPane("basemap").style.zIndex = 250;
-        L.geoJSON(data, {
+        const drawn = L.geoJSON(data, {
           pane: "basemap",
           interactive: false,
           style: (feature) => {
@@ -34,6 +35,9 @@
             return { className: "land", color: "#6e7681", weight: 1, fillColor: "#2d3b2f", fillOpacity: 1 };
           },
         }).addTo(map);
+        // with nothing located yet, show the force area
+        const area = L.featureGroup(drawn.getLayers().filter((l) => l.feature.properties.kind === "force_area"));
+        if (!fittedToEvidence && area.getLayers().length) map.fitBounds(area.getBounds());
         if (data.attribution) map.attributionControl.addAttribution(data.attribution);
         (data.notes || []).forEach(note);
         el.dataset.basemapState = "drawn";
@@ -86,7 +90,10 @@
         },
       }).addTo(map);
       const bounds = layer.getBounds();
-      if (bounds.isValid()) map.fitBounds(bounds.pad(0.5), { maxZoom: 16 });
+      if (bounds.isValid()) {
+        fittedToEvidence = true;
+        map.fitBounds(bounds.pad(0.5), { maxZoom: 16 });
+      }
       el.dataset.evidence = String(data.features.filter((f) => f.geometry && f.properties && f.properties.kind === "fix").length);
     })
     .catch(() => {});
