@@ -8,14 +8,17 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from controlroom.adapters.basemap import basemap
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
+from controlroom.adapters.db.gazetteer import SqlGazetteer
 from controlroom.adapters.db.login_attempts import SqlAttemptStore
 from controlroom.adapters.db.outage import reason
 from controlroom.adapters.db.reports import sql_reports
@@ -24,6 +27,7 @@ from controlroom.adapters.documents import build_document_data, render_html, ren
 from controlroom.adapters.embeddings.index import SemanticIndex
 from controlroom.adapters.embeddings.minilm import MiniLM
 from controlroom.adapters.embeddings.model_files import ModelIntegrityError
+from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
@@ -32,6 +36,7 @@ from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.adapters.secrets import Argon2Hasher
 from controlroom.adapters.spent_tokens import RedisSpentTokens
+from controlroom.adapters.what3words_client import What3WordsService
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
 from controlroom.domain.nuisance import (
@@ -256,3 +261,20 @@ def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | No
         print(f"WARNING: triage's semantic layer is off: {exc}", file=sys.stderr, flush=True)
         return None
     return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir)
+
+
+def gazetteer_for(settings: Settings) -> SqlGazetteer:
+    """The force's gazetteer, in the configured database (shared by every instance)."""
+    return SqlGazetteer(engine_for(settings))
+
+
+def location_reader_for(settings: Settings) -> TypedLocationReader:
+    """Reads what a handler types in the location box: the recogniser, what3words with the
+    configured key, and the gazetteer (settings read now, so a changed key applies at once)."""
+    return TypedLocationReader(What3WordsService.from_settings(settings), gazetteer_for(settings))
+
+
+def basemap_for(settings: Settings) -> dict[str, Any]:
+    """The console's offline basemap (coastline and land), with the force area when
+    ``CONTROLROOM_FORCE_AREA`` names a GeoJSON file of it."""
+    return basemap(Path(settings.force_area) if settings.force_area else None)

@@ -123,10 +123,14 @@ class Settings(BaseSettings):
     tile_url: str | None = Field(
         default=None,
         description="Map tiles for the console, e.g. https://tiles.example/{z}/{x}/{y}.png; "
-        "unset: the map shows the location evidence without a background.",
+        "unset: the map shows the offline basemap (coastline and land).",
     )
     tile_attribution: str = Field(
         default="", description="The attribution the tile server asks for, shown on the map."
+    )
+    force_area: Path | None = Field(
+        default=None,
+        description="A GeoJSON file of the force's boundary, outlined on the offline basemap.",
     )
     oidc_issuer: str | None = Field(
         default=None,

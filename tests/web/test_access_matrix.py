@@ -70,6 +70,7 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/contacts/{contact_id}/actions"): P.CONTACT_ACT,
     ("POST", "/api/contacts/{contact_id}/answers"): P.CONTACT_ACT,
     ("GET", "/api/contacts/{contact_id}/location.geojson"): P.CONTACT_READ,
+    ("POST", "/api/contacts/{contact_id}/location"): P.CONTACT_ACT,
     ("POST", "/api/telephony/events"): P.TELEPHONY_INGEST,
     ("GET", "/api/telephony/commands"): P.TELEPHONY_INGEST,  # outbound SMS for the gateway
     ("GET", "/api/contacts/{contact_id}/messages"): P.CONTACT_READ,  # the emergencySMS thread
@@ -187,6 +188,7 @@ def _request(
         "/api/contacts": {"channel": "online_report", "narrative": "My bike was stolen"},
         "/api/contacts/{contact_id}/actions": {"action": "add_note", "text": "checked"},
         "/api/contacts/{contact_id}/answers": {"answers": {"weapon": "yes"}},
+        "/api/contacts/{contact_id}/location": {"text": "SX 47712 54421"},
         "/api/telephony/events": {
             "id": f"ev-{serial}",
             "type": "call.offered",

@@ -35,6 +35,9 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     # the emergencySMS thread; a reply needs contact:act, checked by the service
     ("GET", "/console/contacts/{contact_id}/thread"): P.CONTACT_READ,
     ("POST", "/console/contacts/{contact_id}/messages"): P.CONTACT_READ,
+    ("POST", "/console/contacts/{contact_id}/location"): P.CONTACT_READ,
+    ("GET", "/console/location/search"): P.CONTACT_READ,
+    ("GET", "/console/basemap.geojson"): P.CONTACT_READ,
     ("GET", "/console/queue"): P.CONTACT_READ,
     ("GET", "/console/live"): P.CONTACT_READ,
     ("GET", "/console/alarms"): P.CONTACT_READ,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -46,7 +47,8 @@ def _near(value: str | None) -> tuple[float, float] | None:
 
 @click.group()
 def location() -> None:
-    """Caller locations: recognise typed text, parse AML messages, convert what3words."""
+    """Caller locations: recognise typed text, parse AML messages, convert what3words, and
+    import or search the force's gazetteer."""
 
 
 @location.command("parse")
@@ -113,3 +115,61 @@ def what3words_command(words: tuple[str, ...], near: str | None) -> None:
     except DomainError as error:
         _fail(error)
     _emit(result.as_dict())
+
+
+@location.command("gazetteer-import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", metavar="NAME", help="A label for where the file came from.")
+def gazetteer_import_command(path: Path, source: str | None) -> None:
+    """Import a gazetteer CSV (name,lat,lon[,kind][,accuracy_m], or the ONS Postcode
+    Directory's pcds,lat,long) into the database; all rows or none."""
+    from controlroom.adapters.gazetteer_csv import read_gazetteer_file
+    from controlroom.bootstrap import gazetteer_for, prepare_database
+    from controlroom.cli.db import database_errors, settings_or_exit
+
+    settings = settings_or_exit()
+    try:
+        found = read_gazetteer_file(path)
+    except DomainError as error:
+        _fail(error)
+    with database_errors(settings):
+        prepare_database(settings)
+        written = gazetteer_for(settings).replace(found.entries, source=source or path.name)
+        total = gazetteer_for(settings).count()
+    _emit(
+        {
+            "imported": written,
+            "skipped_terminated": found.terminated,
+            "skipped_without_location": found.without_location,
+            "entries_in_gazetteer": total,
+        }
+    )
+
+
+@location.command("gazetteer-search")
+@click.argument("text")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50))
+def gazetteer_search_command(text: str, limit: int) -> None:
+    """Search the gazetteer for postcodes and places starting with TEXT."""
+    from controlroom.bootstrap import gazetteer_for, prepare_database
+    from controlroom.cli.db import database_errors, settings_or_exit
+
+    settings = settings_or_exit()
+    with database_errors(settings):
+        prepare_database(settings)
+        found = gazetteer_for(settings).search(text, limit=limit)
+    _emit(
+        {
+            "query": text,
+            "results": [
+                {
+                    "name": e.name,
+                    "kind": e.kind.value,
+                    "lat": e.lat,
+                    "lon": e.lon,
+                    "accuracy_m": e.accuracy_m,
+                }
+                for e in found
+            ],
+        }
+    )

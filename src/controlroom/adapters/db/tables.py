@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -271,4 +272,21 @@ login_attempts = Table(
     Column("reported_at", UTCDateTime, nullable=True),
     Column("unreported", Integer, nullable=False),
     Index(None, "last_failure_at"),
+)
+
+
+#: The force's gazetteer: postcodes and places with coordinates, imported from CSV
+#: (``controlroom location gazetteer-import``) and searched from the console's location box.
+gazetteer = Table(
+    "gazetteer",
+    metadata,
+    Column("kind", String(16), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("accuracy_m", Float, nullable=False),
+    Column("source", String(200), nullable=False),
+    PrimaryKeyConstraint("kind", "key", name="pk_gazetteer"),
+    Index(None, "key"),
 )

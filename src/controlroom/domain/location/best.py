@@ -70,6 +70,7 @@ SOURCES: dict[LocationSource, tuple[Trust, str]] = {
     LocationSource.OS_GRID: (Trust.READ_OUT, "OS grid reference read out by caller"),
     LocationSource.COORDINATES: (Trust.READ_OUT, "coordinates read out by caller"),
     LocationSource.POSTCODE: (Trust.AREA_CENTROID, "postcode centroid"),
+    LocationSource.PLACE: (Trust.AREA_CENTROID, "place in the gazetteer"),
 }
 _CAVEATS = {
     Trust.HANDSET: "measured by the handset",

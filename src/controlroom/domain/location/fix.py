@@ -23,6 +23,7 @@ class LocationSource(StrEnum):
     OS_GRID = "os_grid"
     COORDINATES = "coordinates"
     POSTCODE = "postcode"
+    PLACE = "place"
     LANDLINE_ADDRESS = "landline_address"
 
 

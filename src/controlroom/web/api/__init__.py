@@ -30,6 +30,7 @@ from controlroom.web.api.sms import router as sms_router
 from controlroom.web.api.telephony import router as telephony_router
 from controlroom.web.api.telephony_fast import TelephonyFastPath
 from controlroom.web.api.triage import router as triage_router
+from controlroom.web.api.typed_location import router as typed_location_router
 
 API_PREFIX = "/api/"
 BODY_BYTES_PER_CHAR = 6
@@ -50,6 +51,7 @@ def install_api(app: FastAPI) -> None:
     routers = (triage_router, contacts_router, telephony_router, location_router, audit_router)
     for router in (*routers, answers_router, callers_router, nuisance_router, sms_router):
         app.include_router(router)
+    app.include_router(typed_location_router)
     app.add_middleware(TelephonyFastPath)
     app.add_middleware(BodyGuard)  # added last, so it runs first
     generate = app.openapi

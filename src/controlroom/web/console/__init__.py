@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from controlroom.web.console.alarm import router as alarm_router
 from controlroom.web.console.deps import ConsoleResponse
 from controlroom.web.console.live import router as live_router
+from controlroom.web.console.location import router as location_router
 from controlroom.web.console.nuisance_cases import router as cases_router
 from controlroom.web.console.pages import router as pages_router
 from controlroom.web.console.sms import router as sms_router
@@ -38,4 +39,5 @@ def install_console(app: FastAPI) -> None:
         alarm_router,
     ):
         app.include_router(router)
+    app.include_router(location_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from controlroom.domain.access import permissions_for
 from controlroom.domain.errors import DomainError
+from controlroom.services.location_view import location_panel
 from controlroom.services.questions_view import question_panel
 from controlroom.services.sessions import Session
 from controlroom.web.console.session import csrf_token, secret_for, settings_of
@@ -33,6 +34,7 @@ def _seconds(value: timedelta | None) -> str:
 templates.env.filters["iso"] = _iso
 templates.env.filters["seconds"] = _seconds
 templates.env.globals["question_panel"] = question_panel
+templates.env.globals["location_panel"] = location_panel
 
 
 def force_zone(request: Request) -> ZoneInfo:
