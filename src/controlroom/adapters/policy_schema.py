@@ -14,6 +14,7 @@ import datetime
 import types
 import typing
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -47,6 +48,7 @@ from controlroom.domain.policy import (
     RouteDefault,
     ScriptLine,
 )
+from controlroom.domain.references import ReferenceFormat
 
 __all__ = [  # the rulebook's models are re-exported: callers read both files through here
     "FORMAT_VERSION",
@@ -89,6 +91,23 @@ class ForceModel(Strict):
 
 class LimitsModel(Strict):
     max_text_chars: int = Field(default=131_072, gt=0)
+
+
+class IncidentReferencesModel(Strict):
+    prefix: str = Field(default="INC", pattern=r"^[A-Z]{1,6}$")
+    digits: int = Field(default=4, ge=3, le=8)
+    time_zone: Text = "Europe/London"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Europe/London"
+            ) from None
+        return value
 
 
 class TriageModel(Strict):
@@ -153,6 +172,7 @@ class PolicyModel(Strict):
     emergency_definition: list[Id] = Field(min_length=1)
     force: ForceModel
     limits: LimitsModel = Field(default_factory=LimitsModel)
+    incident_references: IncidentReferencesModel = Field(default_factory=IncidentReferencesModel)
     triage: TriageModel
     citations: dict[str, Id] = Field(default_factory=dict)
     paragraphs: list[ParagraphModel] = Field(min_length=1)
@@ -213,6 +233,7 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
         rulebook=rulebook,
         citations=citations,
         limits=Limits(max_text_chars=model.limits.max_text_chars),
+        incident_references=ReferenceFormat(**model.incident_references.model_dump()),
     )
 
 
