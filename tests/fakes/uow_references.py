@@ -33,6 +33,11 @@ class FakeIncidentReferences:
         found = self._store.references.get(reference)
         return None if found is None else str(found)
 
+    def for_contacts(self, contact_ids: Sequence[str]) -> dict[str, str]:
+        """The reference of each contact that has one."""
+        wanted = set(contact_ids)
+        return {cid: ref for ref, cid in self._store.references.items() if cid in wanted}
+
 
 def holds_words(record: ContactRecord, words: Sequence[str]) -> bool:
     """True when every word is in the record's account or caller's name (case ignored)."""

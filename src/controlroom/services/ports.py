@@ -122,6 +122,9 @@ class IncidentReferences(Protocol):
     def contact_for(self, reference: str) -> str | None:
         """The id of the contact ``reference`` was issued to, or ``None``."""
 
+    def for_contacts(self, contact_ids: Sequence[str]) -> dict[str, str]:
+        """The reference issued to each of ``contact_ids`` that has one, by contact id."""
+
 
 class CallHistoryRepository(Protocol):
     """Every contact in brief (a ``CallSummary``), for caller history. The contact repository
@@ -214,8 +217,10 @@ class DocumentRenderer(Protocol):
         prepared_by: Actor,
         flags: Sequence[NuisanceFlag] = (),
         caller_name: str = "",
+        incident_references: Mapping[str, str] | None = None,
     ) -> bytes:
-        """The document as bytes, ``fmt`` being ``html`` (UTF-8) or ``pdf``. Refuses a document
+        """The document as bytes, ``fmt`` being ``html`` (UTF-8) or ``pdf``, its call log giving
+        each call's incident reference (``incident_references``, by contact id). Refuses a document
         whose step still needs approval (``InvalidInput``) or a disconnection request the
         vulnerable-person safeguard blocks (``PolicyViolation``)."""
 

@@ -89,6 +89,8 @@ def test_a_reference_finds_its_contact_and_is_issued_once(make_uow: MakeUow) -> 
     with make_uow(read_only=True) as uow:
         assert uow.references.contact_for("DC-20261207-0001") == "C-1"
         assert uow.references.contact_for("DC-20261207-0002") is None
+        assert uow.references.for_contacts(["C-1", "C-9"]) == {"C-1": "DC-20261207-0001"}
+        assert uow.references.for_contacts([]) == {}
     with make_uow() as uow, pytest.raises(Conflict, match="already issued"):
         uow.references.link("DC-20261207-0001", "C-2", START)
 

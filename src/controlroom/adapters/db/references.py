@@ -9,6 +9,7 @@ writers anyway. A transaction that rolls back gives its number back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -60,3 +61,11 @@ class SqlIncidentReferences:
         )
         found = self._connection.execute(query).scalar_one_or_none()
         return None if found is None else str(found)
+
+    def for_contacts(self, contact_ids: Sequence[str]) -> dict[str, str]:
+        """The reference issued to each of ``contact_ids`` that has one, by contact id."""
+        if not contact_ids:
+            return {}
+        c = incident_references.c
+        query = select(c.contact_id, c.reference).where(c.contact_id.in_(list(contact_ids)))
+        return {str(row.contact_id): str(row.reference) for row in self._connection.execute(query)}
