@@ -33,6 +33,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/console/contacts/{contact_id}/actions"): P.CONTACT_READ,
     ("GET", "/console/contacts/{contact_id}/location.geojson"): P.CONTACT_READ,
     ("GET", "/console/queue"): P.CONTACT_READ,
+    ("GET", "/console/search"): P.CONTACT_READ,
     ("GET", "/console/live"): P.CONTACT_READ,
     ("GET", "/console/supervisor"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures"): P.REPORTS_READ,

@@ -13,6 +13,7 @@ from controlroom.web.console.deps import ConsoleResponse
 from controlroom.web.console.live import router as live_router
 from controlroom.web.console.nuisance_cases import router as cases_router
 from controlroom.web.console.pages import router as pages_router
+from controlroom.web.console.search import router as search_router
 from controlroom.web.console.sso import router as sso_router
 from controlroom.web.console.supervisor import router as supervisor_router
 
@@ -26,6 +27,7 @@ def install_console(app: FastAPI) -> None:
     async def console_response(_: Request, exc: ConsoleResponse) -> Response:
         return exc.response
 
-    for router in (pages_router, sso_router, live_router, supervisor_router, cases_router):
+    routers = (pages_router, sso_router, live_router, supervisor_router, cases_router)
+    for router in (*routers, search_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
