@@ -48,6 +48,7 @@ from controlroom.domain.policy import (
     RouteDefault,
     ScriptLine,
 )
+from controlroom.domain.references import PREFIX as REFERENCE_PREFIX
 from controlroom.domain.references import ReferenceFormat
 
 __all__ = [  # the rulebook's models are re-exported: callers read both files through here
@@ -94,9 +95,16 @@ class LimitsModel(Strict):
 
 
 class IncidentReferencesModel(Strict):
-    prefix: str = Field(default="INC", pattern=r"^[A-Z]{1,6}$")
+    prefix: str = "INC"
     digits: int = Field(default=4, ge=3, le=8)
     time_zone: Text = "Europe/London"
+
+    @field_validator("prefix")
+    @classmethod
+    def _capitals(cls, value: str) -> str:
+        if not REFERENCE_PREFIX.fullmatch(value):
+            raise ValueError(f'{value!r} is not 1-6 capital letters: write it like "DC"')
+        return value
 
     @field_validator("time_zone")
     @classmethod
