@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -224,6 +224,7 @@ class TemplateDocuments:
         prepared_by: Actor,
         flags: Sequence[NuisanceFlag] = (),
         caller_name: str = "",
+        incident_references: Mapping[str, str] | None = None,
     ) -> bytes:
         """The document as PDF, or as HTML in UTF-8."""
         data = build_document_data(
@@ -237,6 +238,7 @@ class TemplateDocuments:
             prepared_by=prepared_by,
             flags=flags,
             caller_name=caller_name,
+            incident_references=incident_references,
         )
         if fmt == "pdf":
             return render_pdf(data, self.templates)

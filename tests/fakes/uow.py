@@ -46,6 +46,7 @@ from tests.fakes.uow_nuisance import (
     FakeNuisanceCases,
     upsert_summary,
 )
+from tests.fakes.uow_references import FakeIncidentReferences, holds_words
 
 
 @dataclass
@@ -61,6 +62,8 @@ class FakeStore:
     calls: dict[str, CallSummary] = field(default_factory=dict)
     cases: dict[str, tuple[int, CaseRecord]] = field(default_factory=dict)
     identifiers: dict[tuple[str, str], str] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> FakeStore:
         """A snapshot (the values are immutable, so copying the containers is enough)."""
@@ -141,6 +144,12 @@ class FakeContactRepository:
 
         out = [record for _, record in self._store.contacts.values() if keep(record)]
         return sorted(out, key=lambda r: (r.timestamps.offered, r.id), reverse=True)
+
+    def matching(self, words: Sequence[str], *, limit: int = 50) -> list[Contact]:
+        """Contacts holding every one of ``words``, newest first."""
+        records = [r for _, r in self._store.contacts.values() if holds_words(r, words)]
+        records.sort(key=lambda r: (r.timestamps.offered, r.id), reverse=True)
+        return [Contact(record) for record in records[:limit]]
 
     def list(
         self,
@@ -314,6 +323,7 @@ class FakeUnitOfWork:
     processed_events: FakeProcessedEvents
     calls: FakeCallHistory
     nuisance_cases: FakeNuisanceCases
+    references: FakeIncidentReferences
 
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store or FakeStore()
@@ -336,6 +346,7 @@ class FakeUnitOfWork:
         self.processed_events = FakeProcessedEvents(self.store)
         self.calls = FakeCallHistory(self.store)
         self.nuisance_cases = FakeNuisanceCases(self.store)
+        self.references = FakeIncidentReferences(self.store)
 
     def __enter__(self) -> Self:
         self._snapshot = self.store.copy()

@@ -66,6 +66,7 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/triage/reassess"): P.TRIAGE_RUN,
     ("GET", "/api/contacts"): P.CONTACT_READ,
     ("POST", "/api/contacts"): P.CONTACT_ACT,
+    ("GET", "/api/contacts/search"): P.CONTACT_READ,
     ("GET", "/api/contacts/{contact_id}"): P.CONTACT_READ,
     ("POST", "/api/contacts/{contact_id}/actions"): P.CONTACT_ACT,
     ("POST", "/api/contacts/{contact_id}/answers"): P.CONTACT_ACT,
@@ -208,6 +209,8 @@ def _request(
     }
     if path == "/api/location/aml":
         return method, url, {"content": _aml_body(serial, now), "headers": _FORM}
+    if path == "/api/contacts/search":
+        return method, url, {"params": {"q": "07700 900999"}}
     kwargs: dict[str, Any] = {"json": bodies[path]} if method == "POST" else {}
     if method == "POST" and path == "/api/contacts":
         kwargs["json"] = bodies["/api/contacts"] | {"caller": {"name": "A Person"}}

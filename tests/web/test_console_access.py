@@ -39,6 +39,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/console/location/search"): P.CONTACT_READ,
     ("GET", "/console/basemap.geojson"): P.CONTACT_READ,
     ("GET", "/console/queue"): P.CONTACT_READ,
+    ("GET", "/console/search"): P.CONTACT_READ,
     ("GET", "/console/live"): P.CONTACT_READ,
     ("GET", "/console/alarms"): P.CONTACT_READ,
     ("GET", "/console/supervisor"): P.REPORTS_READ,

@@ -14,6 +14,7 @@ import datetime
 import types
 import typing
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -50,6 +51,8 @@ from controlroom.domain.policy import (
     RouteDefault,
     ScriptLine,
 )
+from controlroom.domain.references import PREFIX as REFERENCE_PREFIX
+from controlroom.domain.references import ReferenceFormat
 
 __all__ = [  # the rulebook's models are re-exported: callers read both files through here
     "FORMAT_VERSION",
@@ -96,6 +99,30 @@ class LimitsModel(Strict):
 
 class DigitalEscalationModel(Strict):
     realert_seconds: int = Field(default=30, ge=MIN_REALERT_SECONDS, le=MAX_REALERT_SECONDS)
+
+
+class IncidentReferencesModel(Strict):
+    prefix: str = "INC"
+    digits: int = Field(default=4, ge=3, le=8)
+    time_zone: Text = "Europe/London"
+
+    @field_validator("prefix")
+    @classmethod
+    def _capitals(cls, value: str) -> str:
+        if not REFERENCE_PREFIX.fullmatch(value):
+            raise ValueError(f'{value!r} is not 1-6 capital letters: write it like "DC"')
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Europe/London"
+            ) from None
+        return value
 
 
 class TriageModel(Strict):
@@ -161,6 +188,7 @@ class PolicyModel(Strict):
     force: ForceModel
     limits: LimitsModel = Field(default_factory=LimitsModel)
     digital_escalation: DigitalEscalationModel = Field(default_factory=DigitalEscalationModel)
+    incident_references: IncidentReferencesModel = Field(default_factory=IncidentReferencesModel)
     triage: TriageModel
     citations: dict[str, Id] = Field(default_factory=dict)
     paragraphs: list[ParagraphModel] = Field(min_length=1)
@@ -222,6 +250,7 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
         citations=citations,
         limits=Limits(max_text_chars=model.limits.max_text_chars),
         digital_escalation=DigitalEscalation(model.digital_escalation.realert_seconds),
+        incident_references=ReferenceFormat(**model.incident_references.model_dump()),
     )
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from controlroom.domain.errors import PolicyError
+from controlroom.domain.references import ReferenceFormat
 
 if TYPE_CHECKING:
     from controlroom.domain.exemplars import ExemplarBank
@@ -298,6 +299,7 @@ class Policy:
     citations: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     digital_escalation: DigitalEscalation = field(default_factory=DigitalEscalation)
+    incident_references: ReferenceFormat = field(default_factory=ReferenceFormat)
     # The exemplar bank of triage's semantic layer, when the policy names one.
     exemplars: ExemplarBank | None = None
 

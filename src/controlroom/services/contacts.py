@@ -5,7 +5,8 @@ digest of the record as stored: ``record_hash``, checked by ``audit verify``), t
 events collected and published after the commit. Triage runs on the contact's narrative and
 the handler's answers to the §4.11.1 questions: its decision is recorded in the audit row of
 the change that gave either, shown with the contact, and passed as the suggestion of every
-``assess`` (so a handler grading differently must say why).
+``assess`` (so a handler grading differently must say why). Logging an incident issues its
+reference (``incident_references.py``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -31,6 +32,7 @@ from controlroom.domain.contacts import (
     ContactEvent,
     DeclineTermination,
     LocationEvidence,
+    LogIncident,
     ProcedureName,
     RecordAnswers,
     ScriptPrompted,
@@ -45,6 +47,7 @@ from controlroom.domain.location.best import BestChoice, Evidence, Unlocated, ch
 from controlroom.domain.location.geojson import evidence_geojson
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel, Decision
+from controlroom.services.incident_references import next_reference
 from controlroom.services.ports import UnitOfWork
 from controlroom.services.sms_triage import REPLY_TAGS as SMS_REPLY_TAGS
 from controlroom.services.suggestion import suggest as suggest  # used from here by others
@@ -173,7 +176,11 @@ def record_action(
 
     The audit row is written at ``now`` by ``audit_actor`` (``actor`` unless given).
     """
+    if isinstance(action, LogIncident) and action.reference is None:
+        action = replace(action, reference=next_reference(uow, policy, at or now))
     events = contact.apply(action, actor=actor, now=at or now, policy=policy)
+    if isinstance(action, LogIncident) and action.reference is not None:
+        uow.references.link(action.reference, contact.id, now)
     uow.contacts.save(contact)
     entry = contact.history[-1]
     row: dict[str, Any] = {"seq": entry.seq}

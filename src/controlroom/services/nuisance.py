@@ -352,6 +352,9 @@ def do_generate_document(
             prepared_by=principal.actor,
             flags=found.flags,
             caller_name=caller_name,
+            incident_references=uow.references.for_contacts(
+                [call.contact_id for call in found.history.calls if call.incident]
+            ),
         )
         uow.nuisance_cases.save(case)
         _record(uow, events, document_format=fmt)

@@ -74,6 +74,10 @@ class ContactRepository(Protocol):
         """The digest of ``contact``'s record as stored, recorded in the audit row of the
         change (``record_hash``) so that ``audit verify`` finds it edited outside the service."""
 
+    def matching(self, words: Sequence[str], *, limit: int = 50) -> list[Contact]:
+        """Contacts whose account or caller's name holds every one of ``words`` (case
+        ignored), newest offered first."""
+
     def list(
         self,
         *,
@@ -104,6 +108,22 @@ class ContactRepository(Protocol):
     def find_reconnectable(self, number: str, at: datetime) -> Contact | None:
         """The landline contact from ``number`` that hung up no more than 45 s before ``at``
         and may rejoin (see ``Contact.accepts_reconnect``), locked for update; or ``None``."""
+
+
+class IncidentReferences(Protocol):
+    """Incident reference numbers, issued from the shared store."""
+
+    def next_number(self, scope: str) -> int:
+        """The next number in ``scope`` (1 for its first), distinct across instances."""
+
+    def link(self, reference: str, contact_id: str, at: datetime) -> None:
+        """Record that ``reference`` was issued to ``contact_id``."""
+
+    def contact_for(self, reference: str) -> str | None:
+        """The id of the contact ``reference`` was issued to, or ``None``."""
+
+    def for_contacts(self, contact_ids: Sequence[str]) -> dict[str, str]:
+        """The reference issued to each of ``contact_ids`` that has one, by contact id."""
 
 
 class CallHistoryRepository(Protocol):
@@ -197,8 +217,10 @@ class DocumentRenderer(Protocol):
         prepared_by: Actor,
         flags: Sequence[NuisanceFlag] = (),
         caller_name: str = "",
+        incident_references: Mapping[str, str] | None = None,
     ) -> bytes:
-        """The document as bytes, ``fmt`` being ``html`` (UTF-8) or ``pdf``. Refuses a document
+        """The document as bytes, ``fmt`` being ``html`` (UTF-8) or ``pdf``, its call log giving
+        each call's incident reference (``incident_references``, by contact id). Refuses a document
         whose step still needs approval (``InvalidInput``) or a disconnection request the
         vulnerable-person safeguard blocks (``PolicyViolation``)."""
 
@@ -346,6 +368,10 @@ class UnitOfWork(Protocol):
     @property
     def nuisance_cases(self) -> NuisanceCaseRepository:
         """Nuisance cases."""
+
+    @property
+    def references(self) -> IncidentReferences:
+        """Incident references."""
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

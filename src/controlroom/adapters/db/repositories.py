@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from controlroom.adapters.db.call_rows import PendingCalls
+from controlroom.adapters.db.contact_search import words_query
 from controlroom.adapters.db.damaged import damaged_contact
 from controlroom.adapters.db.lists import one_of, per_dialect
 from controlroom.adapters.db.records_json import record_digest, record_from_json, record_to_json
@@ -301,6 +302,11 @@ class SqlContactRepository:
         if filters.get("offered_to") is not None:
             query = query.where(c.offered_at < filters["offered_to"])
         return query
+
+    def matching(self, words: Sequence[str], *, limit: int = 50) -> list[Contact]:
+        """Contacts whose account or caller's name holds every one of ``words``, newest first."""
+        self.flush()
+        return [self._contact(row) for row in self._connection.execute(words_query(words, limit))]
 
     def list(
         self,

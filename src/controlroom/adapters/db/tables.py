@@ -290,3 +290,23 @@ gazetteer = Table(
     PrimaryKeyConstraint("kind", "key", name="pk_gazetteer"),
     Index(None, "key"),
 )
+
+#: Incident references (domain/references.py): ``last`` is the number last issued in a scope
+#: (the force's prefix and local day), raised in the transaction that logs the incident, so
+#: every instance issues distinct numbers; ``incident_references`` finds the contact of each.
+reference_counters = Table(
+    "reference_counters",
+    metadata,
+    Column("scope", String(32), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+incident_references = Table(
+    "incident_references",
+    metadata,
+    Column("reference", String(40), primary_key=True),
+    # no foreign key: the contact row is written at the commit, after this one
+    Column("contact_id", String(128), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Index(None, "contact_id"),
+)

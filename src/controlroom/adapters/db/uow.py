@@ -25,6 +25,7 @@ from controlroom.adapters.db.engine import SQLITE_BUSY_TIMEOUT_MS, read_only_opt
 from controlroom.adapters.db.nuisance import SqlNuisanceCases
 from controlroom.adapters.db.outage import is_outage, reason
 from controlroom.adapters.db.processed_events import SqlProcessedEvents
+from controlroom.adapters.db.references import SqlIncidentReferences
 from controlroom.adapters.db.repositories import SqlContactRepository
 from controlroom.domain.errors import DatabaseUnavailable, ServiceUnavailable
 
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
     processed_events: SqlProcessedEvents
     calls: SqlCallHistory
     nuisance_cases: SqlNuisanceCases
+    references: SqlIncidentReferences
     _calls_pending: PendingCalls
 
     def __init__(
@@ -125,6 +127,7 @@ class SqlUnitOfWork:
         self.processed_events = SqlProcessedEvents(connection)
         self.calls = SqlCallHistory(connection, self._calls_pending)
         self.nuisance_cases = SqlNuisanceCases(connection)
+        self.references = SqlIncidentReferences(connection)
         return self
 
     def __exit__(

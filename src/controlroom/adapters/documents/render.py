@@ -9,7 +9,7 @@ vulnerable without an override). :func:`render_html` renders it with the force's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -153,7 +153,7 @@ def duration_text(duration: timedelta | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def _notes(call: CallSummary, number: str) -> str:
+def _notes(call: CallSummary, number: str, reference: str | None = None) -> str:
     notes = []
     if call.number is None:
         notes.append("number withheld")
@@ -167,7 +167,7 @@ def _notes(call: CallSummary, number: str) -> str:
         (call.terminated, "terminated after warning"),
         (call.hoax, "marked hoax"),
         (call.abusive, "marked abusive"),
-        (call.incident, "incident logged"),
+        (call.incident, f"incident {reference} logged" if reference else "incident logged"),
     ):
         if flag:
             notes.append(text)
@@ -177,8 +177,12 @@ def _notes(call: CallSummary, number: str) -> str:
     return "; ".join(notes)
 
 
-def call_rows(history: CallerHistory, number: str = "") -> tuple[CallRow, ...]:
-    """The call log: every call in ``history``, oldest first, in the force's local time."""
+def call_rows(
+    history: CallerHistory, number: str = "", references: Mapping[str, str] | None = None
+) -> tuple[CallRow, ...]:
+    """The call log: every call in ``history``, oldest first, in the force's local time, with
+    the incident reference (``references``: by contact id) of a call that logged one."""
+    references = references or {}
     return tuple(
         CallRow(
             contact_id=call.contact_id,
@@ -187,7 +191,7 @@ def call_rows(history: CallerHistory, number: str = "") -> tuple[CallRow, ...]:
             duration=duration_text(call.duration),
             outcome=call.outcome.label,
             channel=call.channel.value,
-            notes=_notes(call, number),
+            notes=_notes(call, number, references.get(call.contact_id)),
         )
         for call in history.calls
     )
@@ -272,9 +276,11 @@ def build_document_data(
     flags: Sequence[NuisanceFlag] = (),
     caller_name: str = "",
     recipient: str = "",
+    incident_references: Mapping[str, str] | None = None,
 ) -> DocumentData:
     """The data for one document. Refuses a document whose step still needs approval, and a
-    disconnection request for a caller flagged as vulnerable without an override."""
+    disconnection request for a caller flagged as vulnerable without an override.
+    ``incident_references`` (by contact id) are printed in the call log."""
     record = case.record if isinstance(case, NuisanceCase) else case
     generated_at = require_utc(generated_at, "generated_at")
     if not reference.strip():
@@ -347,7 +353,7 @@ def build_document_data(
             )
             for taken in record.steps
         ),
-        calls=call_rows(history, number),
+        calls=call_rows(history, number, incident_references),
         call_period=period,
         first_call=_when(calls[0].offered_at, history) if calls else "",
         last_call=_when(calls[-1].offered_at, history) if calls else "",

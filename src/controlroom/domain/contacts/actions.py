@@ -65,10 +65,14 @@ class LogIncident:
     kind: ClassVar[ActionKind] = ActionKind.LOG_INCIDENT
     grade: str
     reason: str = ""
+    # issued by the use case from the shared store; the handler never chooses it
+    reference: str | None = None
 
     def __post_init__(self) -> None:
         require_text(self.grade, "grade")
         require_text(self.reason, "reason", required=False)
+        if self.reference is not None:
+            require_text(self.reference, "reference")
 
 
 @dataclass(frozen=True)

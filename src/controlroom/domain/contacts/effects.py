@@ -138,10 +138,12 @@ def apply_effect(
                 details["suggested_route"] = suggestion.route.value
                 details["flags"] = ",".join(flag.value for flag in suggestion.vulnerability)
             return Effect(replace(record, triage=(*record.triage, entry)), details)
-        case act.LogIncident(grade=grade, reason=reason):
+        case act.LogIncident(grade=grade, reason=reason, reference=reference):
             discretionary = record.procedure is ProcedureName.INAPPROPRIATE
-            incident = Incident(_grade(policy, grade), discretionary, reason, actor, now)
+            incident = Incident(_grade(policy, grade), discretionary, reason, actor, now, reference)
             details = {"grade": grade, "discretionary": str(discretionary).lower()}
+            if reference is not None:
+                details["reference"] = reference
             return Effect(replace(record, incident=incident), details | {"reason": reason})
         case act.Advise(to=to, agency=agency):
             if to is AdviceKind.AGENCY and agency is not None:

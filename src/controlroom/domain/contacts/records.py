@@ -141,13 +141,15 @@ class WarningGiven:
 
 @dataclass(frozen=True)
 class Incident:
-    """An incident logged for the contact; ``discretionary`` when logged under 4.12.2."""
+    """An incident logged for the contact, with its reference; ``discretionary`` when logged
+    under 4.12.2."""
 
     grade: str
     discretionary: bool
     reason: str
     actor: Actor
     at: datetime
+    reference: str | None = None  # the force's incident reference, e.g. DC-20261207-0042
 
 
 @dataclass(frozen=True)

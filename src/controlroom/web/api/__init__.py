@@ -26,6 +26,7 @@ from controlroom.web.api.contacts import router as contacts_router
 from controlroom.web.api.location import router as location_router
 from controlroom.web.api.nuisance import callers_router
 from controlroom.web.api.nuisance import router as nuisance_router
+from controlroom.web.api.search import router as search_router
 from controlroom.web.api.sms import router as sms_router
 from controlroom.web.api.telephony import router as telephony_router
 from controlroom.web.api.telephony_fast import TelephonyFastPath
@@ -48,7 +49,15 @@ _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 def install_api(app: FastAPI) -> None:
     """Add the API's routes and its request-body guard to ``app``."""
-    routers = (triage_router, contacts_router, telephony_router, location_router, audit_router)
+    # search first: /api/contacts/{contact_id} would take /api/contacts/search
+    routers = (
+        triage_router,
+        search_router,
+        contacts_router,
+        telephony_router,
+        location_router,
+        audit_router,
+    )
     for router in (*routers, answers_router, callers_router, nuisance_router, sms_router):
         app.include_router(router)
     app.include_router(typed_location_router)

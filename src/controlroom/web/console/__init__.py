@@ -15,6 +15,7 @@ from controlroom.web.console.live import router as live_router
 from controlroom.web.console.location import router as location_router
 from controlroom.web.console.nuisance_cases import router as cases_router
 from controlroom.web.console.pages import router as pages_router
+from controlroom.web.console.search import router as search_router
 from controlroom.web.console.sms import router as sms_router
 from controlroom.web.console.sso import router as sso_router
 from controlroom.web.console.supervisor import router as supervisor_router
@@ -37,6 +38,7 @@ def install_console(app: FastAPI) -> None:
         cases_router,
         sms_router,
         alarm_router,
+        search_router,
     ):
         app.include_router(router)
     app.include_router(location_router)

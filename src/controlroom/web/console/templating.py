@@ -17,6 +17,7 @@ from controlroom.domain.errors import DomainError
 from controlroom.services.location_view import location_panel
 from controlroom.services.questions_view import question_panel
 from controlroom.services.sessions import Session
+from controlroom.web.console.numbers import numbers, phone
 from controlroom.web.console.session import csrf_token, secret_for, settings_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -33,6 +34,8 @@ def _seconds(value: timedelta | None) -> str:
 
 templates.env.filters["iso"] = _iso
 templates.env.filters["seconds"] = _seconds
+templates.env.filters["phone"] = phone
+templates.env.filters["numbers"] = numbers
 templates.env.globals["question_panel"] = question_panel
 templates.env.globals["location_panel"] = location_panel
 

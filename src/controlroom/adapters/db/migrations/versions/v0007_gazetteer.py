@@ -1,6 +1,6 @@
 """The force's gazetteer: postcodes and places with coordinates, shared by every instance.
 
-Revision ID: v0012
+Revision ID: 0007_gazetteer
 Revises: 0006_login_attempts
 Create Date: 2026-12-07
 """
