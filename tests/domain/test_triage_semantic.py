@@ -248,12 +248,26 @@ def test_words_of_the_past_or_a_denial_hold_back_a_likely_emergency(text: str, w
 def test_where_the_rules_are_silent_the_likeliest_route_chooses() -> None:
     text = "the telly upstairs has been booming since six"
     _, after = decide_likely(
-        text, nearest(other_agency=0.3), likely(other_agency=0.6, emergency=0.1)
+        text, nearest(other_agency=0.3), likely(other_agency=0.6, emergency=0.05)
     )
     assert after.route is Route.OTHER_AGENCY and after.agency == "council"
     assert after.confidence is Confidence.RECOGNISED and not after.needs_assessment
+    assert not after.questions
     reason = next(r for r in after.reasons if r.kind is ReasonKind.SEMANTIC)
     assert "likelihood 0.60" in reason.explanation
+
+
+def test_a_route_chosen_while_an_emergency_is_not_unlikely_keeps_the_questions() -> None:
+    text = "the telly upstairs has been booming since six"
+    _, after = decide_likely(
+        text, nearest(other_agency=0.3), likely(other_agency=0.6, emergency=0.15)
+    )
+    assert after.route is Route.OTHER_AGENCY and after.agency == "council"
+    assert after.confidence is Confidence.WEAK and after.needs_assessment
+    assert {q.id for q in after.questions} == {"danger", "now", "offender", "weapon"}
+    check = next(r for r in after.reasons if r.kind is ReasonKind.ASSESSMENT)
+    assert "not ruled out (likelihood 0.15)" in check.explanation
+    assert "rule out danger" in after.summary
 
 
 @pytest.mark.parametrize(
@@ -286,5 +300,9 @@ def test_the_route_model_never_lowers_what_the_rules_recognised(
         assert after.route.rank >= before.route.rank
     elif after.route.rank < before.route.rank:
         chosen = chances[after.route]
-        assert chosen >= BANK.thresholds.recognise_likelihood
-        assert chosen - chances[Route.EMERGENCY] >= BANK.thresholds.lead
+        limits = BANK.thresholds
+        assert chosen >= limits.recognise_likelihood
+        assert chosen - chances[Route.EMERGENCY] >= limits.lead
+        # an emergency not unlikely: the handler still asks the questions
+        asked = chances[Route.EMERGENCY] >= limits.ask_likelihood
+        assert after.needs_assessment is asked and bool(after.questions) is asked

@@ -37,6 +37,7 @@ class ThresholdsModel(_Strict):
     raise_likelihood: Likelihood = 0.75
     recognise_likelihood: Likelihood = 0.30
     lead: Likelihood = 0.10
+    ask_likelihood: Likelihood = 0.10
 
 
 class SituationModel(_Strict):

@@ -61,8 +61,8 @@ def install_command(source: Path | None, folder: Path | None) -> None:
 
 
 def _prepare_banks(folder: Path, configured: str) -> None:
-    """Encode the exemplar banks of the shipped and the configured policies now, into the
-    model folder's cache, so the service's first triage does not wait for it."""
+    """Encode the exemplar banks of the shipped and the configured policies now and train their
+    route models, into the model folder's cache, so the service's first triage does not wait."""
     encoder: MiniLM | None = None
     for name in dict.fromkeys([*shipped_policies(), configured]):
         try:

@@ -39,7 +39,8 @@ class Thresholds:
     bank's texts together). ``raise_likelihood``: the emergency likelihood that raises a contact
     to an emergency, as closeness does. ``recognise_likelihood`` and ``lead``: where the rules
     recognised nothing, the likelihood at which the likeliest route that is no emergency
-    decides, if it also leads the emergency likelihood by ``lead``.
+    decides, if it also leads the emergency likelihood by ``lead``; while the emergency
+    likelihood is still at least ``ask_likelihood`` the handler is asked the questions too.
     """
 
     raise_at: float = 0.50
@@ -50,6 +51,7 @@ class Thresholds:
     raise_likelihood: float = 0.75
     recognise_likelihood: float = 0.30
     lead: float = 0.10
+    ask_likelihood: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def validate_bank(bank: ExemplarBank, policy: Policy) -> list[str]:
         value = getattr(limits, name)
         if not -1.0 <= value <= 1.0:
             problems.append(f"thresholds.{name}: {value} is not a similarity from -1 to 1")
-    for name in ("raise_likelihood", "recognise_likelihood", "lead"):
+    for name in ("raise_likelihood", "recognise_likelihood", "lead", "ask_likelihood"):
         value = getattr(limits, name)
         if not 0.0 <= value <= 1.0:
             problems.append(f"thresholds.{name}: {value} is not a likelihood from 0 to 1")

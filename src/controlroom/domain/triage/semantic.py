@@ -259,7 +259,11 @@ def _choose_likeliest(
         nearest_route = route if lead >= 0 else Route.EMERGENCY
         return _left_to_assess(decision, policy, bank, nearest, nearest_route, scores)
     how = f"{scores[route]:.2f}; likelihood {chance:.2f}"
-    return _recognised(decision, contact, policy, bank, nearest, route, how)
+    danger = likely.get(Route.EMERGENCY, 0.0)
+    ask = danger >= limits.ask_likelihood
+    return _recognised(
+        decision, contact, policy, bank, nearest, route, how, danger if ask else None
+    )
 
 
 def _left_to_assess(
@@ -301,8 +305,10 @@ def _recognised(
     nearest: Nearest,
     route: Route,
     how: str,
+    danger: float | None = None,
 ) -> Decision:
-    """``decision`` routed as ``route``'s nearest situation, recognised by the bank."""
+    """``decision`` routed as ``route``'s nearest situation, recognised by the bank; ``danger``:
+    an emergency likelihood not low enough to leave out the questions."""
     neighbours = list(nearest.get(route, ()))[: bank.thresholds.neighbours]
     situation = neighbours[0].situation
     what = _situation_words(situation)
@@ -325,14 +331,29 @@ def _recognised(
         Route.OTHER_AGENCY: f"Another agency: close to {what} — {who}.",
         Route.NOT_POLICE: f"Not a police matter: close to {what}.",
     }
+    summary = summaries.get(route, decision.summary)
+    ask = danger is not None
+    if danger is not None:
+        summary += " Ask the emergency questions to rule out danger."
+        check = Reason(
+            ReasonKind.ASSESSMENT,
+            policy.citations.get("emergency.definition", ""),
+            "needs-assessment-weak",
+            f"an emergency is not ruled out (likelihood {danger:.2f}): ask whether anyone is in "
+            "danger or injured, whether it is happening now, whether the person responsible is "
+            "there, and whether there is a weapon",
+        )
+        reasons = (*kept, reason, check, *channel)
+    else:
+        reasons = (*kept, reason, *channel)
     return replace(
         decision,
         route=route,
         grade=grade,
         agency=agency,
-        reasons=(*kept, reason, *channel),
-        summary=summaries.get(route, decision.summary),
-        confidence=Confidence.RECOGNISED,
-        needs_assessment=False,
-        questions=(),
+        reasons=reasons,
+        summary=summary,
+        confidence=Confidence.WEAK if ask else Confidence.RECOGNISED,
+        needs_assessment=ask,
+        questions=questions(policy) if ask else (),
     )
