@@ -35,7 +35,7 @@ def test_the_likeliest_route_is_the_one_its_texts_belong_to() -> None:
     found = model.per_route(fresh)
     right = sum(max(p, key=p.__getitem__) is r for p, r in zip(found, fresh_routes, strict=True))
     assert right >= 0.9 * len(fresh_routes)
-    assert all(abs(sum(p.values()) - 1.0) < 1e-9 for p in found)
+    assert all(abs(sum(p.values()) - 1.0) < 1e-5 for p in found)
 
 
 def test_training_is_the_same_every_time() -> None:

@@ -27,9 +27,9 @@ RATE = 0.05
 L2 = 1e-3
 _BETA1, _BETA2, _EPSILON = 0.9, 0.999, 1e-8
 #: Part of the cache's name: a model trained otherwise is trained again.
-TRAINING = f"softmax-adam-{STEPS}-{RATE}-{L2}"
+TRAINING = f"softmax-adam-float32-{STEPS}-{RATE}-{L2}"
 
-Matrix = npt.NDArray[np.float64]
+Matrix = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,11 @@ class RouteModel:
     """Weights (one column a route, in :data:`ROUTES` order) and a bias per route."""
 
     weights: Matrix
-    bias: npt.NDArray[np.float64]
+    bias: npt.NDArray[np.float32]
 
     def likelihoods(self, vectors: npt.NDArray[np.floating]) -> Matrix:
         """Each row's likelihood of every route (rows sum to 1)."""
-        logits = vectors.astype(np.float64) @ self.weights + self.bias
+        logits = vectors.astype(np.float32, copy=False) @ self.weights + self.bias
         logits -= logits.max(axis=1, keepdims=True)
         odds = np.exp(logits)
         found: Matrix = odds / odds.sum(axis=1, keepdims=True)
@@ -58,11 +58,11 @@ class RouteModel:
 def train(vectors: npt.NDArray[np.floating], routes: Sequence[Route]) -> RouteModel:
     """Fit the model to ``vectors`` labelled ``routes`` (Adam on the mean cross-entropy with a
     small L2 penalty)."""
-    inputs = vectors.astype(np.float64)
-    wanted = np.zeros((len(routes), len(ROUTES)))
+    inputs = vectors.astype(np.float32, copy=False)  # single precision: twice as fast, as good
+    wanted = np.zeros((len(routes), len(ROUTES)), dtype=np.float32)
     wanted[np.arange(len(routes)), [ROUTES.index(route) for route in routes]] = 1.0
-    weights = np.zeros((inputs.shape[1], len(ROUTES)))
-    bias = np.zeros(len(ROUTES))
+    weights = np.zeros((inputs.shape[1], len(ROUTES)), dtype=np.float32)
+    bias = np.zeros(len(ROUTES), dtype=np.float32)
     moments = [
         np.zeros_like(weights),
         np.zeros_like(weights),
@@ -80,7 +80,7 @@ def train(vectors: npt.NDArray[np.floating], routes: Sequence[Route]) -> RouteMo
             second += (1 - _BETA2) * gradient**2
             ahead = first / (1 - _BETA1**step)
             spread = second / (1 - _BETA2**step)
-            value -= RATE * ahead / (np.sqrt(spread) + _EPSILON)
+            value -= (RATE * ahead / (np.sqrt(spread) + _EPSILON)).astype(np.float32)
     return RouteModel(weights, bias)
 
 
