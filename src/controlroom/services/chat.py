@@ -354,9 +354,7 @@ async def finish(
     return done
 
 
-async def open_chat(
-    chats: Chats, principal: Principal, contact_id: str, now: datetime
-) -> ChatInfo:
+async def open_chat(chats: Chats, principal: Principal, contact_id: str, now: datetime) -> ChatInfo:
     """The chat of contact ``contact_id`` as a console shows it; one still waiting although its
     contact was answered (the chat store could not be told at the time) is taken now."""
     chat = await for_contact(chats, principal, contact_id)
