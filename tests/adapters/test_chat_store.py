@@ -132,3 +132,18 @@ def test_the_in_process_store_forgets_old_ended_chats() -> None:
         assert await store.get("chat-1") is not None
 
     run_async(work())
+
+
+def test_a_contacts_chat_is_found_by_its_contact_on_any_instance(stores: tuple[Any, Any]) -> None:
+    one, two = stores
+
+    async def work() -> None:
+        await one.create(_chat(7))
+        found = await two.for_contact("C-7")
+        assert found is not None and found.chat_id == "chat-7"
+        assert await two.for_contact("C-8") is None
+        assert await one.take("chat-7", "hana")
+        taken = await two.for_contact("C-7")
+        assert taken is not None and taken.state is ChatState.ACTIVE
+
+    run_async(work())

@@ -1,6 +1,6 @@
-"""The public pages and live chat in a real browser: guidance for an emergency, a 101 matter and
-another agency's matter; an online report and its status; a chat between a visitor and an
-operator that survives a reload, with an emergency escalation.
+"""The public pages in a real browser: guidance for an emergency, a 101 matter and another
+agency's matter; an online report and its status. Live chat between a visitor and a handler in
+the console is in tests/browser/test_console_chat_browser.py.
 
 With ``CONTROLROOM_SCREENSHOTS=<folder>`` each page is saved there as ``public-*.png``.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import VIEWPORT, LiveServer
+from tests.browser.conftest import LiveServer
 
 pytestmark = pytest.mark.slow
 SHOTS = os.environ.get("CONTROLROOM_SCREENSHOTS")
@@ -118,56 +118,3 @@ def test_an_online_report_and_its_status(browser_page: Any, site: LiveServer) ->
     assert "Sam" not in page.content()
     assert reference not in page.url  # nothing about the report in the address
     shot(page, "report-status")
-
-
-def test_a_visitor_and_an_operator_chat_with_an_emergency(
-    browser: Any, browser_page: Any, site: LiveServer
-) -> None:
-    visitor = browser_page
-    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
-    context.set_default_timeout(10_000)
-    operator = context.new_page()
-    try:
-        operator.goto(site.url + "/operator/chat")
-        operator.fill("#f-token", site.token("call_handler"))
-        operator.click("#login button")
-        operator.wait_for_selector("#console:not([hidden])")
-
-        visitor.goto(site.url + "/public/chat")
-        visitor.fill("#f-first", "Someone has been letting down my tyres every night")
-        visitor.click("#start button")
-        visitor.wait_for_selector("#chat-status:has-text('in the queue')")
-        shot(visitor, "chat-queue")
-
-        operator.click("#queue >> text=Take chat")
-        operator.wait_for_selector("#chat-log >> text=letting down my tyres")
-        visitor.wait_for_selector("#chat-status:has-text('chatting with an operator')")
-        operator.fill("#f-message", "I'm sorry to hear that. Where do you park?")
-        operator.click("#send button")
-        visitor.wait_for_selector("#chat-log >> text=Where do you park?")
-        visitor.fill("#f-message", "On Fore Street, outside number 12")
-        visitor.click("#send button")
-        operator.wait_for_selector("#chat-log >> text=outside number 12")
-
-        visitor.reload()  # the chat survives a reload, with nothing lost or repeated
-        visitor.wait_for_selector("#chat-log >> text=outside number 12")
-        texts = visitor.eval_on_selector_all(
-            "#chat-log li", "items => items.map(i => i.textContent)"
-        )
-        assert len(texts) == len(set(texts)) == 4  # opening, joined notice, reply, answer
-
-        visitor.fill("#f-message", "He's back and he has a knife, he is threatening me now")
-        visitor.click("#send button")
-        visitor.wait_for_selector("#alert999:not([hidden])")
-        assert visitor.is_visible("#chat-log .emergency")
-        shot(visitor, "chat-emergency", full=True)
-        operator.wait_for_selector("#alerts .alert999 >> text=EMERGENCY in live chat")
-        shot(operator, "chat-operator", full=True)
-
-        operator.select_option("#f-outcome", "incident")
-        operator.select_option("#f-grade", "immediate")
-        operator.click("#close button")
-        operator.wait_for_selector("#op-status:has-text('incident graded immediate')")
-        visitor.wait_for_selector("#chat-status:has-text('This chat has ended')")
-    finally:
-        context.close()

@@ -287,3 +287,51 @@ def test_resuming_never_loses_or_duplicates_a_message(sends: list[int], drops: l
         assert len({m["client_id"] for m in log}) == len(log) == len(set(sends))
 
     run_async(work())
+
+
+def test_answering_a_chat_contact_outside_the_chat_takes_the_chat(chats: service.Chats) -> None:
+    from controlroom.domain.contacts import Answer
+    from controlroom.services.contacts import do_action
+
+    async def work() -> None:
+        started = await service.start(chats, "Someone keeps ringing my doorbell", "visitor-1", NOW)
+        chat = started.chat
+        details = await asyncio.to_thread(
+            do_action, chats.uow_factory, HANDLER, chat.contact_id, Answer(), NOW, chats.policy
+        )
+        taken = await service.contact_changed(chats, HANDLER, details.contact, NOW)
+        assert taken is not None and taken.state is ChatState.ACTIVE
+        assert await service.position(chats, chat.chat_id) is None
+        texts = [m["text"] for m in await chats.store.since(chat.chat_id, 0)]
+        assert texts.count("An operator has joined the chat.") == 1
+        await service.contact_changed(chats, HANDLER, details.contact, NOW)  # harmless again
+        assert len(await chats.store.since(chat.chat_id, 0)) == len(texts)
+        with pytest.raises(Conflict):  # the chat system agrees: nobody else takes it
+            await service.take(chats, HANDLER, chat.chat_id, NOW)
+
+    run(work)
+
+
+def test_a_chat_left_waiting_after_its_contact_was_answered_catches_up(
+    chats: service.Chats,
+) -> None:
+    from controlroom.domain.contacts import Answer
+    from controlroom.services.contacts import do_action
+
+    async def work() -> None:
+        started = await service.start(chats, "My shed was broken into", "visitor-1", NOW)
+        contact_id = started.chat.contact_id
+        with pytest.raises(Conflict, match="still waiting"):
+            await service.operator_says(chats, HANDLER, contact_id, "handler-01", "Hello", NOW)
+        # the contact answered, the chat store not told (it was out of reach at the time)
+        await asyncio.to_thread(
+            do_action, chats.uow_factory, HANDLER, contact_id, Answer(), NOW, chats.policy
+        )
+        stored = await service.operator_says(chats, HANDLER, contact_id, "handler-01", "Hi", NOW)
+        assert stored["from"] == "operator" and stored["operator"] == "handler"
+        chat = await service.for_contact(chats, HANDLER, contact_id)
+        assert chat.state is ChatState.ACTIVE
+        with pytest.raises(NotFound):
+            await service.for_contact(chats, HANDLER, "C-none")
+
+    run(work)

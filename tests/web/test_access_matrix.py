@@ -54,9 +54,9 @@ PUBLIC = {
     ("GET", "/public/static/{name}"),
     ("GET", "/public/chat"),
     ("GET", "/public/chat/ws"),  # the visitor's chat socket (WebSocket)
-    # The operators' chat page holds no data; its socket authenticates in its first frame
-    # with a token holding contact:act (tests/web/test_public_chat.py).
-    ("GET", "/operator/chat"),
+    # The API's operator chat socket authenticates in its first frame with a token holding
+    # contact:act (tests/web/test_public_chat.py); people chat in the console
+    # (tests/web/test_console_chat.py, rows in tests/web/test_console_access.py).
     ("GET", "/api/chat/ws"),
 }
 #: Every other route and the permission it needs.

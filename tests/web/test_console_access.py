@@ -42,6 +42,11 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/console/search"): P.CONTACT_READ,
     ("GET", "/console/live"): P.CONTACT_READ,
     ("GET", "/console/alarms"): P.CONTACT_READ,
+    # Live chat: everyone who reads contacts follows a chat; handlers and supervisors write.
+    ("GET", "/console/contacts/{contact_id}/chat/live"): P.CONTACT_READ,
+    ("POST", "/console/contacts/{contact_id}/chat/messages"): P.CONTACT_ACT,
+    ("POST", "/console/contacts/{contact_id}/chat/typing"): P.CONTACT_ACT,
+    ("POST", "/console/contacts/{contact_id}/chat/end"): P.CONTACT_ACT,
     ("GET", "/console/supervisor"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures.csv"): P.REPORTS_READ,

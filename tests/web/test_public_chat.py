@@ -15,7 +15,6 @@ from starlette.websockets import WebSocketDisconnect
 from controlroom import bootstrap
 from controlroom.adapters.pubsub import InProcessBroker
 from controlroom.config import Settings
-from controlroom.domain.contacts import Actor, Role
 from controlroom.domain.policy import Policy
 from controlroom.services.live import BrokerPublisher
 from controlroom.web.app import create_app
@@ -221,44 +220,6 @@ def test_sockets_opened_by_another_site_are_refused(client: TestClient) -> None:
         ) as socket,
     ):
         socket.receive_json()
-
-
-def test_an_operator_signed_in_to_the_console_needs_no_token(
-    app: FastAPI, client: TestClient
-) -> None:
-    from datetime import UTC, datetime
-
-    from controlroom.services import accounts, sessions
-    from controlroom.web.console.session import SESSION_COOKIE, encode_cookie, secret_for
-    from tests.services.attempts_fake import MemoryAttempts
-
-    factory = app.state.uow_factory
-    hasher = bootstrap.password_hasher()
-    admin = Actor("cli:test", Role.ADMIN)
-    accounts.add_user(factory(), admin, "ann", "call_handler", "ann-password-1", hasher=hasher)
-    session = sessions.log_in(
-        factory,
-        hasher,
-        "ann",
-        "ann-password-1",
-        now=datetime.now(UTC),
-        rules=sessions.LoginRules(),
-        attempts=MemoryAttempts(),
-    )
-
-    class _Request:  # what secret_for reads
-        def __init__(self) -> None:
-            self.app = app
-
-    cookie = encode_cookie(secret_for(_Request()), session)  # type: ignore[arg-type]
-    client.cookies.set(SESSION_COOKIE, cookie)
-    with client.websocket_connect("/api/chat/ws") as socket:
-        socket.send_json({"type": "auth", "session": True})
-        assert until(socket, is_type("hello"))["operator"] == "ann"
-    client.cookies.clear()
-    with client.websocket_connect("/api/chat/ws") as socket:
-        socket.send_json({"type": "auth", "session": True})
-        assert "sign in" in until(socket, is_type("error"))["message"]
 
 
 def test_an_emergency_in_an_online_report_alerts_operators_at_once(

@@ -91,6 +91,7 @@ class InProcessChatStore:
         self._logs: dict[str, list[dict[str, Any]]] = {}
         self._ids: dict[str, dict[str, int]] = {}
         self._queue: dict[str, int] = {}  # chat id: ticket, in order of arrival
+        self._by_contact: dict[str, str] = {}  # contact id: chat id
         self._tickets = 0
 
     async def create(self, chat: ChatInfo) -> None:
@@ -98,6 +99,7 @@ class InProcessChatStore:
             if len(self._chats) % 1000 == 999:
                 self._forget_before(chat.started_at.timestamp() - KEEP_SECONDS)
             self._chats[chat.chat_id] = _fields(chat)
+            self._by_contact[chat.contact_id] = chat.chat_id
             self._logs[chat.chat_id] = []
             self._ids[chat.chat_id] = {}
             self._tickets += 1
@@ -113,12 +115,19 @@ class InProcessChatStore:
             and datetime.fromisoformat(fields["started_at"]).timestamp() < cutoff
         ]
         for chat_id in old:
+            self._by_contact.pop(self._chats[chat_id]["contact_id"], None)
             for table in (self._chats, self._logs, self._ids):
                 table.pop(chat_id, None)
 
     async def get(self, chat_id: str) -> ChatInfo | None:
         with self._lock:
             fields = self._chats.get(chat_id)
+            return None if fields is None else _info(fields)
+
+    async def for_contact(self, contact_id: str) -> ChatInfo | None:
+        with self._lock:
+            chat_id = self._by_contact.get(contact_id)
+            fields = None if chat_id is None else self._chats.get(chat_id)
             return None if fields is None else _info(fields)
 
     async def set_state(
@@ -231,11 +240,19 @@ class RedisChatStore:
             pipe.hset(key, mapping=_fields(chat))
             pipe.expire(key, KEEP_SECONDS)
             pipe.zadd(self._queue, {chat.chat_id: ticket})
+            pipe.set(self._contact_key(chat.contact_id), chat.chat_id, ex=KEEP_SECONDS)
             await pipe.execute()
 
     async def get(self, chat_id: str) -> ChatInfo | None:
         fields = await self._redis().hgetall(self._key(chat_id))
         return _info(fields) if fields else None
+
+    def _contact_key(self, contact_id: str) -> str:
+        return f"{self.prefix}chatcontact:{contact_id}"
+
+    async def for_contact(self, contact_id: str) -> ChatInfo | None:
+        chat_id = await self._redis().get(self._contact_key(contact_id))
+        return None if chat_id is None else await self.get(chat_id)
 
     async def set_state(
         self, chat_id: str, state: ChatState, *, escalated: bool | None = None

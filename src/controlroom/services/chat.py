@@ -30,8 +30,8 @@ from controlroom.domain.chat import (
     check_client_id,
     check_text,
 )
-from controlroom.domain.contacts import Caller, Contact
-from controlroom.domain.errors import Conflict, InvalidInput, NotFound
+from controlroom.domain.contacts import Caller, Contact, State
+from controlroom.domain.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from controlroom.domain.policy import Policy, Route
 from controlroom.domain.triage import Channel
 from controlroom.services.chat_contact import close_contact, record_escalation
@@ -212,14 +212,42 @@ async def waiting(chats: Chats, principal: Principal, limit: int = 50) -> list[d
 
 
 async def take(chats: Chats, principal: Principal, chat_id: str, now: datetime) -> ChatInfo:
-    """Take a waiting chat: it leaves the queue, its contact is answered, the visitor told."""
+    """Take a waiting chat: its contact is answered (the database decides between operators
+    taking it at once), then it leaves the queue and the visitor is told."""
     access_check(principal, Permission.CONTACT_ACT)
-    chat = await chats.store.get(chat_id)
-    if chat is None:
-        raise NotFound(f"no chat {chat_id!r}", field="chat")
-    if not await chats.store.take(chat_id, principal.name):
+    chat = await _must(chats, chat_id)
+    if chat.state is not ChatState.WAITING:
         raise Conflict("another operator has taken this chat, or it has ended", field="chat")
-    await asyncio.to_thread(_answer, chats, principal, chat, now)
+    try:
+        await asyncio.to_thread(_answer, chats, principal, chat, now)
+    except PolicyViolation:
+        raise Conflict(
+            "this chat's contact cannot be answered now: another operator has taken it",
+            field="chat",
+            hint="open the contact in the console to see who has it",
+        ) from None
+    return await _joined(chats, principal, chat, now)
+
+
+async def contact_changed(
+    chats: Chats, principal: Principal, contact: Contact, now: datetime
+) -> ChatInfo | None:
+    """Bring a ``live_chat`` contact's chat into line after an action on the contact made
+    outside the chat (the console's Answer, the API): once the contact is answered its chat
+    leaves the queue and the visitor is told an operator has joined. The chat, if any."""
+    if contact.channel is not Channel.LIVE_CHAT or contact.state is State.OFFERED:
+        return None
+    chat = await chats.store.for_contact(contact.id)
+    if chat is None or chat.state is not ChatState.WAITING:
+        return chat
+    return await _joined(chats, principal, chat, now)
+
+
+async def _joined(chats: Chats, principal: Principal, chat: ChatInfo, now: datetime) -> ChatInfo:
+    """The chat's contact has been answered: out of the queue, and the visitor told (each step
+    harmless to repeat)."""
+    chat_id = chat.chat_id
+    await chats.store.take(chat_id, principal.name)  # False once taken: nothing more to do
     chat = await _must(chats, chat_id)
     text = "An operator has joined the chat."
     await say(chats, chat, Sender.SYSTEM, f"system-joined-{chat_id}", text, now)
@@ -233,6 +261,19 @@ def _answer(chats: Chats, principal: Principal, chat: ChatInfo, now: datetime) -
     from controlroom.services.contacts import do_action
 
     do_action(chats.uow_factory, principal, chat.contact_id, Answer(), now, chats.policy)
+
+
+async def for_contact(chats: Chats, principal: Principal, contact_id: str) -> ChatInfo:
+    """The chat of contact ``contact_id``, for someone who may read contacts."""
+    access_check(principal, Permission.CONTACT_READ)
+    chat = await chats.store.for_contact(contact_id)
+    if chat is None:
+        raise NotFound(
+            f"no live chat for contact {contact_id!r}",
+            field="contact",
+            hint="its chat has ended and expired: the transcript is in the contact's notes",
+        )
+    return chat
 
 
 async def _must(chats: Chats, chat_id: str) -> ChatInfo:
@@ -311,3 +352,45 @@ async def finish(
     chats.broker.publish(chat_topic(chat_id), {"type": "state", "state": "closed", **done})
     chats.broker.publish(QUEUE_TOPIC, {"type": "queue", "chat": chat_id, "change": "closed"})
     return done
+
+
+async def open_chat(chats: Chats, principal: Principal, contact_id: str, now: datetime) -> ChatInfo:
+    """The chat of contact ``contact_id`` as a console shows it; one still waiting although its
+    contact was answered (the chat store could not be told at the time) is taken now."""
+    chat = await for_contact(chats, principal, contact_id)
+    if chat.state is ChatState.WAITING:
+        state = await asyncio.to_thread(_contact_state, chats, contact_id)
+        if state is not None and state is not State.OFFERED:
+            chat = await _joined(chats, principal, chat, now)
+    return chat
+
+
+def _contact_state(chats: Chats, contact_id: str) -> State | None:
+    with chats.uow_factory(read_only=True) as uow:
+        contact = uow.contacts.get(contact_id)
+        return None if contact is None else contact.state
+
+
+async def operator_says(
+    chats: Chats,
+    principal: Principal,
+    contact_id: str,
+    client_id: object,
+    text: object,
+    now: datetime,
+) -> dict[str, Any]:
+    """An operator's message in the chat of contact ``contact_id`` (stored once however often
+    it is sent): only once the contact is answered, so the visitor knows someone has joined."""
+    access_check(principal, Permission.CONTACT_ACT)
+    checked_id, checked_text = check_client_id(client_id), check_text(text)
+    chat = await open_chat(chats, principal, contact_id, now)
+    if chat.state is ChatState.WAITING:
+        raise Conflict(
+            "this chat is still waiting in the queue",
+            field="chat",
+            hint="answer the contact (a) to take the chat, then write",
+        )
+    stored, _ = await say(
+        chats, chat, Sender.OPERATOR, checked_id, checked_text, now, operator=principal.name
+    )
+    return stored

@@ -18,6 +18,9 @@ class ChatStore(Protocol):
     async def get(self, chat_id: str) -> ChatInfo | None:
         """The chat, or ``None``."""
 
+    async def for_contact(self, contact_id: str) -> ChatInfo | None:
+        """The chat of the ``live_chat`` contact ``contact_id``, or ``None``."""
+
     async def set_state(
         self, chat_id: str, state: ChatState, *, escalated: bool | None = None
     ) -> None:

@@ -24,6 +24,7 @@ from controlroom.services.contacts import ContactDetails, ContactFilters
 from controlroom.services.nuisance_history import contact_history
 from controlroom.web.api.nuisance_render import render_history
 from controlroom.web.auth import require, uow_factory
+from controlroom.web.chat_sync import sync_chat_from_thread
 from controlroom.web.schemas import ErrorResponse
 from controlroom.web.schemas_common import BoundedTime
 from controlroom.web.schemas_contacts import (
@@ -196,7 +197,9 @@ def apply_action(
     now = _now()
     factory, policy = uow_factory(request), _policy(request)
     action = body.to_action(now)
-    return render(service.do_action(factory, principal, contact_id, action, now, policy))
+    details = service.do_action(factory, principal, contact_id, action, now, policy)
+    sync_chat_from_thread(request, principal, details.contact, now)
+    return render(details)
 
 
 @router.get(

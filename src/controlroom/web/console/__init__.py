@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from controlroom.web.console.alarm import router as alarm_router
+from controlroom.web.console.chat import router as chat_router
 from controlroom.web.console.deps import ConsoleResponse
 from controlroom.web.console.live import router as live_router
 from controlroom.web.console.location import router as location_router
@@ -42,4 +43,5 @@ def install_console(app: FastAPI) -> None:
     ):
         app.include_router(router)
     app.include_router(location_router)
+    app.include_router(chat_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -24,6 +24,7 @@ from controlroom.services import console as console_service
 from controlroom.services import contacts as contacts_service
 from controlroom.services import sessions
 from controlroom.services.sessions import Session
+from controlroom.web.chat_sync import sync_chat
 from controlroom.web.console.alarm import alarm_context
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import action_from_form, read_form
@@ -188,6 +189,7 @@ async def contact_action(contact_id: str, request: Request, session: Reader) -> 
         )
     except DomainError as exc:
         return _handler_page(request, session, contact_id, error=exc, form=form)
+    await sync_chat(request, session, details.contact, now)
     if back == "supervisor":
         return RedirectResponse("/console/supervisor#approvals", status_code=303)
     read = ",".join(prompt.script_id for prompt in details.prompts)

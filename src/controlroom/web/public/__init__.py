@@ -1,6 +1,6 @@
 """The force's public pages (Digital 101): "is it a police matter?", reporting online, checking
-a report, and live chat (docs/digital101.md). None needs a login; the operators' chat socket
-authenticates in its first frame.
+a report, and live chat (docs/digital101.md). None needs a login. Operators chat in the console
+(``web/console/chat.py``); the API's chat socket authenticates in its first frame.
 
 :func:`install_public` adds the routes; it needs ``app.state.policy``, ``app.state.broker``,
 ``app.state.uow_factory`` and the Open311 reporting (``install_open311``) set up first.

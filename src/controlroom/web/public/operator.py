@@ -1,15 +1,14 @@
-"""The operators' side of live chat: ``/api/chat/ws`` and a minimal page, ``/operator/chat``.
+"""The operators' chat socket for API clients, ``/api/chat/ws`` (people chat in the console:
+``web/console/chat.py``).
 
-Browsers cannot put a token in a WebSocket's headers, and a token in a URL ends up in logs, so
-the socket's first frame authenticates: ``{"type": "auth", "token": "<API token>"}`` (a user's
-token), or ``{"type": "auth", "session": true}`` for an operator signed in to the console (its
-session cookie comes with the handshake); either is checked with the one access check for
-``contact:act``. Then the operator receives
+A token in a URL ends up in logs, so the socket's first frame authenticates:
+``{"type": "auth", "token": "<API token>"}``, checked with the one access check for
+``contact:act``. Then the client receives
 ``{"type": "queue", "chats": [...]}`` whenever the queue changes, ``{"type": "alert", ...}`` for
 every ``ChatEscalated`` and ``ReportEscalated`` event, and the messages of the chats they take or
 join. Frames the operator sends: ``take``, ``join`` (with ``after``, to resume), ``message``,
 ``typing`` and ``close`` (``outcome``: ``advised``, ``incident`` or ``report``), each naming its
-``chat``. The page holds no data: everything comes through the authenticated socket.
+``chat``.
 """
 
 from __future__ import annotations
@@ -18,9 +17,9 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from controlroom.domain.access import Permission, Principal, access_check
@@ -30,7 +29,6 @@ from controlroom.services import chat as service
 from controlroom.services.accounts import authorise
 from controlroom.services.chat import QUEUE_TOPIC, Chats
 from controlroom.services.live import EVENTS_TOPIC
-from controlroom.web.console.session import current_session
 from controlroom.web.public.sockets import (
     POLICY,
     Closed,
@@ -45,7 +43,6 @@ from controlroom.web.public.sockets import (
 from controlroom.web.public.sockets import (
     close_quietly as _close_quietly,
 )
-from controlroom.web.public.templating import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -53,12 +50,6 @@ ALERTS = {"ChatEscalated", "ReportEscalated"}
 AUTH_SECONDS = 10.0
 QUEUE_SHOWN = 50
 QUEUE_FRESH_SECONDS = 0.25
-
-
-@router.get("/operator/chat", summary="Operators' live chat page")
-async def operator_page(request: Request) -> Response:
-    """The operators' chat page (no data; the socket authenticates)."""
-    return render(request, "operator.html", title="Live Chat — operators")
 
 
 @router.websocket("/api/chat/ws")
@@ -95,18 +86,10 @@ async def operator_socket(socket: WebSocket) -> None:
 
 
 async def _authenticate(socket: WebSocket) -> Principal:
-    """The operator behind the first frame: an API token, or the console's session cookie
-    sent with the handshake (``{"type": "auth", "session": true}``; the socket must come from
-    this site, which :func:`same_origin` has checked)."""
+    """The user behind the first frame's API token."""
     frame = await receive(socket, AUTH_SECONDS)
     token = frame.get("token") if frame.get("type") == "auth" else None
     try:
-        if frame.get("type") == "auth" and frame.get("session") is True:
-            session = await run_in_threadpool(current_session, cast(Request, socket))
-            if session is None:
-                raise Closed(POLICY, "no console session: sign in to the console first")
-            access_check(session.principal, Permission.CONTACT_ACT)
-            return session.principal
         if not isinstance(token, str) or not token:
             raise Closed(POLICY, "send {'type': 'auth', 'token': <API token>} first")
         factory = socket.app.state.uow_factory

@@ -31,7 +31,6 @@ router = APIRouter(prefix="/public", include_in_schema=False)
 STATIC_FILES = {
     "public.css": "text/css",
     "chat.js": "text/javascript",
-    "operator.js": "text/javascript",
 }
 
 

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import WebSocket
@@ -88,11 +88,17 @@ class Outbox:
         self.queue.put_nowait(None)
 
 
+class Sink(Protocol):
+    """Where a follower puts frames: a socket's :class:`Outbox`, or the console's stream."""
+
+    def put(self, frame: dict[str, Any]) -> None: ...
+
+
 async def follow(
     chats: Chats,
     chat_id: str,
     after: int,
-    outbox: Outbox,
+    outbox: Sink,
     *,
     me: str,
     ready: asyncio.Event | None = None,

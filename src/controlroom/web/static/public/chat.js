@@ -75,7 +75,7 @@
         delete pending[frame.client_id]; save();
       } else if (frame.type === "position") {
         if (frame.position) setStatus("You are number " + frame.position + " in the queue. Please wait for an operator.");
-        else setStatus("");
+        else if (status.textContent.indexOf("in the queue") >= 0) setStatus("");  // keep "chatting with an operator"
       } else if (frame.type === "typing") {
         document.getElementById("typing").textContent = "The operator is typing…";
         clearTimeout(typingTimer);
