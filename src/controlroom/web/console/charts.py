@@ -12,10 +12,10 @@ from markupsafe import Markup
 
 from controlroom.domain.room_figures import HourFigures
 
-WIDTH, HEIGHT = 600, 220
-LEFT, BOTTOM, TOP, RIGHT = 50, 28, 12, 12
+WIDTH, HEIGHT = 600, 232
+LEFT, BOTTOM, TOP, RIGHT = 50, 34, 12, 12
 #: Where an axis label stands from the axis.
-LABEL_GAP, LABEL_DROP = 6, 18
+LABEL_GAP, LABEL_DROP = 6, 27
 #: Distinct colours that read on the dark background (and for colour-blind people, in order).
 PALETTE = (
     "#79c0ff",
