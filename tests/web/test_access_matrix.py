@@ -78,6 +78,7 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/contacts/{contact_id}/messages"): P.CONTACT_ACT,  # a reply by SMS
     ("POST", "/api/location/aml"): P.TELEPHONY_INGEST,
     ("GET", "/api/audit"): P.AUDIT_READ,
+    ("GET", "/api/figures"): P.REPORTS_READ,  # the supervisor's figures for a period
     ("GET", "/api/callers/{identifier}/history"): P.CONTACT_READ,
     ("GET", "/api/callers/{identifier}/timeline"): P.CONTACT_READ,
     ("GET", "/api/nuisance/flagged"): P.REPORTS_READ,

@@ -38,6 +38,8 @@ from controlroom.adapters.rulebook_schema import (
 )
 from controlroom.domain.policy import (
     MAX_REALERT_SECONDS,
+    MAX_SERVICE_PERCENT,
+    MAX_SERVICE_SECONDS,
     MIN_REALERT_SECONDS,
     Agency,
     ContactMethod,
@@ -50,6 +52,7 @@ from controlroom.domain.policy import (
     Route,
     RouteDefault,
     ScriptLine,
+    ServiceLevel,
 )
 from controlroom.domain.references import PREFIX as REFERENCE_PREFIX
 from controlroom.domain.references import ReferenceFormat
@@ -99,6 +102,11 @@ class LimitsModel(Strict):
 
 class DigitalEscalationModel(Strict):
     realert_seconds: int = Field(default=30, ge=MIN_REALERT_SECONDS, le=MAX_REALERT_SECONDS)
+
+
+class ServiceLevelModel(Strict):
+    seconds: int = Field(default=60, ge=1, le=MAX_SERVICE_SECONDS)
+    percent: int = Field(default=80, ge=1, le=MAX_SERVICE_PERCENT)
 
 
 class IncidentReferencesModel(Strict):
@@ -188,6 +196,7 @@ class PolicyModel(Strict):
     force: ForceModel
     limits: LimitsModel = Field(default_factory=LimitsModel)
     digital_escalation: DigitalEscalationModel = Field(default_factory=DigitalEscalationModel)
+    service_level_101: ServiceLevelModel = Field(default_factory=ServiceLevelModel)
     incident_references: IncidentReferencesModel = Field(default_factory=IncidentReferencesModel)
     triage: TriageModel
     citations: dict[str, Id] = Field(default_factory=dict)
@@ -250,6 +259,7 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
         citations=citations,
         limits=Limits(max_text_chars=model.limits.max_text_chars),
         digital_escalation=DigitalEscalation(model.digital_escalation.realert_seconds),
+        service_level_101=ServiceLevel(**model.service_level_101.model_dump()),
         incident_references=ReferenceFormat(**model.incident_references.model_dump()),
     )
 

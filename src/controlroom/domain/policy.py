@@ -284,6 +284,26 @@ class DigitalEscalation:
     realert_seconds: int = 30
 
 
+#: The bounds of :class:`ServiceLevel`: its answer time in seconds and its share in percent.
+MAX_SERVICE_SECONDS = 3600
+MAX_SERVICE_PERCENT = 100
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """An answer target: ``percent`` of a line's answered calls answered within ``seconds``.
+
+    999's is national (90% within 10 s); 101's is each force's own: DCP-P-042 sets none."""
+
+    seconds: int = 60
+    percent: int = 80
+
+    @property
+    def share(self) -> float:
+        """The standard as a share (0.8 for 80%)."""
+        return self.percent / 100
+
+
 @dataclass(frozen=True)
 class Policy:
     """A force's whole call-handling policy."""
@@ -299,6 +319,7 @@ class Policy:
     citations: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     digital_escalation: DigitalEscalation = field(default_factory=DigitalEscalation)
+    service_level_101: ServiceLevel = field(default_factory=ServiceLevel)
     incident_references: ReferenceFormat = field(default_factory=ReferenceFormat)
     # The exemplar bank of triage's semantic layer, when the policy names one.
     exemplars: ExemplarBank | None = None

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from controlroom.domain.errors import PolicyError
 from controlroom.domain.policy import (
     MAX_REALERT_SECONDS,
+    MAX_SERVICE_PERCENT,
+    MAX_SERVICE_SECONDS,
     MIN_REALERT_SECONDS,
     REQUIRED_SCRIPTS,
     Policy,
@@ -120,6 +122,13 @@ def validate_policy(policy: Policy) -> list[str]:
             f"digital_escalation.realert_seconds: {realert} is not "
             f"{MIN_REALERT_SECONDS}-{MAX_REALERT_SECONDS} seconds"
         )
+    level = policy.service_level_101
+    if not 1 <= level.seconds <= MAX_SERVICE_SECONDS:
+        problems.append(
+            f"service_level_101.seconds: {level.seconds} is not 1-{MAX_SERVICE_SECONDS} seconds"
+        )
+    if not 1 <= level.percent <= MAX_SERVICE_PERCENT:
+        problems.append(f"service_level_101.percent: {level.percent} is not 1-100")
     return problems
 
 

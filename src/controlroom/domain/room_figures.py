@@ -7,6 +7,9 @@ it, an emergency was inferred, or triage read it as an emergency (``CallSummary`
 same the caller history uses). It is **inappropriate** when it was handed to the §4.12
 procedure (advised, warned, terminated), whatever happened after; its **category** is where
 triage placed it: not a police matter, police non-emergency, or another agency (named).
+
+"101 calls" are the 101 channel's: their **service level** is the share of those answered that
+were answered within the force's own 101 target (``ServiceLevel`` in its policy).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from zoneinfo import ZoneInfo
 
 from controlroom.domain.contacts import ContactRecord, ProcedureName, State
 from controlroom.domain.contacts.timers import ANSWER_TARGET
+from controlroom.domain.handler_figures import HandlerFigures, handler_figures
 from controlroom.domain.nuisance.from_contacts import call_summary
+from controlroom.domain.policy import ServiceLevel
 from controlroom.domain.triage import Channel
 
 #: The national standard: this share of 999 calls answered within :data:`ANSWER_TARGET`.
@@ -38,6 +43,40 @@ class HourFigures:
     genuine_999: int = 0
     answered_999: int = 0
     within_target: int = 0
+
+
+@dataclass
+class LineFigures:
+    """One line's calls against its answer target: ``within`` of ``answered`` answered in
+    less than ``level.seconds``."""
+
+    level: ServiceLevel
+    calls: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    within: int = 0
+
+    @property
+    def share(self) -> float | None:
+        """The share of answered calls answered within the target (None before any)."""
+        return self.within / self.answered if self.answered else None
+
+    @property
+    def meets_standard(self) -> bool | None:
+        """True when the share reaches the level's standard (None before any)."""
+        share = self.share
+        return None if share is None else share >= self.level.share
+
+    def count(self, record: ContactRecord) -> None:
+        """Count one call of this line."""
+        self.calls += 1
+        answered = record.timestamps.answered
+        if answered is not None:
+            self.answered += 1
+            seconds = (answered - record.timestamps.offered).total_seconds()
+            self.within += int(seconds < self.level.seconds)
+        elif record.state is State.ABANDONED:
+            self.abandoned += 1
 
 
 @dataclass
@@ -60,6 +99,8 @@ class RoomFigures:
     warned_999: int = 0
     terminated_999: int = 0
     hours: list[HourFigures] = field(default_factory=list)
+    line_101: LineFigures = field(default_factory=lambda: LineFigures(ServiceLevel()))
+    handlers: list[HandlerFigures] = field(default_factory=list)
 
     @property
     def within_target_share(self) -> float | None:
@@ -125,10 +166,13 @@ def room_figures(
     end: datetime,
     zone: ZoneInfo,
     channel: Channel | None = None,
+    level_101: ServiceLevel | None = None,
 ) -> RoomFigures:
     """The figures of ``records`` offered in ``[start, end)`` (on ``channel``, if given), with
-    one :class:`HourFigures` per force-local hour of the period."""
-    figures = RoomFigures(start, end, channel)
+    one :class:`HourFigures` per force-local hour of the period, the 101 calls against
+    ``level_101`` (the policy's; its defaults when None) and each handler's figures."""
+    figures = RoomFigures(start, end, channel, line_101=LineFigures(level_101 or ServiceLevel()))
+    counted: list[ContactRecord] = []
     hours: dict[datetime, HourFigures] = {}
     at = hour_start(start, zone)
     while at < end:
@@ -140,7 +184,9 @@ def room_figures(
             continue
         hour = hours.setdefault(hour_start(offered, zone), HourFigures(hour_start(offered, zone)))
         _count(figures, hour, record)
+        counted.append(record)
     figures.hours = [hours[key] for key in sorted(hours)]
+    figures.handlers = handler_figures(counted)
     return figures
 
 
@@ -149,6 +195,8 @@ def _count(figures: RoomFigures, hour: HourFigures, record: ContactRecord) -> No
     figures.by_channel[record.channel.value] += 1
     hour.by_channel[record.channel.value] += 1
     hour.by_route[route_of(record)] += 1
+    if record.channel is Channel.ONE_ZERO_ONE:
+        figures.line_101.count(record)
     if not record.channel.is_emergency_line:
         return
     summary = call_summary(record)

@@ -1,5 +1,6 @@
 """The supervisor's view of the room: the period's figures, the queue now, nuisance cases
-waiting for a supervisor, as one read (``reports:read``)."""
+waiting for a supervisor, as one read (``reports:read``); the period's figures alone for the
+API. Both are computed from the stored contacts, so every instance gives the same."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.contacts.values import require_utc
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.nuisance import CaseRecord, NuisanceConfig
+from controlroom.domain.policy import ServiceLevel
 from controlroom.domain.room_figures import RoomFigures, room_figures
 from controlroom.domain.triage import Channel
 from controlroom.services.console import RoomQueue, room_queue
@@ -35,6 +37,15 @@ MAX_DAYS = 31
 
 
 @dataclass(frozen=True)
+class PeriodFigures:
+    """A period's figures, whether the contacts were too many to count, and the damaged ones."""
+
+    figures: RoomFigures
+    truncated: bool
+    damaged: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RoomView:
     """What the supervisor sees."""
 
@@ -53,7 +64,7 @@ class RoomView:
         return sorted({*self.damaged, *(item.id for item in self.queue.damaged)})
 
 
-def room_view(
+def period_figures(
     uow_factory: UowFactory,
     principal: Principal,
     *,
@@ -61,12 +72,10 @@ def room_view(
     end: datetime,
     channel: Channel | None,
     zone: ZoneInfo,
-    nuisance: NuisanceConfig,
-    now: datetime,
-) -> RoomView:
-    """The figures of the contacts offered in ``[start, end)``, the queue now, the nuisance
-    cases by kind and step with those whose next step waits for approval, and the numbers
-    detection flags among the last day's callers."""
+    level_101: ServiceLevel,
+) -> PeriodFigures:
+    """The figures of the contacts offered in ``[start, end)`` (on ``channel``, if set): the
+    999 and 101 service levels, each handler's figures, hour by hour."""
     access_check(principal, Permission.REPORTS_READ)
     start, end = require_utc(start, "start"), require_utc(end, "end")
     if end <= start:
@@ -88,7 +97,37 @@ def room_view(
                     records.append(contact.record)
             if len(page) < PAGE:
                 break
-    figures = room_figures(records, start=start, end=end, zone=zone, channel=channel)
+    figures = room_figures(
+        records, start=start, end=end, zone=zone, channel=channel, level_101=level_101
+    )
+    truncated = len(records) + len(damaged) >= MAX_CONTACTS
+    return PeriodFigures(figures, truncated, tuple(damaged))
+
+
+def room_view(
+    uow_factory: UowFactory,
+    principal: Principal,
+    *,
+    start: datetime,
+    end: datetime,
+    channel: Channel | None,
+    zone: ZoneInfo,
+    nuisance: NuisanceConfig,
+    now: datetime,
+    level_101: ServiceLevel | None = None,
+) -> RoomView:
+    """The figures of the contacts offered in ``[start, end)``, the queue now, the nuisance
+    cases by kind and step with those whose next step waits for approval, and the numbers
+    detection flags among the last day's callers."""
+    period = period_figures(
+        uow_factory,
+        principal,
+        start=start,
+        end=end,
+        channel=channel,
+        zone=zone,
+        level_101=level_101 or ServiceLevel(),
+    )
     cases = cases_by_kind_and_step(uow_factory, principal, nuisance)
     waiting = [
         record
@@ -97,13 +136,13 @@ def room_view(
         if record.pending is not None and record.pending.approved_by is None
     ]
     return RoomView(
-        figures=figures,
+        figures=period.figures,
         queue=room_queue(uow_factory, principal),
         cases=cases,
         awaiting_approval=waiting,
-        truncated=len(records) + len(damaged) >= MAX_CONTACTS,
+        truncated=period.truncated,
         flagged=flagged_numbers(
             uow_factory, principal, window=FLAGGED_WINDOW, now=now, config=nuisance, limit=10
         ),
-        damaged=tuple(damaged),
+        damaged=period.damaged,
     )

@@ -23,6 +23,7 @@ from controlroom.web.api.answers import router as answers_router
 from controlroom.web.api.asgi_messages import given_back
 from controlroom.web.api.contacts import audit_router
 from controlroom.web.api.contacts import router as contacts_router
+from controlroom.web.api.figures import router as figures_router
 from controlroom.web.api.location import router as location_router
 from controlroom.web.api.nuisance import callers_router
 from controlroom.web.api.nuisance import router as nuisance_router
@@ -61,6 +62,7 @@ def install_api(app: FastAPI) -> None:
     for router in (*routers, answers_router, callers_router, nuisance_router, sms_router):
         app.include_router(router)
     app.include_router(typed_location_router)
+    app.include_router(figures_router)
     app.add_middleware(TelephonyFastPath)
     app.add_middleware(BodyGuard)  # added last, so it runs first
     generate = app.openapi

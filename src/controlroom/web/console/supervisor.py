@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,7 +15,6 @@ from controlroom.domain.access import Permission, permissions_for
 from controlroom.domain.errors import DomainError, InvalidInput
 from controlroom.domain.nuisance.case import Approve, Reject
 from controlroom.domain.room_figures import ANSWER_STANDARD, NO_TRIAGE, RoomFigures
-from controlroom.domain.time_range import EARLIEST, LATEST, RANGE_TEXT
 from controlroom.domain.triage import Channel
 from controlroom.services.nuisance import do_case_action
 from controlroom.services.room_figures import RoomView, room_view
@@ -30,60 +27,19 @@ from controlroom.web.console.forms import read_form
 from controlroom.web.console.session import check_csrf
 from controlroom.web.console.templating import error_page, force_zone, render
 from controlroom.web.errors import status_for
+from controlroom.web.figures_period import Period, parse_period
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Supervisor = Annotated[Session, Depends(RequireSession(Permission.REPORTS_READ))]
 ROUTES = ("emergency", "police_non_emergency", "other_agency", "not_police", NO_TRIAGE)
 
 
-@dataclass(frozen=True)
-class Period:
-    """The filters: force-local dates (inclusive) and a channel."""
-
-    first: date
-    last: date
-    channel: Channel | None
-    zone: ZoneInfo
-
-    @property
-    def start(self) -> datetime:
-        """The first instant, in UTC."""
-        return datetime.combine(self.first, time(), self.zone).astimezone(UTC)
-
-    @property
-    def end(self) -> datetime:
-        """Just after the last instant, in UTC."""
-        return datetime.combine(self.last + timedelta(days=1), time(), self.zone).astimezone(UTC)
-
-    def query(self) -> str:
-        """The filters as a query string."""
-        text = f"from={self.first.isoformat()}&to={self.last.isoformat()}"
-        return text + (f"&channel={self.channel.value}" if self.channel else "")
-
-
 def period_of(request: Request) -> Period:
     """The filters the request asks for (today, every channel, by default)."""
-    zone = force_zone(request)
-    today = datetime.now(zone).date()
     params = request.query_params
-    try:
-        first = date.fromisoformat(params.get("from") or today.isoformat())
-        last = date.fromisoformat(params.get("to") or first.isoformat())
-    except ValueError:
-        raise InvalidInput("dates are written YYYY-MM-DD", field="from") from None
-    for name, day in (("from", first), ("to", last)):
-        if not EARLIEST.date() <= day < LATEST.date():
-            raise InvalidInput(
-                f"{name} {day.isoformat()} is outside the accepted range",
-                field=name,
-                hint=f"give a date {RANGE_TEXT}",
-            )
-    raw = params.get("channel") or ""
-    try:
-        channel = Channel(raw) if raw else None
-    except ValueError:
-        raise InvalidInput(f"unknown channel {raw!r}", field="channel") from None
-    return Period(first, last, channel, zone)
+    return parse_period(
+        params.get("from"), params.get("to"), params.get("channel"), force_zone(request)
+    )
 
 
 def _view(request: Request, session: Session, period: Period) -> RoomView:
@@ -96,6 +52,7 @@ def _view(request: Request, session: Session, period: Period) -> RoomView:
         zone=period.zone,
         nuisance=request.app.state.nuisance,
         now=datetime.now(UTC),
+        level_101=request.app.state.policy.service_level_101,
     )
 
 
