@@ -12,7 +12,7 @@ narrative, a sent report, a chat in the queue).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -168,14 +168,12 @@ def test_the_console_pages_of_a_supervisor(sized_page: Any, live_server: LiveSer
     audit.assert_clean()
 
 
-def _guidance(text: str) -> Callable[[Any, LiveServer], None]:
-    def ask(page: Any, server: LiveServer) -> None:
-        visit(page, server.url + "/public/")
-        page.fill("#f-text", text)
-        with page.expect_navigation():
-            page.click("form[action='/public/guidance'] button[type=submit]")
-
-    return ask
+def ask(page: Any, server: LiveServer, text: str) -> None:
+    """Describe ``text`` on the home page and wait for the guidance."""
+    visit(page, server.url + "/public/")
+    page.fill("#f-text", text)
+    with page.expect_navigation():
+        page.click("form[action='/public/guidance'] button[type=submit]")
 
 
 def test_the_public_pages(sized_page: Any, live_server: LiveServer) -> None:
@@ -189,7 +187,7 @@ def test_the_public_pages(sized_page: Any, live_server: LiveServer) -> None:
         ("guidance: report online", "My bike was stolen from my garden yesterday"),
         ("guidance: another agency", "There is a dead badger in the road outside my house"),
     ):
-        _guidance(text)(page, server)
+        ask(page, server, text)
         audit.check(name)
 
     visit(page, server.url + "/public/report")
@@ -248,5 +246,5 @@ def test_a_new_violation_is_reported_with_its_rule_and_element(
     assert len(audit.found) == 1, audit.found
     assert "image-alt [critical] on #unnamed" in audit.found[0]
     assert "Images must have alternative text" in audit.found[0]
-    with pytest.raises(AssertionError, match="axe-core found violations:\n.*image-alt"):
+    with pytest.raises(AssertionError, match=r"axe-core found violations:\n.*image-alt"):
         audit.assert_clean()
