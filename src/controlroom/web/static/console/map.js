@@ -86,7 +86,7 @@
         onEachFeature: (feature, lyr) => {
           const text = describe(feature.properties || {});
           lyr.bindTooltip(text);
-          lyr.on("add", () => { const path = lyr.getElement(); if (path) path.setAttribute("aria-label", text); });
+          lyr.on("add", () => { const path = lyr.getElement(); if (path) { path.setAttribute("role", "img"); path.setAttribute("aria-label", text); } });
         },
       }).addTo(map);
       const bounds = layer.getBounds();
