@@ -38,7 +38,9 @@ from controlroom.adapters.rulebook_schema import (
 )
 from controlroom.domain.policy import (
     MAX_REALERT_SECONDS,
+    MAX_WRAP_UP_SECONDS,
     MIN_REALERT_SECONDS,
+    MIN_WRAP_UP_SECONDS,
     Agency,
     ContactMethod,
     DigitalEscalation,
@@ -50,6 +52,7 @@ from controlroom.domain.policy import (
     Route,
     RouteDefault,
     ScriptLine,
+    WrapUp,
 )
 from controlroom.domain.references import PREFIX as REFERENCE_PREFIX
 from controlroom.domain.references import ReferenceFormat
@@ -99,6 +102,10 @@ class LimitsModel(Strict):
 
 class DigitalEscalationModel(Strict):
     realert_seconds: int = Field(default=30, ge=MIN_REALERT_SECONDS, le=MAX_REALERT_SECONDS)
+
+
+class WrapUpModel(Strict):
+    seconds: int = Field(default=60, ge=MIN_WRAP_UP_SECONDS, le=MAX_WRAP_UP_SECONDS)
 
 
 class IncidentReferencesModel(Strict):
@@ -188,6 +195,7 @@ class PolicyModel(Strict):
     force: ForceModel
     limits: LimitsModel = Field(default_factory=LimitsModel)
     digital_escalation: DigitalEscalationModel = Field(default_factory=DigitalEscalationModel)
+    wrap_up: WrapUpModel = Field(default_factory=WrapUpModel)
     incident_references: IncidentReferencesModel = Field(default_factory=IncidentReferencesModel)
     triage: TriageModel
     citations: dict[str, Id] = Field(default_factory=dict)
@@ -250,6 +258,7 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
         citations=citations,
         limits=Limits(max_text_chars=model.limits.max_text_chars),
         digital_escalation=DigitalEscalation(model.digital_escalation.realert_seconds),
+        wrap_up=WrapUp(model.wrap_up.seconds),
         incident_references=ReferenceFormat(**model.incident_references.model_dump()),
     )
 

@@ -284,6 +284,19 @@ class DigitalEscalation:
     realert_seconds: int = 30
 
 
+#: The bounds of :attr:`WrapUp.seconds`.
+MIN_WRAP_UP_SECONDS = 0
+MAX_WRAP_UP_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class WrapUp:
+    """How long an ended contact stays in its handler's queue for them to finish their notes
+    (the console's wrap-up; the handler may finish it sooner)."""
+
+    seconds: int = 60
+
+
 @dataclass(frozen=True)
 class Policy:
     """A force's whole call-handling policy."""
@@ -299,6 +312,7 @@ class Policy:
     citations: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     digital_escalation: DigitalEscalation = field(default_factory=DigitalEscalation)
+    wrap_up: WrapUp = field(default_factory=WrapUp)
     incident_references: ReferenceFormat = field(default_factory=ReferenceFormat)
     # The exemplar bank of triage's semantic layer, when the policy names one.
     exemplars: ExemplarBank | None = None

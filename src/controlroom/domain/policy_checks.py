@@ -12,7 +12,9 @@ from collections.abc import Callable
 from controlroom.domain.errors import PolicyError
 from controlroom.domain.policy import (
     MAX_REALERT_SECONDS,
+    MAX_WRAP_UP_SECONDS,
     MIN_REALERT_SECONDS,
+    MIN_WRAP_UP_SECONDS,
     REQUIRED_SCRIPTS,
     Policy,
     Route,
@@ -119,6 +121,11 @@ def validate_policy(policy: Policy) -> list[str]:
         problems.append(
             f"digital_escalation.realert_seconds: {realert} is not "
             f"{MIN_REALERT_SECONDS}-{MAX_REALERT_SECONDS} seconds"
+        )
+    wrap = policy.wrap_up.seconds
+    if not MIN_WRAP_UP_SECONDS <= wrap <= MAX_WRAP_UP_SECONDS:
+        problems.append(
+            f"wrap_up.seconds: {wrap} is not {MIN_WRAP_UP_SECONDS}-{MAX_WRAP_UP_SECONDS} seconds"
         )
     return problems
 
