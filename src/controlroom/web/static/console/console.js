@@ -204,6 +204,8 @@
   function runShortcut(key) {
     const form = document.querySelector(`form[data-shortcut="${key}"]`);
     if (!form) return false;
+    const folded = form.closest("details");
+    if (folded) folded.open = true;
     const field = form.querySelector("select, textarea, input:not([type=hidden]):not([disabled])");
     const chosen = field && field.type === "radio" && form.querySelector(`input[name="${CSS.escape(field.name)}"]:checked`);
     if (field) { (chosen || field).focus(); return true; }
