@@ -80,7 +80,11 @@ def test_a_whole_inappropriate_999_call_with_the_keyboard_only(
     # Grade: g lands on the grade (triage's already chosen); Enter in the drop-down records it.
     page.keyboard.press("g")
     assert focused(page) | {"row": ""} == {
-        "tag": "SELECT", "id": "f-assess-grade", "type": "select-one", "form": "assess", "row": ""
+        "tag": "SELECT",
+        "id": "f-assess-grade",
+        "type": "select-one",
+        "form": "assess",
+        "row": "",
     }
     press(page, "Enter")
     assert state(page) == "assessed"

@@ -173,15 +173,21 @@ def wrap_up_rows(uow: UnitOfWork, now: datetime, window: timedelta) -> list[Queu
     """Ended contacts still in their handler's wrap-up (the newest offered of each final state;
     a call is never hours long, so the look back is bounded)."""
     since = now - WRAP_UP_LOOKBACK - window
-    rows: list[QueueItem] = []
-    for state in WRAP_UP_STATES:
-        for contact in uow.contacts.list(state=state, offered_from=since, limit=QUEUE_LIMIT):
-            if isinstance(contact, DamagedContact):
-                continue
-            until = wrap_up_until(contact.record, window, now)
-            if until is not None:
-                rows.append(replace(queue_item(contact.record), wrap_up_until=until))
-    return rows
+    found = (
+        wrap_up_row(contact, window, now)
+        for state in WRAP_UP_STATES
+        for contact in uow.contacts.list(state=state, offered_from=since, limit=QUEUE_LIMIT)
+    )
+    return [row for row in found if row is not None]
+
+
+def wrap_up_row(contact: Contact, window: timedelta, now: datetime) -> QueueItem | None:
+    """The row of an ended contact still in its handler's wrap-up (None otherwise; a damaged
+    record shows no wrap-up: its handler cannot be read)."""
+    if isinstance(contact, DamagedContact):
+        return None
+    until = wrap_up_until(contact.record, window, now)
+    return None if until is None else replace(queue_item(contact.record), wrap_up_until=until)
 
 
 def room_queue(
@@ -244,10 +250,7 @@ def feed_rows(
             if contact is not None and contact.state not in FINAL_STATES:
                 row = contact_row(uow, contact, waiting=True)
             elif contact is not None and wrap_up is not None and now is not None:
-                if not isinstance(contact, DamagedContact):
-                    until = wrap_up_until(contact.record, wrap_up, require_utc(now))
-                    if until is not None:
-                        row = replace(queue_item(contact.record), wrap_up_until=until)
+                row = wrap_up_row(contact, wrap_up, require_utc(now))
             out[contact_id] = row
     return out
 

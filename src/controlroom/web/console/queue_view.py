@@ -29,7 +29,10 @@ def handler_queue(request: Request, session: Session, now: datetime) -> RoomQueu
     """The room's queue with the ended contacts still in their handler's wrap-up."""
     seconds = request.app.state.policy.wrap_up.seconds
     return console_service.room_queue(
-        request.app.state.uow_factory, session.principal, now=now, wrap_up=timedelta(seconds=seconds)
+        request.app.state.uow_factory,
+        session.principal,
+        now=now,
+        wrap_up=timedelta(seconds=seconds),
     )
 
 
