@@ -103,11 +103,14 @@ def test_a_call_arrives_live_and_is_taken_through_the_inappropriate_999_procedur
     with page.expect_navigation():
         page.keyboard.press("w")
     assert "intention to terminate" in page.inner_text(".read-now")
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.keyboard.press("t")  # lands on Terminate; Enter ends the call
     with page.expect_navigation():
-        page.keyboard.press("t")
+        page.keyboard.press("Enter")
     assert page.get_attribute("#contact-state", "data-state") == "terminated"
     shot(page, "terminated")
+    # The handler's wrap-up: the row stays, marked, until they finish it (d).
+    page.wait_for_selector(f"#queue-working {row(contact)}.wrapup", timeout=10_000)
+    page.keyboard.press("d")
     page.wait_for_selector(row(contact), state="detached", timeout=10_000)
 
 

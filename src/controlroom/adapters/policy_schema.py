@@ -40,7 +40,9 @@ from controlroom.domain.policy import (
     MAX_REALERT_SECONDS,
     MAX_SERVICE_PERCENT,
     MAX_SERVICE_SECONDS,
+    MAX_WRAP_UP_SECONDS,
     MIN_REALERT_SECONDS,
+    MIN_WRAP_UP_SECONDS,
     Agency,
     ContactMethod,
     DigitalEscalation,
@@ -53,6 +55,7 @@ from controlroom.domain.policy import (
     RouteDefault,
     ScriptLine,
     ServiceLevel,
+    WrapUp,
 )
 from controlroom.domain.references import PREFIX as REFERENCE_PREFIX
 from controlroom.domain.references import ReferenceFormat
@@ -107,6 +110,10 @@ class DigitalEscalationModel(Strict):
 class ServiceLevelModel(Strict):
     seconds: int = Field(default=60, ge=1, le=MAX_SERVICE_SECONDS)
     percent: int = Field(default=80, ge=1, le=MAX_SERVICE_PERCENT)
+
+
+class WrapUpModel(Strict):
+    seconds: int = Field(default=60, ge=MIN_WRAP_UP_SECONDS, le=MAX_WRAP_UP_SECONDS)
 
 
 class IncidentReferencesModel(Strict):
@@ -197,6 +204,7 @@ class PolicyModel(Strict):
     limits: LimitsModel = Field(default_factory=LimitsModel)
     digital_escalation: DigitalEscalationModel = Field(default_factory=DigitalEscalationModel)
     service_level_101: ServiceLevelModel = Field(default_factory=ServiceLevelModel)
+    wrap_up: WrapUpModel = Field(default_factory=WrapUpModel)
     incident_references: IncidentReferencesModel = Field(default_factory=IncidentReferencesModel)
     triage: TriageModel
     citations: dict[str, Id] = Field(default_factory=dict)
@@ -260,6 +268,7 @@ def to_policy(model: PolicyModel, rb: RulebookModel) -> Policy:
         limits=Limits(max_text_chars=model.limits.max_text_chars),
         digital_escalation=DigitalEscalation(model.digital_escalation.realert_seconds),
         service_level_101=ServiceLevel(**model.service_level_101.model_dump()),
+        wrap_up=WrapUp(model.wrap_up.seconds),
         incident_references=ReferenceFormat(**model.incident_references.model_dump()),
     )
 

@@ -304,6 +304,19 @@ class ServiceLevel:
         return self.percent / 100
 
 
+#: The bounds of :attr:`WrapUp.seconds`.
+MIN_WRAP_UP_SECONDS = 0
+MAX_WRAP_UP_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class WrapUp:
+    """How long an ended contact stays in its handler's queue for them to finish their notes
+    (the console's wrap-up; the handler may finish it sooner)."""
+
+    seconds: int = 60
+
+
 @dataclass(frozen=True)
 class Policy:
     """A force's whole call-handling policy."""
@@ -320,6 +333,7 @@ class Policy:
     limits: Limits = field(default_factory=Limits)
     digital_escalation: DigitalEscalation = field(default_factory=DigitalEscalation)
     service_level_101: ServiceLevel = field(default_factory=ServiceLevel)
+    wrap_up: WrapUp = field(default_factory=WrapUp)
     incident_references: ReferenceFormat = field(default_factory=ReferenceFormat)
     # The exemplar bank of triage's semantic layer, when the policy names one.
     exemplars: ExemplarBank | None = None

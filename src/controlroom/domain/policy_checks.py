@@ -14,7 +14,9 @@ from controlroom.domain.policy import (
     MAX_REALERT_SECONDS,
     MAX_SERVICE_PERCENT,
     MAX_SERVICE_SECONDS,
+    MAX_WRAP_UP_SECONDS,
     MIN_REALERT_SECONDS,
+    MIN_WRAP_UP_SECONDS,
     REQUIRED_SCRIPTS,
     Policy,
     Route,
@@ -129,6 +131,11 @@ def validate_policy(policy: Policy) -> list[str]:
         )
     if not 1 <= level.percent <= MAX_SERVICE_PERCENT:
         problems.append(f"service_level_101.percent: {level.percent} is not 1-100")
+    wrap = policy.wrap_up.seconds
+    if not MIN_WRAP_UP_SECONDS <= wrap <= MAX_WRAP_UP_SECONDS:
+        problems.append(
+            f"wrap_up.seconds: {wrap} is not {MIN_WRAP_UP_SECONDS}-{MAX_WRAP_UP_SECONDS} seconds"
+        )
     return problems
 
 

@@ -34,6 +34,7 @@ from controlroom.services import contacts as contacts_service
 from controlroom.services.contacts import ContactDetails, UowFactory
 from controlroom.services.nuisance_history import CallerLookup, contact_history
 from controlroom.services.ports import UnitOfWork
+from controlroom.services.queue_owner import handler_of, wrap_up_until
 from controlroom.services.sms import thread_of
 from controlroom.services.termination import TerminationView, termination_view
 
@@ -43,6 +44,10 @@ QUEUE_LIMIT = 500
 REPEAT_WINDOW = timedelta(hours=24)
 #: States of a contact somebody is working (neither waiting nor finished).
 WORKING_STATES = tuple(s for s in State if s is not State.OFFERED and s not in FINAL_STATES)
+#: Final states a contact's handler wraps up (an abandoned call was never answered).
+WRAP_UP_STATES = (State.TERMINATED, State.TRANSFERRED, State.CLOSED)
+#: How far back (by when they were offered) the queue looks for contacts still in wrap-up.
+WRAP_UP_LOOKBACK = timedelta(hours=12)
 _PRIORITY: dict[Channel, int] = {channel: 0 for channel in Channel if channel.is_emergency_line}
 _PRIORITY |= {Channel.ONE_ZERO_ONE: 1, Channel.LIVE_CHAT: 2, Channel.ONLINE_REPORT: 3}
 PRIORITY_LABELS = ("Emergency", "101", "Live chat", "Online report")
@@ -72,6 +77,8 @@ class QueueItem:
     version: int = 0  # how many actions the contact has had: a change shows as a bigger one
     damaged: str = ""  # why its stored record cannot be read, for a damaged contact
     escalated_at: datetime | None = None  # when a written contact was marked as an emergency
+    handler: str = ""  # who answered it: the console's "Mine" shows that person's rows
+    wrap_up_until: datetime | None = None  # an ended contact: when it leaves its handler's list
 
     @property
     def emergency(self) -> bool:
@@ -114,6 +121,7 @@ def queue_item(record: ContactRecord, earlier_calls: int = 0) -> QueueItem:
         earlier_calls=earlier_calls,
         version=len(record.history),
         escalated_at=None if escalation is None else escalation.at,
+        handler=handler_of(record),
     )
 
 
@@ -161,8 +169,36 @@ def sort_queue(items: Iterable[QueueItem]) -> list[QueueItem]:
     )
 
 
-def room_queue(uow_factory: UowFactory, principal: Principal) -> RoomQueue:
-    """The room's queue now."""
+def wrap_up_rows(uow: UnitOfWork, now: datetime, window: timedelta) -> list[QueueItem]:
+    """Ended contacts still in their handler's wrap-up (the newest offered of each final state;
+    a call is never hours long, so the look back is bounded)."""
+    since = now - WRAP_UP_LOOKBACK - window
+    found = (
+        wrap_up_row(contact, window, now)
+        for state in WRAP_UP_STATES
+        for contact in uow.contacts.list(state=state, offered_from=since, limit=QUEUE_LIMIT)
+    )
+    return [row for row in found if row is not None]
+
+
+def wrap_up_row(contact: Contact, window: timedelta, now: datetime) -> QueueItem | None:
+    """The row of an ended contact still in its handler's wrap-up (None otherwise; a damaged
+    record shows no wrap-up: its handler cannot be read)."""
+    if isinstance(contact, DamagedContact):
+        return None
+    until = wrap_up_until(contact.record, window, now)
+    return None if until is None else replace(queue_item(contact.record), wrap_up_until=until)
+
+
+def room_queue(
+    uow_factory: UowFactory,
+    principal: Principal,
+    *,
+    now: datetime | None = None,
+    wrap_up: timedelta | None = None,
+) -> RoomQueue:
+    """The room's queue now; with ``wrap_up`` (and ``now``), contacts that ended less than that
+    long ago stay among those being worked, marked with when their wrap-up ends."""
     access_check(principal, Permission.CONTACT_READ)
     with uow_factory(read_only=True) as uow:
         waiting = [
@@ -174,6 +210,8 @@ def room_queue(uow_factory: UowFactory, principal: Principal) -> RoomQueue:
             for state in WORKING_STATES
             for contact in uow.contacts.list(state=state, limit=QUEUE_LIMIT)
         ]
+        if wrap_up is not None and now is not None:
+            working += wrap_up_rows(uow, require_utc(now), wrap_up)
     return RoomQueue(sort_queue(waiting), sorted(working, key=lambda i: (i.offered_at, i.id)))
 
 
@@ -194,16 +232,26 @@ def changes_since(uow_factory: UowFactory, after_seq: int | None) -> tuple[int, 
     return head, list(dict.fromkeys(changed))
 
 
-def feed_rows(uow_factory: UowFactory, contact_ids: Sequence[str]) -> dict[str, QueueItem | None]:
-    """The queue rows of changed contacts, for the live feed (see :func:`changes_since`)."""
+def feed_rows(
+    uow_factory: UowFactory,
+    contact_ids: Sequence[str],
+    *,
+    now: datetime | None = None,
+    wrap_up: timedelta | None = None,
+) -> dict[str, QueueItem | None]:
+    """The queue rows of changed contacts, for the live feed (see :func:`changes_since`): None
+    for one that has left the queue; an ended one in its wrap-up (see :func:`room_queue`) is
+    still a row."""
     out: dict[str, QueueItem | None] = {}
     with uow_factory(read_only=True) as uow:
         for contact_id in contact_ids:
             contact = uow.contacts.get(contact_id)
-            final = contact is None or contact.state in FINAL_STATES
-            out[contact_id] = (
-                None if final or contact is None else contact_row(uow, contact, waiting=True)
-            )
+            row = None
+            if contact is not None and contact.state not in FINAL_STATES:
+                row = contact_row(uow, contact, waiting=True)
+            elif contact is not None and wrap_up is not None and now is not None:
+                row = wrap_up_row(contact, wrap_up, require_utc(now))
+            out[contact_id] = row
     return out
 
 

@@ -16,6 +16,7 @@ from controlroom.web.console.live import router as live_router
 from controlroom.web.console.location import router as location_router
 from controlroom.web.console.nuisance_cases import router as cases_router
 from controlroom.web.console.pages import router as pages_router
+from controlroom.web.console.queue_view import router as queue_view_router
 from controlroom.web.console.search import router as search_router
 from controlroom.web.console.sms import router as sms_router
 from controlroom.web.console.sso import router as sso_router
@@ -33,6 +34,7 @@ def install_console(app: FastAPI) -> None:
 
     for router in (
         pages_router,
+        queue_view_router,
         sso_router,
         live_router,
         supervisor_router,

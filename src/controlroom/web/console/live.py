@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -92,13 +93,19 @@ class LiveFeed:
                 )
                 self.seq = head
                 if changed:
-                    rows = await run_in_threadpool(console_service.feed_rows, factory, changed)
+                    rows = await run_in_threadpool(self._rows, changed)
                     self._send({"seq": head, "rows": [_row(i, r) for i, r in rows.items()]})
             except Exception:
                 log.exception("the live feed could not read the changes; trying again")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
             self.wake.clear()
+
+    def _rows(self, changed: list[str]) -> dict[str, QueueItem | None]:
+        wrap_up = timedelta(seconds=self.app.state.policy.wrap_up.seconds)
+        return console_service.feed_rows(
+            self.app.state.uow_factory, changed, now=datetime.now(UTC), wrap_up=wrap_up
+        )
 
     def _send(self, message: dict[str, Any]) -> None:
         for queue in list(self.subscribers):
@@ -132,6 +139,7 @@ def _row(contact_id: str, item: QueueItem | None) -> dict[str, Any]:
         "state": item.state.value,
         "version": item.version,
         "alarm": item.emergency,  # an escalated contact waiting: the page reloads its alarm
+        "handler": item.handler,
     }
 
 

@@ -30,6 +30,7 @@ from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import action_from_form, read_form
 from controlroom.web.console.login_gate import sign_in
 from controlroom.web.console.login_page import login_page
+from controlroom.web.console.queue_view import handler_queue, queue_view
 from controlroom.web.console.session import (
     SESSION_COOKIE,
     check_csrf,
@@ -118,7 +119,7 @@ def _handler_page(
     form: dict[str, Any] | None = None,
 ) -> Response:
     factory = request.app.state.uow_factory
-    queue = console_service.room_queue(factory, session.principal)
+    queue = handler_queue(request, session, _now())
     page = None
     status = 200
     if contact_id is not None:
@@ -147,6 +148,7 @@ def _handler_page(
         "done": done,
         "prompts": prompts,
         "ActionKind": ActionKind,
+        **queue_view(request, session),
         **_choices(request),
         **alarm_context(request, session),
     }
@@ -211,6 +213,6 @@ def location(contact_id: str, request: Request, session: Reader) -> Response:
 @router.get("/queue")
 def queue_fragment(request: Request, session: Reader) -> Response:
     """The queue alone (the page reloads it after it reconnects to the live feed)."""
-    queue = console_service.room_queue(request.app.state.uow_factory, session.principal)
-    active = request.query_params.get("active", "")
-    return render(request, "_queue.html", {"queue": queue, "active": active}, session=session)
+    queue = handler_queue(request, session, _now())
+    context = {"queue": queue, "active": request.query_params.get("active", "")}
+    return render(request, "_queue.html", context | queue_view(request, session), session=session)

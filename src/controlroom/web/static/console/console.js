@@ -26,7 +26,7 @@
     });
   }
   tick();
-  setInterval(tick, 500);
+  setInterval(() => { tick(); endWrapUps(); }, 500);
 
   // -- the live queue -------------------------------------------------------------------------
   const queue = document.getElementById("queue");
@@ -38,10 +38,11 @@
     ["waiting", "working"].forEach((name) => {
       const list = document.getElementById("queue-" + name);
       if (!list) return;
+      const shown = Array.from(list.children).filter(inView).length;
       const count = document.getElementById("count-" + name);
-      if (count) count.textContent = String(list.children.length);
+      if (count) count.textContent = String(shown);
       const empty = document.querySelector(`[data-empty-for="queue-${name}"]`);
-      if (empty) empty.hidden = list.children.length > 0;
+      if (empty) empty.hidden = shown > 0;
     });
   }
 
@@ -49,12 +50,13 @@
     const old = document.querySelector(`.qrow[data-id="${CSS.escape(row.id)}"]`);
     const focused = old && old.contains(document.activeElement);
     if (old) old.remove();
-    if (row.section) {
+    if (row.section && !wrappedUp().includes(row.id)) {
       const list = document.getElementById("queue-" + row.section);
       if (!list) return;
       const tpl = document.createElement("template");
       tpl.innerHTML = row.html.trim();
       const el = tpl.content.firstElementChild;
+      if (queue && row.handler && row.handler === queue.dataset.me) el.classList.add("mine");
       if (head && head.dataset.contact === row.id) {
         el.classList.add("active");
       }
@@ -74,6 +76,63 @@
     window.__queueUpdates.push({ id: row.id, at: Date.now() });
   }
 
+  // -- Mine / Room, and wrap-up ----------------------------------------------------------------
+  // "Mine" shows, among the contacts being worked, only the signed-in person's; the choice is
+  // a session cookie (the server renders the same view). A wrap-up the handler has finished is
+  // remembered for this browser session; one whose time is over leaves by itself.
+  function inView(row) {
+    if (!queue || queue.dataset.view !== "mine") return true;
+    return !row.closest("#queue-working") || row.classList.contains("mine");
+  }
+  function setView(view) {
+    if (!queue) return;
+    queue.dataset.view = view;
+    document.cookie = `cr_queue_view=${view}; path=/console; SameSite=Strict`;
+    const name = document.getElementById("queue-view-name");
+    if (name) name.textContent = view === "mine" ? "mine" : "whole room";
+    const button = document.getElementById("queue-view");
+    if (button) button.setAttribute("aria-pressed", String(view === "mine"));
+    updateCounts();
+  }
+  function wrappedUp() {
+    try { return JSON.parse(sessionStorage.getItem("cr-wrapped-up") || "[]"); } catch (e) { return []; }
+  }
+  function dropWrappedUp() {
+    const done = wrappedUp();
+    document.querySelectorAll("#queue .qrow.wrapup").forEach((row) => {
+      if (done.includes(row.dataset.id)) row.remove();
+    });
+  }
+  function finishWrapUp(id) {
+    const done = wrappedUp().filter((x) => x !== id).concat([id]).slice(-200);
+    try { sessionStorage.setItem("cr-wrapped-up", JSON.stringify(done)); } catch (e) { /* private mode */ }
+    const row = document.querySelector(`#queue .qrow[data-id="${CSS.escape(id)}"]`);
+    if (row) row.remove();
+    updateCounts();
+    const said = document.getElementById("wrapup-status");
+    if (said) said.textContent = "Wrap-up finished: the contact has left your list. j: next contact.";
+  }
+  function endWrapUps() {
+    const now = Date.now();
+    let gone = false;
+    document.querySelectorAll("#queue .qrow[data-wrapup-until]").forEach((row) => {
+      if (Date.parse(row.dataset.wrapupUntil) <= now) { row.remove(); gone = true; }
+    });
+    if (gone) updateCounts();
+  }
+  const wrapButton = document.getElementById("wrapup-done");
+  if (wrapButton && head) wrapButton.addEventListener("click", () => finishWrapUp(head.dataset.contact));
+  if (queue) {
+    dropWrappedUp();
+    updateCounts();
+    queue.addEventListener("submit", (event) => {
+      if (!event.target.classList.contains("queue-view-form")) return;
+      event.preventDefault();
+      event.stopPropagation();
+      setView(queue.dataset.view === "mine" ? "room" : "mine");
+    }, true);
+  }
+
   let lostAt = 0;
   function reloadQueue() {
     if (!queue) return;
@@ -89,6 +148,8 @@
         const focused = document.activeElement && document.activeElement.closest(".qrow");
         const focusedId = focused && queue.contains(focused) ? focused.dataset.id : null;
         queue.replaceChildren(...fresh.childNodes);
+        dropWrappedUp();
+        updateCounts();
         if (focusedId) {
           const again = queue.querySelector(`.qrow[data-id="${CSS.escape(focusedId)}"] a`);
           if (again) again.focus();
@@ -133,7 +194,7 @@
     return el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
   }
   function moveInQueue(step) {
-    const links = Array.from(document.querySelectorAll(".qrow a"));
+    const links = Array.from(document.querySelectorAll(".qrow a")).filter((a) => inView(a.closest(".qrow")));
     if (!links.length) return;
     let i = links.indexOf(document.activeElement);
     if (i < 0) i = links.findIndex((a) => a.getAttribute("aria-current") === "true");
@@ -143,12 +204,36 @@
   function runShortcut(key) {
     const form = document.querySelector(`form[data-shortcut="${key}"]`);
     if (!form) return false;
-    const field = form.querySelector("select, textarea, input:not([type=hidden])");
-    if (field) { field.focus(); return true; }
-    if (form.dataset.action === "terminate" && !window.confirm("Terminate this call?")) return true;
+    const folded = form.closest("details");
+    if (folded) folded.open = true;
+    const field = form.querySelector("select, textarea, input:not([type=hidden]):not([disabled])");
+    const chosen = field && field.type === "radio" && form.querySelector(`input[name="${CSS.escape(field.name)}"]:checked`);
+    if (field) { (chosen || field).focus(); return true; }
+    // Ending the call is never one key: t lands on the button, and Enter (or Space) ends it.
+    if (form.dataset.action === "terminate") { form.querySelector("button[type=submit]").focus(); return true; }
     form.requestSubmit();
     return true;
   }
+  // d: on an ended contact, finish its wrap-up; on an open one, go to closing it.
+  function wrapUp() {
+    if (head && head.dataset.final) { finishWrapUp(head.dataset.contact); return true; }
+    return runShortcut("d");
+  }
+  // Enter completes an action from any of its fields: a drop-down or a box (Shift+Enter is a
+  // new line in a longer text). The browser's own check of required fields still applies.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.defaultPrevented || event.isComposing) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const el = event.target;
+    const form = el && el.form;
+    if (!form || !form.classList.contains("action")) return;
+    const multiline = el.tagName === "TEXTAREA";
+    if (!(el.tagName === "SELECT" || el.tagName === "INPUT" || multiline)) return;
+    if (multiline && event.shiftKey) return;
+    if (el.type === "checkbox" || el.type === "submit" || el.type === "button") return;
+    event.preventDefault();
+    form.requestSubmit();
+  });
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (typing(event.target)) {
@@ -159,6 +244,8 @@
     if (key === "?") { if (help) help.showModal(); event.preventDefault(); return; }
     if (key === "j") { moveInQueue(1); event.preventDefault(); return; }
     if (key === "k") { moveInQueue(-1); event.preventDefault(); return; }
+    if (key === "m" && queue) { setView(queue.dataset.view === "mine" ? "room" : "mine"); event.preventDefault(); return; }
+    if (key === "d") { if (wrapUp()) event.preventDefault(); return; }
     if (key === "h" || key === "s") {
       const link = document.querySelector(`.topbar nav a[href$="${key === "h" ? "handler" : "supervisor"}"]`);
       if (link) { link.click(); event.preventDefault(); }
