@@ -30,7 +30,7 @@ from controlroom.services.sessions import Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.pages import _handler_page as handler_page
-from controlroom.web.console.session import check_csrf
+from controlroom.web.console.session import EXPIRED_FORM, check_csrf, expired_form
 from controlroom.web.errors import status_for
 from controlroom.web.public.sockets import follow, stop
 
@@ -39,7 +39,6 @@ Reader = Annotated[Session, Depends(RequireSession(Permission.CONTACT_READ))]
 Operator = Annotated[Session, Depends(RequireSession(Permission.CONTACT_ACT))]
 #: A comment line this often keeps proxies from closing a quiet stream.
 KEEPALIVE_SECONDS = 15.0
-EXPIRED = "The form had expired; reload the page."
 
 
 def _chats(request: Request) -> Chats:
@@ -115,7 +114,7 @@ async def chat_message(contact_id: str, request: Request, session: Operator) -> 
     try:
         form = await read_form(request)
         if not check_csrf(request, session, form):
-            return JSONResponse({"error": {"code": "expired", "message": EXPIRED}}, 400)
+            return JSONResponse({"error": {"code": "expired", "message": EXPIRED_FORM}}, 400)
         stored = await service.operator_says(
             _chats(request),
             session.principal,
@@ -135,7 +134,7 @@ async def chat_typing(contact_id: str, request: Request, session: Operator) -> R
     try:
         form = await read_form(request)
         if not check_csrf(request, session, form):
-            return JSONResponse({"error": {"code": "expired", "message": EXPIRED}}, 400)
+            return JSONResponse({"error": {"code": "expired", "message": EXPIRED_FORM}}, 400)
         chat = await service.for_contact(_chats(request), session.principal, contact_id)
     except DomainError as exc:
         return _error(exc)
@@ -169,7 +168,7 @@ async def chat_end(contact_id: str, request: Request, session: Operator) -> Resp
     except DomainError as exc:
         return handler_page(request, session, contact_id, error=exc)
     if not check_csrf(request, session, form):
-        return Response(EXPIRED, status_code=400)
+        return expired_form()
     chats = _chats(request)
     try:
         chat = await service.for_contact(chats, session.principal, contact_id)

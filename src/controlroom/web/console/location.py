@@ -17,7 +17,7 @@ from controlroom.services.sessions import Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.pages import _handler_page
-from controlroom.web.console.session import check_csrf, settings_of
+from controlroom.web.console.session import check_csrf, expired_form, settings_of
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Reader = Annotated[Session, Depends(RequireSession(Permission.CONTACT_READ))]
@@ -33,7 +33,7 @@ async def add_location(contact_id: str, request: Request, session: Reader) -> Re
     except DomainError as exc:
         return _handler_page(request, session, contact_id, error=exc)
     if not check_csrf(request, session, form):
-        return Response("The form had expired; reload the page.", status_code=400)
+        return expired_form()
     text = str(form.get("text", ""))
     try:
         location_entry.add_typed_location(

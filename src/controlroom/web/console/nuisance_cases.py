@@ -25,7 +25,7 @@ from controlroom.services.nuisance import (
 from controlroom.services.sessions import Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
-from controlroom.web.console.session import check_csrf
+from controlroom.web.console.session import check_csrf, expired_form
 from controlroom.web.console.templating import error_page, render
 from controlroom.web.errors import status_for
 from controlroom.web.schemas_nuisance import CaseActionIn
@@ -37,7 +37,6 @@ _ACTIONS: TypeAdapter[Any] = TypeAdapter(CaseActionIn)
 FORM_ACTIONS = frozenset(
     {"propose", "approve", "reject", "record", "override_vulnerability", "close", "reopen"}
 )
-_EXPIRED = "The form had expired; reload the page."
 
 
 def _now() -> datetime:
@@ -87,7 +86,7 @@ async def open_case(request: Request, session: Handler) -> Response:
     """Open a case for the number given, then show it."""
     form = await read_form(request)
     if not check_csrf(request, session, form):
-        return Response(_EXPIRED, status_code=400)
+        return expired_form()
     state = request.app.state
     try:
         view = do_open_case(
@@ -123,7 +122,7 @@ async def case_action(case_id: str, request: Request, session: Handler) -> Respo
     """Apply the form's action; a refusal is shown on the case page with its rule and hint."""
     form = await read_form(request)
     if not check_csrf(request, session, form):
-        return Response(_EXPIRED, status_code=400)
+        return expired_form()
     state = request.app.state
     try:
         command = _command(form)

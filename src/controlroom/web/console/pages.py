@@ -35,6 +35,7 @@ from controlroom.web.console.session import (
     SESSION_COOKIE,
     check_csrf,
     current_session,
+    expired_form,
 )
 from controlroom.web.console.templating import error_page, render
 from controlroom.web.errors import status_for
@@ -74,7 +75,7 @@ async def logout(request: Request) -> Response:
         return response
     form = await read_form(request)
     if not check_csrf(request, session, form):
-        return Response("The form had expired; reload the page.", status_code=400)
+        return expired_form()
     sessions.log_out(request.app.state.uow_factory, session, now=_now())
     return response
 
@@ -176,7 +177,7 @@ async def contact_action(contact_id: str, request: Request, session: Reader) -> 
     except DomainError as exc:
         return _handler_page(request, session, contact_id, error=exc)
     if not check_csrf(request, session, form):
-        return Response("The form had expired; reload the page.", status_code=400)
+        return expired_form()
     now = _now()
     back = form.pop("return", "")
     try:

@@ -186,6 +186,15 @@ def sign_in_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/console/login?next={quote(target, safe='')}", status_code=303)
 
 
+#: What a console form whose CSRF token does not match is told.
+EXPIRED_FORM = "The form had expired; reload the page."
+
+
+def expired_form() -> Response:
+    """The answer to a console form whose CSRF token does not match."""
+    return Response(EXPIRED_FORM, status_code=400)
+
+
 def check_csrf(request: Request, session: Session, form: dict[str, Any]) -> bool:
     """True when the POST carries the session's CSRF token."""
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")

@@ -22,7 +22,7 @@ from controlroom.services.sessions import Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.pages import _handler_page as handler_page
-from controlroom.web.console.session import check_csrf
+from controlroom.web.console.session import check_csrf, expired_form
 from controlroom.web.console.templating import error_page, render, templates
 from controlroom.web.errors import status_for
 
@@ -52,7 +52,7 @@ async def reply(contact_id: str, request: Request, session: Reader) -> Response:
     except DomainError as exc:
         return handler_page(request, session, contact_id, error=exc)
     if not check_csrf(request, session, form):
-        return Response("The form had expired; reload the page.", status_code=400)
+        return expired_form()
     try:
         sms_replies.send_reply(
             request.app.state.uow_factory,

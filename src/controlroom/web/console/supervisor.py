@@ -24,7 +24,7 @@ from controlroom.web.console import charts
 from controlroom.web.console.alarm import alarm_context
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
-from controlroom.web.console.session import check_csrf
+from controlroom.web.console.session import check_csrf, expired_form
 from controlroom.web.console.templating import error_page, force_zone, render
 from controlroom.web.errors import status_for
 from controlroom.web.figures_period import Period, parse_period
@@ -163,7 +163,7 @@ async def decide(case_id: str, decision: str, request: Request, session: Supervi
     """Approve or reject the step a nuisance case waits on (``contact:supervise``)."""
     form = await read_form(request)
     if not check_csrf(request, session, form):
-        return Response("The form had expired; reload the page.", status_code=400)
+        return expired_form()
     try:
         if decision == "approve":
             command: Approve | Reject = Approve(note=str(form.get("note", "")))
