@@ -77,7 +77,8 @@ def test_a_call_arrives_live_and_is_taken_through_the_inappropriate_999_procedur
     contact = offer(live_server, "+447700900901")
     page.wait_for_selector(row(contact), timeout=10_000)  # arrives without reloading
     assert page.locator(f"#queue-waiting {row(contact)}").count() == 1
-    page.click(f"{row(contact)} a")
+    with page.expect_navigation():  # to its page, loaded: its keys work once its scripts ran
+        page.click(f"{row(contact)} a")
     page.wait_for_selector(f'.contact-head[data-contact="{contact}"]')
     page.keyboard.press("a")  # answer, from the keyboard
     page.wait_for_selector('#contact-state[data-state="answered"]')

@@ -79,7 +79,8 @@ def test_a_handler_takes_a_public_chat_in_the_console_and_chats_from_the_keyboar
     row = f'#queue-waiting .qrow[data-id="{contact}"]'
     handler.wait_for_selector(row)  # the Waiting list, live
     assert "live chat" in handler.inner_text(row).lower()
-    handler.click(f"{row} a")
+    with handler.expect_navigation():  # loaded, so its keys work
+        handler.click(f"{row} a")
     handler.wait_for_selector("#chat-log >> text=letting down my tyres")
     assert handler.locator("#f-chat").count() == 0  # not taken yet
 
