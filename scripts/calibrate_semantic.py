@@ -102,7 +102,7 @@ def better(a: Figures, b: Figures | None, max_false: float) -> bool:
 
 def encoded(layer: SemanticIndex, texts: list[str]) -> np.ndarray:
     """The texts' vectors, kept in a temporary file between runs on the same rows."""
-    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("\0".join([layer.encoder.name, *texts]).encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"controlroom-calibration-{digest}.npy"
     if path.is_file():
         kept: np.ndarray = np.load(path, allow_pickle=False)

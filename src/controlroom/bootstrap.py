@@ -24,8 +24,8 @@ from controlroom.adapters.db.outage import reason
 from controlroom.adapters.db.reports import sql_reports
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
+from controlroom.adapters.embeddings.encoders import load_encoder
 from controlroom.adapters.embeddings.index import SemanticIndex
-from controlroom.adapters.embeddings.minilm import MiniLM
 from controlroom.adapters.embeddings.model_files import ModelIntegrityError
 from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
@@ -258,10 +258,12 @@ def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | No
     if policy.exemplars is None:
         return None
     try:
-        encoder = MiniLM(settings.model_dir)
+        encoder, slower = load_encoder(settings.model_dir, settings.encoder)
     except ModelIntegrityError as exc:
         print(f"WARNING: triage's semantic layer is off: {exc}", file=sys.stderr, flush=True)
         return None
+    if slower:
+        print(f"WARNING: triage's semantic layer: {slower}", file=sys.stderr, flush=True)
     return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir)
 
 

@@ -6,6 +6,7 @@ Every setting is documented in docs/configuration.md; a test keeps the two in st
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field
@@ -40,6 +41,11 @@ class Settings(BaseSettings):
         default_factory=default_model_dir,
         description="Folder of the sentence-embedding model triage's semantic layer reads "
         "(put there, checked, by `controlroom models install`).",
+    )
+    encoder: Literal["int8", "float32"] = Field(
+        default="int8",
+        description="The semantic layer's encoder: `int8` (ONNX Runtime, built by `controlroom "
+        "models install`) or `float32` (NumPy, the reference; three to four times slower).",
     )
     host: str = Field(default="127.0.0.1", description="Address `controlroom serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `controlroom serve` uses.")

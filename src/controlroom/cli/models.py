@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from controlroom.adapters.embeddings.index import SemanticIndex
-from controlroom.adapters.embeddings.minilm import MiniLM
+from controlroom.adapters.embeddings.encoders import ensure_int8, load_encoder
+from controlroom.adapters.embeddings.index import Encoder, SemanticIndex
+from controlroom.adapters.embeddings.int8_model import MANIFEST_FILE, MODEL_FILE, verify_int8
 from controlroom.adapters.embeddings.model_files import (
     MODEL_FILES,
     MODEL_NAME,
@@ -57,13 +58,23 @@ def install_command(source: Path | None, folder: Path | None) -> None:
     else:
         click.echo(f"installed {MODEL_NAME} ({MODEL_REVISION[:12]}) from {done.fetched}")
         click.echo(f"  into {target}; every file matches its published SHA-256")
+    started = time.monotonic()
+    try:
+        built = ensure_int8(target)
+    except (ModelIntegrityError, OSError) as exc:
+        fail(f"error: models install: building the 8-bit encoder: {exc}", EXIT_BAD_INPUT)
+    if built:
+        click.echo(
+            f"  8-bit encoder built from the checked weights into {MODEL_FILE} "
+            f"({time.monotonic() - started:.1f} s; its hash recorded in {MANIFEST_FILE})"
+        )
     _prepare_banks(target, settings.policy)
 
 
 def _prepare_banks(folder: Path, configured: str) -> None:
     """Encode the exemplar banks of the shipped and the configured policies now and train their
     route models, into the model folder's cache, so the service's first triage does not wait."""
-    encoder: MiniLM | None = None
+    encoder: Encoder | None = None
     for name in dict.fromkeys([*shipped_policies(), configured]):
         try:
             bank = load_policy(name).exemplars
@@ -71,7 +82,7 @@ def _prepare_banks(folder: Path, configured: str) -> None:
             continue  # `controlroom policy check` says what is wrong with it
         if bank is None:
             continue
-        encoder = encoder or MiniLM(folder)
+        encoder = encoder or load_encoder(folder)[0]
         started = time.monotonic()
         SemanticIndex(encoder, bank, cache_dir=folder)
         click.echo(f"  exemplar bank of {name} ready ({time.monotonic() - started:.1f} s)")
@@ -93,5 +104,7 @@ def check_command(folder: Path | None) -> None:
         for pinned in MODEL_FILES:
             verify(target, pinned)
             click.echo(f"ok  {pinned.name}  sha256 {pinned.sha256}")
+        verify_int8(target)
+        click.echo(f"ok  {MODEL_FILE}  built from {MODEL_FILES[0].name}; hash as recorded")
     except ModelIntegrityError as exc:
         fail(f"error: models check: {exc}", EXIT_FOUND_PROBLEMS)

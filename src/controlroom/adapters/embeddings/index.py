@@ -1,9 +1,9 @@
 """The exemplar bank as vectors: which of its texts are nearest a contact, per route.
 
 The bank's texts are encoded once. Their vectors are kept in a cache file next to the model,
-named by a hash of the model revision and the texts, so a restart reads them instead of
-encoding them again; a cache file that does not match its name is rebuilt. The bank's route
-model (:mod:`.route_model`) is trained on those vectors and kept the same way.
+named by a hash of the encoder (model and precision) and the texts, so a restart reads them
+instead of encoding them again; a cache file that does not match its name is rebuilt. The
+bank's route model (:mod:`.route_model`) is trained on those vectors and kept the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from controlroom.adapters.embeddings.model_files import MODEL_REVISION
 from controlroom.adapters.embeddings.route_model import TRAINING, RouteModel, route_model
 from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
 from controlroom.domain.policy import Route
@@ -32,6 +31,8 @@ class Encoder(Protocol):
     """Texts to unit vectors, one row a text."""
 
     dimensions: int
+    #: What the vectors come from (model and precision): part of the caches' names.
+    name: str
 
     def encode(self, texts: Sequence[str]) -> Matrix: ...
 
@@ -45,7 +46,7 @@ class SemanticIndex:
         entries = bank.entries()
         self.situations: list[Situation] = [situation for situation, _ in entries]
         self.texts: list[str] = [text for _, text in entries]
-        digest = hashlib.sha256(f"{MODEL_REVISION}/{TRAINING}".encode())
+        digest = hashlib.sha256(f"{encoder.name}/{TRAINING}".encode())
         for situation, text in entries:
             digest.update(text.encode() + b"\0" + situation.route.value.encode() + b"\0")
         self._name = digest.hexdigest()[:24]
@@ -62,7 +63,7 @@ class SemanticIndex:
         }
 
     def _bank_vectors(self, cache_dir: Path | None) -> Matrix:
-        digest = hashlib.sha256(MODEL_REVISION.encode())
+        digest = hashlib.sha256(self.encoder.name.encode())
         for text in self.texts:
             digest.update(text.encode() + b"\0")
         name = f"exemplars-{digest.hexdigest()[:24]}.npy"  # the texts alone: routes may change

@@ -9,7 +9,7 @@ length, a bounded number of tokens each, so the padding a batch carries stays sm
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from safetensors.numpy import load_file
 
-from controlroom.adapters.embeddings.model_files import VOCABULARY, WEIGHTS, verify
+from controlroom.adapters.embeddings.model_files import MODEL_REVISION, VOCABULARY, WEIGHTS, verify
 from controlroom.adapters.embeddings.wordpiece import WordPiece
 
 Matrix = npt.NDArray[np.float32]
@@ -31,6 +31,33 @@ MAX_TOKENS = 256
 #: Tokens in one batch at most, padding included: texts of like length go together, and a long
 #: one does not make a whole batch of short ones carry its length.
 BATCH_TOKENS = 256
+
+
+def padded(batch: list[list[int]], pad: int) -> tuple[npt.NDArray[np.int64], Matrix]:
+    """A batch's token ids padded to its longest text, and the mask of real tokens."""
+    length = max(len(ids) for ids in batch)
+    tokens = np.full((len(batch), length), pad, dtype=np.int64)
+    mask = np.zeros((len(batch), length), dtype=np.float32)
+    for row, ids in enumerate(batch):
+        tokens[row, : len(ids)] = ids
+        mask[row, : len(ids)] = 1.0
+    return tokens, mask
+
+
+def in_batches(ids: list[list[int]], encode_batch: Callable[[list[list[int]]], Matrix]) -> Matrix:
+    """Every text's vector, ``encode_batch`` given texts of like length together, at most
+    :data:`BATCH_TOKENS` tokens a batch (padding included), results in the order given."""
+    result = np.zeros((len(ids), HIDDEN), dtype=np.float32)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    chosen: list[int] = []
+    for i in order:  # shortest first: the text now is the longest of its batch so far
+        if chosen and (len(chosen) + 1) * len(ids[i]) > BATCH_TOKENS:
+            result[chosen] = encode_batch([ids[j] for j in chosen])
+            chosen = []
+        chosen.append(i)
+    if chosen:
+        result[chosen] = encode_batch([ids[j] for j in chosen])
+    return result
 
 
 def _gelu(x: Matrix) -> Matrix:
@@ -117,6 +144,8 @@ class MiniLM:
     """The encoder: ``encode(texts)`` gives one unit vector a text."""
 
     dimensions = HIDDEN
+    #: What the vectors come from, for the names of caches made of them.
+    name = f"{MODEL_REVISION}/float32"
 
     def __init__(self, folder: Path) -> None:
         """Load the model in ``folder`` after checking each file against its published hash
@@ -138,26 +167,11 @@ class MiniLM:
 
     def encode(self, texts: Sequence[str]) -> Matrix:
         """One row a text, each of unit length, in the order given."""
-        ids = [self.token_ids(text) for text in texts]
-        result = np.zeros((len(texts), HIDDEN), dtype=np.float32)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        chosen: list[int] = []
-        for i in order:  # shortest first: the text now is the longest of its batch so far
-            if chosen and (len(chosen) + 1) * len(ids[i]) > BATCH_TOKENS:
-                result[chosen] = self._encode_batch([ids[j] for j in chosen])
-                chosen = []
-            chosen.append(i)
-        if chosen:
-            result[chosen] = self._encode_batch([ids[j] for j in chosen])
-        return result
+        return in_batches([self.token_ids(text) for text in texts], self._encode_batch)
 
     def _encode_batch(self, batch: list[list[int]]) -> Matrix:
-        length = max(len(ids) for ids in batch)
-        tokens = np.full((len(batch), length), self.tokenizer.pad, dtype=np.int64)
-        mask = np.zeros((len(batch), length), dtype=np.float32)
-        for row, ids in enumerate(batch):
-            tokens[row, : len(ids)] = ids
-            mask[row, : len(ids)] = 1.0
+        tokens, mask = padded(batch, self.tokenizer.pad)
+        length = tokens.shape[1]
         x = self.words[tokens] + self.positions[:length] + self.token_type
         x = _layer_norm(x, *self.embedding_norm)
         # a padded position gets no attention: a large negative score before the softmax

@@ -1,0 +1,143 @@
+"""MiniLM as an ONNX graph, built from its verified safetensors weights.
+
+The graph computes what :mod:`.minilm` computes in NumPy — token, position and type
+embeddings, six BERT layers, the mean of the tokens' last hidden states, scaled to unit
+length — node for node, so ONNX Runtime can run it with its fused kernels. Nothing is
+exported from another framework and nothing is downloaded: every number in the graph is read
+from the weights file whose published hash :func:`~.model_files.verify` has checked. The word
+embeddings are kept in half precision (a quarter of the file; a word's vector moves by under
+one part in a thousand), everything else in single precision; :mod:`.int8_model` then
+quantises the dense layers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from safetensors.numpy import load_file
+
+from controlroom.adapters.embeddings.int8_model import ATTENTION_MASK, INPUT_IDS, VECTORS
+from controlroom.adapters.embeddings.minilm import HEADS, HIDDEN, LAYER_NORM_EPS, LAYERS
+
+#: The operator set the graph is written for (LayerNormalization and ReduceL2 with axes as an
+#: input need 18).
+OPSET = 18
+
+
+class _Graph:
+    """Nodes and constants, named in the order they are added."""
+
+    def __init__(self) -> None:
+        self.nodes: list[onnx.NodeProto] = []
+        self.constants: list[onnx.TensorProto] = []
+
+    def constant(self, name: str, value: npt.ArrayLike) -> str:
+        self.constants.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], output: str | None = None, **attrs: Any) -> str:
+        name = output or f"{op.lower()}_{len(self.nodes)}"
+        self.nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        return name
+
+
+def _dense(g: _Graph, weights: dict[str, npt.NDArray[np.float32]], x: str, key: str) -> str:
+    """``x @ W.T + b`` for the linear layer ``key`` (its weight stored transposed, as MatMul
+    wants it: the quantiser finds the constant operand and quantises it per column)."""
+    weight = g.constant(f"{key}.W", np.ascontiguousarray(weights[f"{key}.weight"].T))
+    bias = g.constant(f"{key}.b", weights[f"{key}.bias"])
+    return g.node("Add", [g.node("MatMul", [x, weight]), bias])
+
+
+def _layer_norm(g: _Graph, weights: dict[str, npt.NDArray[np.float32]], x: str, key: str) -> str:
+    scale = g.constant(f"{key}.weight", weights[f"{key}.weight"])
+    shift = g.constant(f"{key}.bias", weights[f"{key}.bias"])
+    return g.node("LayerNormalization", [x, scale, shift], axis=-1, epsilon=LAYER_NORM_EPS)
+
+
+def _encoder_layer(
+    g: _Graph, weights: dict[str, npt.NDArray[np.float32]], x: str, index: int, blocked: str
+) -> str:
+    p = f"encoder.layer.{index}."
+
+    def heads(key: str, perm: list[int]) -> str:
+        split = g.node("Reshape", [_dense(g, weights, x, p + key), "split_heads"])
+        return g.node("Transpose", [split], perm=perm)
+
+    query = heads("attention.self.query", [0, 2, 1, 3])
+    key = heads("attention.self.key", [0, 2, 3, 1])
+    value = heads("attention.self.value", [0, 2, 1, 3])
+    scores = g.node("Add", [g.node("Mul", [g.node("MatMul", [query, key]), "scale"]), blocked])
+    context = g.node("MatMul", [g.node("Softmax", [scores], axis=-1), value])
+    joined = g.node("Reshape", [g.node("Transpose", [context], perm=[0, 2, 1, 3]), "join_heads"])
+    attended = _dense(g, weights, joined, p + "attention.output.dense")
+    x = _layer_norm(g, weights, g.node("Add", [x, attended]), p + "attention.output.LayerNorm")
+    up = _dense(g, weights, x, p + "intermediate.dense")
+    erf = g.node("Erf", [g.node("Mul", [up, "inverse_root_two"])])
+    gelu = g.node("Mul", [g.node("Mul", [up, "half"]), g.node("Add", [erf, "one"])])
+    down = _dense(g, weights, gelu, p + "output.dense")
+    return _layer_norm(g, weights, g.node("Add", [x, down]), p + "output.LayerNorm")
+
+
+def build_graph(weights_file: Path) -> onnx.ModelProto:
+    """The encoder as an ONNX model: ``input_ids`` (int64, batch × length) and
+    ``attention_mask`` (float, 1 for a token, 0 for padding) in, ``vectors`` (batch × 384,
+    unit length) out. ``weights_file`` must already be verified."""
+    weights: dict[str, npt.NDArray[np.float32]] = load_file(str(weights_file))
+    g = _Graph()
+    head = HIDDEN // HEADS
+    for name, value in {
+        "words": weights["embeddings.word_embeddings.weight"].astype(np.float16),
+        "positions": weights["embeddings.position_embeddings.weight"],
+        "token_type": weights["embeddings.token_type_embeddings.weight"][0],
+        "axis_0": np.array([0], np.int64),
+        "axis_1": np.array([1], np.int64),
+        "axis_2": np.array([2], np.int64),
+        "one": np.array(1.0, np.float32),
+        "half": np.array(0.5, np.float32),
+        "inverse_root_two": np.array(1 / np.sqrt(2.0), np.float32),
+        "blocked_score": np.array(-1e9, np.float32),
+        "scale": np.array(1 / np.sqrt(head), np.float32),
+        "split_heads": np.array([0, 0, HEADS, head], np.int64),
+        "join_heads": np.array([0, 0, HIDDEN], np.int64),
+        "least_count": np.array(1e-9, np.float32),
+        "least_norm": np.array(1e-12, np.float32),
+    }.items():
+        g.constant(name, value)
+    length = g.node("Slice", [g.node("Shape", [INPUT_IDS]), "axis_1", "axis_2"])
+    words = g.node("Cast", [g.node("Gather", ["words", INPUT_IDS])], to=TensorProto.FLOAT)
+    positions = g.node("Slice", ["positions", "axis_0", length])
+    x = g.node("Add", [g.node("Add", [words, positions]), "token_type"])
+    x = _layer_norm(g, weights, x, "embeddings.LayerNorm")
+    # a padded position gets no attention: a large negative score before the softmax
+    unmasked = g.node("Sub", ["one", ATTENTION_MASK])
+    blocked = g.node("Mul", [unmasked, "blocked_score"])
+    blocked = g.node("Unsqueeze", [blocked, g.node("Concat", ["axis_1", "axis_2"], axis=0)])
+    for index in range(LAYERS):
+        x = _encoder_layer(g, weights, x, index, blocked)
+    masked = g.node("Mul", [x, g.node("Unsqueeze", [ATTENTION_MASK, "axis_2"])])
+    summed = g.node("ReduceSum", [masked, "axis_1"], keepdims=0)
+    count = g.node("ReduceSum", [ATTENTION_MASK, "axis_1"], keepdims=1)
+    pooled = g.node("Div", [summed, g.node("Max", [count, "least_count"])])
+    norm = g.node("Max", [g.node("ReduceL2", [pooled, "axis_1"], keepdims=1), "least_norm"])
+    g.node("Div", [pooled, norm], output=VECTORS)
+    graph = helper.make_graph(
+        g.nodes,
+        "all-MiniLM-L6-v2",
+        [
+            helper.make_tensor_value_info(INPUT_IDS, TensorProto.INT64, ["batch", "length"]),
+            helper.make_tensor_value_info(ATTENTION_MASK, TensorProto.FLOAT, ["batch", "length"]),
+        ],
+        [helper.make_tensor_value_info(VECTORS, TensorProto.FLOAT, ["batch", HIDDEN])],
+        g.constants,
+    )
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="controlroom"
+    )
+    onnx.checker.check_model(model)
+    return model
