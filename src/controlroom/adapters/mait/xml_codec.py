@@ -202,8 +202,9 @@ def _path(error: xmlschema.XMLSchemaValidationError) -> str:
     return path.replace(_N, "").replace("ns:", "").replace("ns0:", "")
 
 
-def validate(document: bytes) -> None:
-    """Refuse ``document`` unless it is well-formed and valid against the XSD."""
+def validate(document: bytes) -> ET.Element:
+    """``document``'s root element; :class:`MaitInvalid` unless it is well-formed and valid
+    against the XSD."""
     root = _parse(document)
     error = next(iter(schema().iter_errors(root)), None)
     if error is not None:
@@ -213,6 +214,7 @@ def validate(document: bytes) -> None:
             field=_path(error),
             hint=f"see {SCHEMA_FILE} and docs/mait.md for the structure",
         )
+    return root
 
 
 def _text(element: ET.Element | None, tag: str) -> str | None:
@@ -318,8 +320,7 @@ def _read_incident(element: ET.Element) -> Incident:
 
 def from_xml(document: bytes) -> MaitMessage:
     """A MAIT document read back into the model: checked against the XSD, then the model."""
-    validate(document)
-    root = _parse(document)
+    root = validate(document)
     header = _read_header(root)
     incident = root.find(_N + "Incident")
     ack = root.find(_N + "Acknowledgement")

@@ -2,6 +2,7 @@
 directory. Pure: the XML lives in ``adapters/mait``, building from a contact in
 ``services/mait.py`` (docs/mait.md)."""
 
+from controlroom.domain.mait.acks import acknowledgement_of
 from controlroom.domain.mait.checks import MaitInvalid
 from controlroom.domain.mait.message import (
     Acknowledgement,
@@ -39,4 +40,5 @@ __all__ = [
     "Reason",
     "Service",
     "TimelineEntry",
+    "acknowledgement_of",
 ]

@@ -3,7 +3,7 @@
 Every refusal is a :class:`MaitInvalid` naming the field by its path in the message (the same
 path as in the XML, e.g. ``incident.location.latitude``), what is wrong and how to fix it.
 The limits are the project's reading of MAIT, encoded the same in the XSD under
-``adapters/mait/``; the two must stay in step (tests/test_mait_schema.py checks they do).
+``adapters/mait/``; the two must stay in step (tests/adapters/test_mait_xml.py checks they do).
 """
 
 from __future__ import annotations
