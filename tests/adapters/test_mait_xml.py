@@ -207,6 +207,7 @@ def test_the_model_refuses_what_the_schema_would(make, field: str) -> None:
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><MAITMessage/>',
         "<MAITMessage>é</MAITMessage>".encode("latin-1"),
         b"<Other xmlns='urn:elsewhere'/>",
+        b"<MAITMessage>" + b" " * (256 * 1024) + b"</MAITMessage>",
     ],
 )
 def test_a_document_that_is_not_a_mait_message_is_refused(document: bytes) -> None:
