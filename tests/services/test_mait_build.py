@@ -4,13 +4,17 @@ account, timeline) and refusing what cannot be sent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from controlroom.adapters.mait.partners_file import load_mait_directory
 from controlroom.adapters.mait.xml_codec import from_xml, to_xml
-from controlroom.domain.contacts import Close, UpdateNarrative
+from controlroom.domain.contacts import Caller, Close, UpdateNarrative
+from controlroom.domain.errors import InvalidInput
 from controlroom.domain.mait import MaitDirectory, MaitInvalid, MessageType, Service
 from controlroom.domain.mait.checks import MAX_SUMMARY
 from controlroom.domain.policy import Policy
@@ -198,3 +202,32 @@ def test_a_long_account_is_shortened_and_says_where_the_rest_is(policy, director
         "[shortened: Devon & Cornwall Police holds the full account under DC-20261207-0042]"
     )
     to_xml(message)
+
+
+def test_a_contact_id_that_cannot_be_a_reference_asks_for_the_incident(policy, directory):
+    contact = build_contact(policy, SCENARIOS["highways"], contact_id="telephony:" + "x" * 60)
+    with pytest.raises(MaitInvalid) as caught:
+        build_mait_message(
+            contact, "highways", policy=policy, directory=directory, now=NOW, message_id="M-40"
+        )
+    assert caught.value.field == "contact_id"
+    assert "log the incident first" in (caught.value.hint or "")
+
+
+_ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=5000)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(narrative=_ANY_TEXT, name=st.text(max_size=300))
+def test_whatever_a_contact_holds_makes_a_sendable_message(policy, directory, narrative, name):
+    scenario = SCENARIOS["ambulance-999"]
+    try:
+        caller = Caller(scenario.caller.number, name)
+        contact = build_contact(policy, replace(scenario, caller=caller))
+        contact.apply(UpdateNarrative(narrative), actor=HANDLER, now=NOW, policy=policy)
+    except InvalidInput:
+        assume(False)  # the contact itself refuses it: nothing to send
+    message = build_mait_message(
+        contact, "ambulance-999", policy=policy, directory=directory, now=NOW, message_id="M-50"
+    )
+    assert from_xml(to_xml(message)) == message

@@ -35,6 +35,8 @@ from controlroom.domain.policy import Policy
 from controlroom.domain.triage.decision import Decision
 from controlroom.services.contacts import contact_evidence
 
+#: The largest accuracy radius a message carries (a wider fix is sent as this wide).
+_MAX_ACCURACY_M = 1_000_000.0
 #: What a timeline entry says for each action (others: the action's name in words).
 _TIMELINE = {
     ActionKind.OFFER: "Contact received",
@@ -129,6 +131,13 @@ def _reference(record: ContactRecord) -> str:
     """The force's incident reference; the contact id while no incident is logged."""
     if record.incident is not None and record.incident.reference:
         return record.incident.reference
+    if not checks.REFERENCE.fullmatch(record.id):
+        raise MaitInvalid(
+            f"contact id {record.id!r} cannot stand as a MAIT reference "
+            f"(at most {checks.MAX_REFERENCE} letters, digits, '.', '_', ':', '/', '-')",
+            field="contact_id",
+            hint="log the incident first: its reference is sent instead",
+        )
     return record.id
 
 
@@ -194,7 +203,7 @@ def _location(best: BestChoice | None) -> Location | None:
     return Location(
         latitude=fix.lat,
         longitude=fix.lon,
-        accuracy_m=fix.accuracy_m,
+        accuracy_m=None if fix.accuracy_m is None else min(fix.accuracy_m, _MAX_ACCURACY_M),
         source=_one_line(source, checks.MAX_SOURCE),
         address=_line(extra.get("address", "")),
         uprn=uprn if uprn and checks.UPRN.fullmatch(uprn) else None,
