@@ -214,11 +214,15 @@ def test_a_contact_id_that_cannot_be_a_reference_asks_for_the_incident(policy, d
     assert "log the incident first" in (caught.value.hint or "")
 
 
-_ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=5000)
+# what a contact accepts as text: anything but control characters, with tab and line breaks
+_CONTACT_CHARS = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")) | st.sampled_from(
+    "\t\n\r"
+)
+_ANY_TEXT = st.text(_CONTACT_CHARS, min_size=1, max_size=5000)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(narrative=_ANY_TEXT, name=st.text(max_size=300))
+@given(narrative=_ANY_TEXT, name=st.text(_CONTACT_CHARS, max_size=300))
 def test_whatever_a_contact_holds_makes_a_sendable_message(policy, directory, narrative, name):
     scenario = SCENARIOS["ambulance-999"]
     try:
