@@ -194,3 +194,26 @@ def test_check_reports_a_broken_exemplar_bank_by_file_and_field(tmp_path: Path) 
     result = CliRunner().invoke(main, ["policy", "check", str(policy)])
     assert result.exit_code == 3
     assert "situations.noise-nuisance.agency: 'the-council' is not in [[agencies]]" in result.output
+
+
+def test_check_lists_the_mait_partners_and_reports_a_broken_mait_table(tmp_path: Path) -> None:
+    code, out, _ = run("check", "dcp-p-042")
+    assert code == 0
+    assert "mait:       DCP: ambulance-999, fire-999, coastguard-999, highways" in out
+
+    source = shipped_policies()["dcp-p-042"]
+    text = (
+        source.read_text()
+        .replace(
+            'rulebook = "rulebooks/uk-english.toml"',
+            f'rulebook = "{source.parent / "rulebooks" / "uk-english.toml"}"',
+        )
+        .replace('"exemplars/', f'"{source.parent / "exemplars"}/')
+    )
+    broken = tmp_path / "force.toml"
+    broken.write_text(
+        text.replace('agency = "fire-999"\nid = "DSFRS"', 'agency = "fire"\nid = "DSFRS"')
+    )
+    code, _, err = run("check", str(broken))
+    assert code == 3
+    assert "mait.partners[1].agency 'fire' is not an agency of the policy" in err

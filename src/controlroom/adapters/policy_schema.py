@@ -217,6 +217,8 @@ class PolicyModel(Strict):
     nuisance: dict[str, Any] | None = None
     # Read and checked by controlroom.adapters.reporting_config; passed over here.
     online_reporting: dict[str, Any] | None = None
+    # Read and checked by controlroom.adapters.mait.partners_file; passed over here.
+    mait: dict[str, Any] | None = None
 
     @field_validator("format")
     @classmethod

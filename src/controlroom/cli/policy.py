@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 
+from controlroom.adapters.mait.partners_file import load_mait_directory
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.policy_file import load_policy, shipped_policies
 from controlroom.adapters.policy_reading import PolicyFileError
@@ -18,6 +19,7 @@ from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.cli.output import EXIT_BAD_INPUT, EXIT_BAD_POLICY, Printer
 from controlroom.config import load_settings
 from controlroom.domain.errors import PolicyError
+from controlroom.domain.mait import MaitDirectory
 from controlroom.domain.nuisance import NuisanceConfig
 from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import ReportingConfig
@@ -40,6 +42,7 @@ def check(file: str) -> None:
     loaded = _load_or_exit(file)
     nuisance = _nuisance_or_exit(file, loaded)
     reporting = _reporting_or_exit(file, loaded)
+    mait = _mait_or_exit(file, loaded)
     out = Printer(sys.stdout)
     rules = loaded.rulebook
     out.line(out.style(f"{file}: OK", fg="green", bold=True))
@@ -66,6 +69,11 @@ def check(file: str) -> None:
         out.line(f"exemplars:  {bank.name}: {len(bank.situations)} situations, {texts} texts")
     out.line(f"nuisance:   ladder of {len(nuisance.ladder.steps)} steps")
     out.line(f"reporting:  {len(reporting.report_types)} online report types")
+    if mait is None:
+        out.line("mait:       none (nothing is sent to partner agencies by MAIT)")
+    else:
+        partners = ", ".join(p.agency for p in mait.partners) or "no partners"
+        out.line(f"mait:       {mait.sender.id}: {partners}")
 
 
 @policy.command()
@@ -186,6 +194,16 @@ def _reporting_or_exit(reference: str, loaded: Policy) -> ReportingConfig:
     """The policy's online report types, or each problem on stderr and exit 3."""
     try:
         return load_reporting_config(
+            Path(reference) if reference.endswith(".toml") else reference, loaded
+        )
+    except PolicyFileError as exc:
+        _fail([str(problem) for problem in exc.problems], EXIT_BAD_POLICY)
+
+
+def _mait_or_exit(reference: str, loaded: Policy) -> MaitDirectory | None:
+    """The policy's MAIT partners (None without a [mait] table), or each problem and exit 3."""
+    try:
+        return load_mait_directory(
             Path(reference) if reference.endswith(".toml") else reference, loaded
         )
     except PolicyFileError as exc:

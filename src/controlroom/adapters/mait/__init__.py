@@ -1,0 +1,1 @@
+"""MAIT XML: writing, validating and reading messages against the XSD kept here."""
