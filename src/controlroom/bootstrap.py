@@ -328,7 +328,11 @@ def delivery_worker(settings: Settings, factory: Any) -> DeliveryWorker | None:
     if not transports:
         return None
     return DeliveryWorker(
-        factory, transports, retry_policy(settings), poll_seconds=settings.outbox_poll_seconds
+        factory,
+        transports,
+        retry_policy(settings),
+        poll_seconds=settings.outbox_poll_seconds,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
 
 

@@ -180,6 +180,13 @@ class Settings(BaseSettings):
         le=86400,
         description="/readyz reports the outbox when a message has been due this long.",
     )
+    outbox_lease_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="How long a worker holds a message it is sending before another worker "
+        "may send it again (a worker that died); keep it above the 10 s request timeout.",
+    )
     outbox_poll_seconds: float = Field(
         default=1.0,
         gt=0,

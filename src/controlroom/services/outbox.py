@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 #: Who parks a message in the audit log.
 DELIVERY = Actor("outbox-delivery", Role.INTEGRATION)
 MAX_LIST = 500
-#: How long a claimed message is held by its worker before another may claim it again.
+#: How long a claimed message is held by its worker before another may claim it again (by
+#: default; ``CONTROLROOM_OUTBOX_LEASE_SECONDS``).
 LEASE = timedelta(seconds=60)
 
 
@@ -105,12 +106,14 @@ def deliver_due(
     clock: Callable[[], datetime],
     *,
     limit: int = 20,
+    lease: timedelta = LEASE,
     jitter: Callable[[], float] = random.random,
 ) -> DeliveryRound:
-    """Claim due messages for ``transports``' destinations and send each once."""
+    """Claim due messages for ``transports``' destinations (held for ``lease``) and send each
+    once."""
     now = clock()
     with uow_factory() as uow:
-        claimed = uow.outbox.claim(now, now + LEASE, limit, sorted(transports))
+        claimed = uow.outbox.claim(now, now + lease, limit, sorted(transports))
         uow.commit()
     delivered = failed = parked = 0
     for message in claimed:

@@ -11,11 +11,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from controlroom.domain.errors import DomainError
 from controlroom.domain.outbox import RetryPolicy
-from controlroom.services.outbox import DeliveryRound, Transport, UowFactory, deliver_due
+from controlroom.services.outbox import (
+    LEASE,
+    DeliveryRound,
+    Transport,
+    UowFactory,
+    deliver_due,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +42,23 @@ class DeliveryWorker:
         retry: RetryPolicy,
         *,
         poll_seconds: float = 1.0,
+        lease: timedelta = LEASE,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.uow_factory = uow_factory
         self.transports = dict(transports)
         self.retry = retry
         self.poll_seconds = poll_seconds
+        self.lease = lease
         self.clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> DeliveryRound:
         """One round: claim what is due and send it."""
-        return deliver_due(self.uow_factory, self.transports, self.retry, self.clock)
+        return deliver_due(
+            self.uow_factory, self.transports, self.retry, self.clock, lease=self.lease
+        )
 
     def run(self) -> None:
         """Deliver until :meth:`stop` is called."""
