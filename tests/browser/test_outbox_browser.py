@@ -24,6 +24,7 @@ from controlroom.services import accounts
 from controlroom.services import contacts as service
 from controlroom.web.app import create_app
 from tests.browser.conftest import ADMIN, _free_socket
+from tests.browser.test_accessibility_browser import Audit
 from tests.cc_receiver import SECRET, Receiver
 
 pytestmark = pytest.mark.slow
@@ -131,6 +132,9 @@ def test_a_supervisor_sees_a_parked_message_and_retries_it(
     expect(row).to_contain_text(contact)
     expect(row).to_contain_text("the receiver answered HTTP 503")
     expect(page.locator("#outbox-counts")).to_contain_text("parked: 1")
+    audit = Audit(page)
+    audit.check("outbox")
+    audit.assert_clean()
 
     receiver.fail_next = 0  # C&C is back
     row.get_by_role("button", name="Retry").click()
