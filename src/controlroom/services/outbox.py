@@ -117,6 +117,8 @@ def deliver_due(
         uow.commit()
     delivered = failed = parked = 0
     for message in claimed:
+        if message.next_attempt_at is not None and clock() >= message.next_attempt_at:
+            continue  # its lease ran out while earlier ones were sent: claimed again later
         error: str | None = None
         try:
             transports[message.destination].send(message)
