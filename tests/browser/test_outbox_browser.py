@@ -132,6 +132,7 @@ def test_a_supervisor_sees_a_parked_message_and_retries_it(
     expect(row).to_contain_text(contact)
     expect(row).to_contain_text("the receiver answered HTTP 503")
     expect(page.locator("#outbox-counts")).to_contain_text("parked: 1")
+    expect(page.locator("#nav-parked")).to_have_text("1 parked")
     audit = Audit(page)
     audit.check("outbox")
     audit.assert_clean()
@@ -148,5 +149,6 @@ def test_a_supervisor_sees_a_parked_message_and_retries_it(
         page.reload()
     expect(delivered).to_have_count(1)
     expect(page.locator("tr[data-state=parked]")).to_have_count(0)
+    expect(page.locator("#nav-parked")).to_have_count(0)
     (key,) = receiver.processed
     assert receiver.documents[key]["contact_id"] == contact and not receiver.duplicates

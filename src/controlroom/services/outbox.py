@@ -228,6 +228,12 @@ def list_messages(
         return OutboxView(uow.outbox.list(state=state, limit=limit), uow.outbox.counts(), state)
 
 
+def parked_count(uow_factory: UowFactory) -> int:
+    """How many messages wait for a supervisor's retry (for the console's navigation)."""
+    with uow_factory(read_only=True, snapshot=False) as uow:
+        return uow.outbox.counts()[MessageState.PARKED]
+
+
 def retry_message(
     uow_factory: UowFactory, principal: Principal, message_id: int, now: datetime
 ) -> OutboxMessage:

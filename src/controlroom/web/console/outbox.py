@@ -16,7 +16,7 @@ from controlroom.services.sessions import Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.session import check_csrf, expired_form
-from controlroom.web.console.templating import error_page, force_zone, render
+from controlroom.web.console.templating import error_page, render
 from controlroom.web.errors import status_for
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -38,7 +38,6 @@ def outbox_page(request: Request, session: Supervisor) -> Response:
         "view": view,
         "configured": configured,
         "retried": retried if retried.isdigit() else None,
-        "zone": force_zone(request),
     }
     return render(request, "outbox.html", context, session=session)
 
