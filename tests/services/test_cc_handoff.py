@@ -6,7 +6,9 @@ left behind by a change that fails."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +140,14 @@ def test_a_change_that_is_refused_leaves_no_message(room: Room) -> None:
     with pytest.raises(PolicyViolation):
         room.act(cid, LogIncident(grade="immediate"))  # logged already: the procedure refuses
     assert room.uow.store.outbox == before
+
+
+def test_docs_interop_describes_every_field_and_its_example_has_them_all(room: Room) -> None:
+    cid = room.call()
+    room.act(cid, LogIncident(grade="immediate"))
+    (document,) = room.messages()
+    fields = {name for name in document if not name.startswith("_")}
+    text = (Path(__file__).resolve().parents[2] / "docs" / "interop.md").read_text()
+    example = json.loads(re.search(r"```json\n(.*?)```", text, re.S).group(1))  # type: ignore[union-attr]
+    assert set(example) == fields
+    assert [name for name in sorted(fields) if f"| `{name}` |" not in text] == []
