@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,10 +35,12 @@ from controlroom.adapters.policy_file import load_policy
 from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.adapters.secrets import Argon2Hasher
+from controlroom.adapters.signed_http import SignedHttpTransport
 from controlroom.adapters.spent_tokens import RedisSpentTokens
 from controlroom.adapters.what3words_client import What3WordsService
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
+from controlroom.domain.errors import DomainError
 from controlroom.domain.nuisance import (
     CallerHistory,
     CaseRecord,
@@ -47,11 +49,15 @@ from controlroom.domain.nuisance import (
     NuisanceConfig,
     NuisanceFlag,
 )
+from controlroom.domain.outbox import RetryPolicy
 from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import ReportingConfig
+from controlroom.services import cc_handoff
 from controlroom.services.chat_store import ChatStore
 from controlroom.services.live import Broker
 from controlroom.services.login_limits import AttemptStore
+from controlroom.services.outbox import overdue as outbox_overdue
+from controlroom.services.outbox_worker import DeliveryWorker
 from controlroom.services.reporting import Reporting
 from controlroom.services.triage import attach_semantic_layer
 
@@ -114,7 +120,7 @@ def readiness_for(settings: Settings) -> Callable[[], list[str]]:
                 f"database: schema at revision {revision or 'none'}, this version needs "
                 f"{head} (run `controlroom db upgrade`)"
             ]
-        return []
+        return outbox_readiness(settings)
 
     return check
 
@@ -130,8 +136,16 @@ def uow_factory(
         prepare_database(settings)
     engine = engine_for(settings)
 
+    destinations = outbox_destinations(settings)
+
     def make(*, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, publisher, read_only=read_only, snapshot=snapshot)
+        return SqlUnitOfWork(
+            engine,
+            publisher,
+            read_only=read_only,
+            snapshot=snapshot,
+            outbox_destinations=destinations,
+        )
 
     return make
 
@@ -282,3 +296,56 @@ def basemap_for(settings: Settings) -> dict[str, Any]:
     """The console's offline basemap (coastline and land), with the force area when
     ``CONTROLROOM_FORCE_AREA`` names a GeoJSON file of it."""
     return basemap(Path(settings.force_area) if settings.force_area else None)
+
+
+def outbox_destinations(settings: Settings) -> frozenset[str]:
+    """The outbox destinations configured: ``cc`` when ``CONTROLROOM_CC_URL`` is set."""
+    return frozenset({cc_handoff.DESTINATION}) if settings.cc_url else frozenset()
+
+
+def outbox_transports(settings: Settings) -> dict[str, SignedHttpTransport]:
+    """A transport for each configured destination; :class:`InvalidInput` for a setting that
+    cannot work (a URL that is not HTTPS, no secret)."""
+    if not settings.cc_url:
+        return {}
+    transport = SignedHttpTransport(
+        settings.cc_url, settings.cc_secret or "", setting="CONTROLROOM_CC_URL"
+    )
+    return {cc_handoff.DESTINATION: transport}
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """How often and how patiently outbox messages are attempted."""
+    return RetryPolicy(
+        max_attempts=settings.outbox_max_attempts,
+        base_seconds=min(settings.outbox_backoff_seconds, settings.outbox_backoff_max_seconds),
+        max_seconds=settings.outbox_backoff_max_seconds,
+    )
+
+
+def delivery_worker(settings: Settings, factory: Any) -> DeliveryWorker | None:
+    """The outbox's delivery worker over ``factory``'s units of work, when a destination is
+    configured (not started)."""
+    transports = outbox_transports(settings)
+    if not transports:
+        return None
+    return DeliveryWorker(
+        factory,
+        transports,
+        retry_policy(settings),
+        poll_seconds=settings.outbox_poll_seconds,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
+
+
+def outbox_readiness(settings: Settings) -> list[str]:
+    """``outbox: N messages overdue`` when delivery is stuck (nothing when no destination)."""
+    if not outbox_destinations(settings):
+        return []
+    stuck = timedelta(seconds=settings.outbox_stuck_seconds)
+    factory = uow_factory(settings, migrate_first=False)
+    try:
+        problem = outbox_overdue(factory, datetime.now(UTC), stuck)
+    except (DomainError, SQLAlchemyError):
+        return ["outbox: cannot be read"]
+    return [] if problem is None else [problem]

@@ -159,6 +159,46 @@ class Settings(BaseSettings):
         description="Key that signs the public pages' form and chat tokens (32+ random "
         "characters); give every app instance the same one. Unset: a new random key each start.",
     )
+    cc_url: str | None = Field(
+        default=None,
+        description="The force's command-and-control endpoint logged incidents are delivered "
+        "to (https://; http:// only to a loopback address); unset: nothing is sent.",
+    )
+    cc_secret: str | None = Field(
+        default=None,
+        description="The secret shared with C&C that signs each delivery (HMAC-SHA256).",
+    )
+    outbox_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="Attempts before an outbox message is parked."
+    )
+    outbox_backoff_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=3600,
+        description="The wait after a message's first failed attempt, doubling with each one.",
+    )
+    outbox_backoff_max_seconds: float = Field(
+        default=600.0, gt=0, le=86400, description="The longest wait between two attempts."
+    )
+    outbox_stuck_seconds: int = Field(
+        default=300,
+        ge=10,
+        le=86400,
+        description="/readyz reports the outbox when a message has been due this long.",
+    )
+    outbox_lease_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="How long a worker holds a message it is sending before another worker "
+        "may send it again (a worker that died); keep it above the 10 s request timeout.",
+    )
+    outbox_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the delivery worker looks for due messages when idle.",
+    )
 
 
 def load_settings() -> Settings:

@@ -33,6 +33,7 @@ from controlroom.domain.contacts import (
 )
 from controlroom.domain.errors import Conflict
 from controlroom.domain.nuisance import CallSummary, CaseRecord
+from controlroom.domain.outbox import OutboxMessage
 from controlroom.domain.triage.decision import Channel
 from controlroom.services.ports import (
     EventPublisher,
@@ -46,6 +47,7 @@ from tests.fakes.uow_nuisance import (
     FakeNuisanceCases,
     upsert_summary,
 )
+from tests.fakes.uow_outbox import FakeOutbox
 from tests.fakes.uow_references import FakeIncidentReferences, holds_words
 
 
@@ -64,6 +66,7 @@ class FakeStore:
     identifiers: dict[tuple[str, str], str] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     references: dict[str, str] = field(default_factory=dict)
+    outbox: dict[int, OutboxMessage] = field(default_factory=dict)
 
     def copy(self) -> FakeStore:
         """A snapshot (the values are immutable, so copying the containers is enough)."""
@@ -324,9 +327,13 @@ class FakeUnitOfWork:
     calls: FakeCallHistory
     nuisance_cases: FakeNuisanceCases
     references: FakeIncidentReferences
+    outbox: FakeOutbox
 
-    def __init__(self, store: FakeStore | None = None) -> None:
+    def __init__(
+        self, store: FakeStore | None = None, outbox_destinations: frozenset[str] = frozenset()
+    ) -> None:
         self.store = store or FakeStore()
+        self.outbox_destinations = outbox_destinations
         self.publisher = FakePublisher()
         self.commits = 0
         self._snapshot: FakeStore | None = None
@@ -347,6 +354,7 @@ class FakeUnitOfWork:
         self.calls = FakeCallHistory(self.store)
         self.nuisance_cases = FakeNuisanceCases(self.store)
         self.references = FakeIncidentReferences(self.store)
+        self.outbox = FakeOutbox(self.store, self.outbox_destinations)
 
     def __enter__(self) -> Self:
         self._snapshot = self.store.copy()

@@ -22,6 +22,7 @@ from controlroom.domain.triage import Channel
 from controlroom.services.contacts import do_action, offer_contact
 from controlroom.services.nuisance import do_open_case
 from controlroom.web.auth import Require
+from tests.outbox_support import parked_message
 from tests.web.conftest import bearer
 from tests.web.test_ladder_safeguards_api import flagged_number
 
@@ -79,6 +80,8 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/location/aml"): P.TELEPHONY_INGEST,
     ("GET", "/api/audit"): P.AUDIT_READ,
     ("GET", "/api/figures"): P.REPORTS_READ,  # the supervisor's figures for a period
+    ("GET", "/api/outbox"): P.REPORTS_READ,
+    ("POST", "/api/outbox/{message_id}/retry"): P.CONTACT_SUPERVISE,
     ("GET", "/api/callers/{identifier}/history"): P.CONTACT_READ,
     ("GET", "/api/callers/{identifier}/timeline"): P.CONTACT_READ,
     ("GET", "/api/nuisance/flagged"): P.REPORTS_READ,
@@ -207,6 +210,7 @@ def _request(
         },
         "/api/nuisance/calls/{contact_id}/markers": {"hoax": True, "reason": "no such crash"},
         "/api/contacts/{contact_id}/messages": {"text": "Police are on the way."},
+        "/api/outbox/{message_id}/retry": {},
     }
     if path == "/api/location/aml":
         return method, url, {"content": _aml_body(serial, now), "headers": _FORM}
@@ -262,6 +266,9 @@ def test_each_role_gets_exactly_what_its_permissions_allow(
             config=app.state.nuisance,
         ).case.id
     method, url, kwargs = _request(method, path, contact.contact.id, next(_SERIAL), case_id)
+    if "{message_id}" in url:
+        parked = parked_message(app.state.uow_factory, datetime.now(UTC))
+        url = url.replace("{message_id}", str(parked))
     headers |= kwargs.pop("headers", {})
     response = anonymous.request(method, url, headers=headers, **kwargs)
     permission = ENDPOINTS[(method, path)]

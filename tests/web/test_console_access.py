@@ -52,6 +52,9 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/console/supervisor/figures"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures.csv"): P.REPORTS_READ,
     ("POST", "/console/nuisance/{case_id}/{decision}"): P.REPORTS_READ,
+    ("GET", "/console/outbox"): P.REPORTS_READ,
+    # a retry needs contact:supervise too, checked by the service
+    ("POST", "/console/outbox/{message_id}/retry"): P.REPORTS_READ,
     ("GET", "/console/cases"): P.CONTACT_ACT,
     ("POST", "/console/cases"): P.CONTACT_ACT,
     ("GET", "/console/cases/{case_id}"): P.CONTACT_ACT,

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "tokens": "controlroom.cli.accounts:tokens",
     "replay": "controlroom.cli.replay:replay",
     "models": "controlroom.cli.models:models",
+    "outbox": "controlroom.cli.outbox:outbox",
 }
 
 

@@ -47,6 +47,7 @@ from controlroom.domain.location.best import BestChoice, Evidence, Unlocated, ch
 from controlroom.domain.location.geojson import evidence_geojson
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel, Decision
+from controlroom.services.cc_handoff import handoff
 from controlroom.services.incident_references import next_reference
 from controlroom.services.ports import UnitOfWork
 from controlroom.services.sms_triage import REPLY_TAGS as SMS_REPLY_TAGS
@@ -196,6 +197,7 @@ def record_action(
     row[RECORD_HASH] = uow.contacts.seal(contact)
     tag = contact_tag(action.kind, telephony=telephony)
     uow.audit.append(audit_actor or actor, tag, f"contact:{contact.id}", row, now)
+    handoff(uow, contact, now, policy)  # the C&C message, in this transaction
     uow.collect(events)
     return events
 

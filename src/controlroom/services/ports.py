@@ -38,6 +38,7 @@ from controlroom.domain.nuisance import (
 )
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage.decision import Channel
+from controlroom.services.ports_outbox import OutboxRepository
 
 #: What a processed telephony event answered: HTTP status and JSON body.
 StoredResponse = tuple[int, dict[str, Any]]
@@ -372,6 +373,10 @@ class UnitOfWork(Protocol):
     @property
     def references(self) -> IncidentReferences:
         """Incident references."""
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """Outbox messages (services/outbox.py)."""
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -41,6 +44,19 @@ color:#111;background:#fff}a{color:#0b4f8a}</style></head>
 """
 
 
+@asynccontextmanager
+async def _background(app: FastAPI) -> AsyncIterator[None]:
+    """Run the outbox's delivery worker (when one is configured) while the app serves."""
+    worker = app.state.delivery_worker
+    if worker is not None:
+        worker.start()
+    try:
+        yield
+    finally:
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -55,7 +71,8 @@ def create_app(
     gets the demo data, and its credentials are printed once on stderr. Domain events reach
     ``app.state.broker`` (topic ``events``) from units of work made here; a ``uow_factory``
     passed in publishes where it was built to. ``/readyz`` asks ``readiness`` (by default: is
-    the configured database reachable and migrated)."""
+    the configured database reachable and migrated, the outbox not stuck). With a C&C endpoint
+    configured the outbox's delivery worker runs while the app serves (its lifespan)."""
     settings = settings or load_settings()
     install_redaction()
     app = FastAPI(
@@ -65,6 +82,7 @@ def create_app(
         "but /healthz and /readyz needs an API token: `Authorization: Bearer <token>`.",
         docs_url=None,
         redoc_url=None,
+        lifespan=_background,
     )
     app.state.settings = settings
     app.state.policy = policy or bootstrap.policy_for(settings)
@@ -73,6 +91,7 @@ def create_app(
     app.state.uow_factory = uow_factory or bootstrap.uow_factory(settings, publisher=publisher)
     app.state.nuisance = nuisance or bootstrap.nuisance_for(settings, app.state.policy)
     app.state.documents = bootstrap.document_renderer(app.state.nuisance)
+    app.state.delivery_worker = bootstrap.delivery_worker(settings, app.state.uow_factory)
     if settings.demo:
         hasher, nuisance_config = bootstrap.password_hasher(), app.state.nuisance
         seed = seed_demo(app.state.uow_factory, app.state.policy, hasher, nuisance=nuisance_config)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -309,4 +310,28 @@ incident_references = Table(
     Column("contact_id", String(128), nullable=False),
     Column("issued_at", UTCDateTime, nullable=False),
     Index(None, "contact_id"),
+)
+
+#: The outbox (domain/outbox.py): a message written in the transaction of the change it
+#: reports, then delivered at least once by the delivery worker. ``sequence`` numbers one
+#: contact's messages to one destination, so a later one is never delivered before an earlier.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("destination", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("contact_id", String(128), nullable=True),
+    Column("sequence", Integer, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Index(None, "state", "next_attempt_at"),
+    Index("ix_outbox_contact", "destination", "contact_id", "sequence", unique=True),
 )

@@ -24,6 +24,7 @@ from controlroom.adapters.db.call_history import PendingCalls, SqlCallHistory
 from controlroom.adapters.db.engine import SQLITE_BUSY_TIMEOUT_MS, read_only_options, writer_lock
 from controlroom.adapters.db.nuisance import SqlNuisanceCases
 from controlroom.adapters.db.outage import is_outage, reason
+from controlroom.adapters.db.outbox import SqlOutbox
 from controlroom.adapters.db.processed_events import SqlProcessedEvents
 from controlroom.adapters.db.references import SqlIncidentReferences
 from controlroom.adapters.db.repositories import SqlContactRepository
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
     calls: SqlCallHistory
     nuisance_cases: SqlNuisanceCases
     references: SqlIncidentReferences
+    outbox: SqlOutbox
     _calls_pending: PendingCalls
 
     def __init__(
@@ -81,8 +83,10 @@ class SqlUnitOfWork:
         *,
         read_only: bool = False,
         snapshot: bool = True,
+        outbox_destinations: frozenset[str] = frozenset(),
     ) -> None:
         self.engine = engine
+        self.outbox_destinations = outbox_destinations
         self.publisher = publisher or NullPublisher()
         self.read_only = read_only
         self._options = read_only_options(engine, snapshot=snapshot) if read_only else None
@@ -128,6 +132,7 @@ class SqlUnitOfWork:
         self.calls = SqlCallHistory(connection, self._calls_pending)
         self.nuisance_cases = SqlNuisanceCases(connection)
         self.references = SqlIncidentReferences(connection)
+        self.outbox = SqlOutbox(connection, self.outbox_destinations)
         return self
 
     def __exit__(

@@ -27,6 +27,7 @@ from controlroom.web.api.figures import router as figures_router
 from controlroom.web.api.location import router as location_router
 from controlroom.web.api.nuisance import callers_router
 from controlroom.web.api.nuisance import router as nuisance_router
+from controlroom.web.api.outbox import router as outbox_router
 from controlroom.web.api.search import router as search_router
 from controlroom.web.api.sms import router as sms_router
 from controlroom.web.api.telephony import router as telephony_router
@@ -63,6 +64,7 @@ def install_api(app: FastAPI) -> None:
         app.include_router(router)
     app.include_router(typed_location_router)
     app.include_router(figures_router)
+    app.include_router(outbox_router)
     app.add_middleware(TelephonyFastPath)
     app.add_middleware(BodyGuard)  # added last, so it runs first
     generate = app.openapi

@@ -15,6 +15,7 @@ from controlroom.web.console.deps import ConsoleResponse
 from controlroom.web.console.live import router as live_router
 from controlroom.web.console.location import router as location_router
 from controlroom.web.console.nuisance_cases import router as cases_router
+from controlroom.web.console.outbox import router as outbox_router
 from controlroom.web.console.pages import router as pages_router
 from controlroom.web.console.queue_view import router as queue_view_router
 from controlroom.web.console.search import router as search_router
@@ -46,4 +47,5 @@ def install_console(app: FastAPI) -> None:
         app.include_router(router)
     app.include_router(location_router)
     app.include_router(chat_router)
+    app.include_router(outbox_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

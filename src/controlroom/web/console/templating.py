@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from controlroom.domain.access import permissions_for
 from controlroom.domain.errors import DomainError
 from controlroom.services.location_view import location_panel
+from controlroom.services.outbox import parked_count
 from controlroom.services.questions_view import question_panel
 from controlroom.services.sessions import Session
 from controlroom.web.console.numbers import numbers, phone
@@ -71,10 +72,21 @@ def render(
         "tile_url": settings.tile_url or "",
         "tile_attribution": settings.tile_attribution,
         "policy": request.app.state.policy,
+        "outbox_parked": _parked(request) if "reports:read" in permissions else None,
     }
     return templates.TemplateResponse(
         request, f"console/{name}", shared | context, status_code=status
     )
+
+
+def _parked(request: Request) -> int | None:
+    """Parked outbox messages, when C&C is configured and the count can be read."""
+    if not settings_of(request).cc_url:
+        return None
+    try:
+        return parked_count(request.app.state.uow_factory)
+    except DomainError:
+        return None
 
 
 def refusal(request: Request, session: Session, error: DomainError) -> HTMLResponse:
