@@ -42,6 +42,54 @@ ROUTE_CITE = {
     "not_police": "inappropriate.definition",
 }
 
+#: How reasons name each theme file's situations ("close to fraud and scams").
+THEME_TITLES = {
+    "agencies-more": "matters for another agency",
+    "asb-damage": "anti-social behaviour and damage",
+    "civil-services": "civil matters and public services",
+    "domestic": "domestic abuse",
+    "emergency-more": "emergency calls",
+    "everyday-weapons": "everyday objects used as weapons",
+    "fraud": "fraud and scams",
+    "inappropriate": "calls that are not for the police",
+    "inappropriate-more": "calls that are not for the police",
+    "intruders": "intruders and break-ins",
+    "just-happened": "crimes that have just happened",
+    "last-batch": "calls of many kinds",
+    "mixed-final": "calls of many kinds",
+    "places": "calls about a place",
+    "public-order": "public order",
+    "rambling": "long, rambling calls",
+    "reports-101": "crimes to report",
+    "reports-101-more": "crimes to report",
+    "roads": "roads and driving",
+    "rural-coastal": "rural and coastal calls",
+    "services-extra": "matters for other services",
+    "text-sms": "text messages",
+    "threats-now": "threats happening now",
+    "transport": "transport",
+    "typos-and-voices": "calls in many voices",
+    "utilities-animals": "utilities and animals",
+    "violence": "violence",
+    "welfare": "welfare concerns",
+    "welfare-more": "welfare concerns",
+}
+#: Added to the title where a theme's calls go to more than one route (another agency's
+#: situations need none: reasons name the agency).
+ROUTE_NOTES = {
+    "emergency": "urgent",
+    "police_non_emergency": "to report",
+    "other_agency": "",
+    "not_police": "not for the police",
+}
+
+
+def title_of(theme: str, route: str, routes_of_theme: set[str]) -> str:
+    """The situation's title: its theme's, with its route when the theme spans several."""
+    title = THEME_TITLES.get(theme, theme.replace("-", " "))
+    note = ROUTE_NOTES[route] if len(routes_of_theme) > 1 else ""
+    return f"{title}, {note}" if note else title
+
 
 def toml_text(value: str) -> str:
     """A TOML basic string."""
@@ -74,11 +122,16 @@ def main(argv: list[str] | None = None) -> int:
         "format = 1",
         'name = "UK English calls, from the development corpus"',
     ]
+    routes_of: dict[str, set[str]] = defaultdict(set)
+    for theme, route, _, _ in groups:
+        routes_of[theme].add(route)
     for (theme, route, agency, cite), texts in sorted(groups.items()):
         clause = cite.split(".")[-1] if route == "emergency" else ""
         parts = ("calls", theme, route.replace("_", "-"), clause, agency)
         ident = "-".join(part for part in parts if part)
-        lines += ["", "[[situations]]", f'id = "{ident}"', f'cite = "{cite}"', f'route = "{route}"']
+        title = toml_text(title_of(theme, route, routes_of[theme]))
+        lines += ["", "[[situations]]", f'id = "{ident}"', f"title = {title}"]
+        lines += [f'cite = "{cite}"', f'route = "{route}"']
         if agency:
             lines.append(f'agency = "{agency}"')
         lines.append("texts = [")

@@ -306,3 +306,14 @@ def test_the_route_model_never_lowers_what_the_rules_recognised(
         # an emergency not unlikely: the handler still asks the questions
         asked = chances[Route.EMERGENCY] >= limits.ask_likelihood
         assert after.needs_assessment is asked and bool(after.questions) is asked
+
+
+def test_a_situation_is_named_by_its_title_where_it_has_one() -> None:
+    titled = replace(NOISE, title="noise from a neighbour's home")
+    found = nearest(other_agency=0.6)
+    found[Route.OTHER_AGENCY] = [replace(n, situation=titled) for n in found[Route.OTHER_AGENCY]]
+    _, after = decide("the telly upstairs has been booming since six", found)
+    reason = next(r for r in after.reasons if r.rule == "exemplar:noise")
+    assert "close to noise from a neighbour's home" in after.summary + reason.explanation
+    _, untitled = decide("the telly upstairs has been booming since six", nearest(other_agency=0.6))
+    assert "noise" in untitled.summary and "neighbour's home" not in untitled.summary

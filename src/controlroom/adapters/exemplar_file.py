@@ -45,6 +45,7 @@ class SituationModel(_Strict):
     cite: Text
     route: Route
     agency: Text | None = None
+    title: typing.Annotated[str, Field(min_length=1, max_length=120)] | None = None
     texts: typing.Annotated[list[Text], Field(min_length=1)]
 
 
@@ -79,7 +80,8 @@ def parse_bank(raw: dict[str, typing.Any]) -> tuple[ExemplarBank | None, list[tu
     bank = ExemplarBank(
         name=model.name,
         situations=tuple(
-            Situation(s.id, s.cite, s.route, s.agency, tuple(s.texts)) for s in model.situations
+            Situation(s.id, s.cite, s.route, s.agency, tuple(s.texts), s.title)
+            for s in model.situations
         ),
         thresholds=Thresholds(**limits.model_dump()),
     )

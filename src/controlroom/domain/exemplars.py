@@ -22,6 +22,13 @@ class Situation:
     route: Route
     agency: str | None
     texts: tuple[str, ...]
+    #: How reasons name it ("close to a weapon threat"); the id's words when not given.
+    title: str | None = None
+
+    @property
+    def words(self) -> str:
+        """The situation as a reason names it."""
+        return self.title or self.id.replace("-", " ")
 
 
 @dataclass(frozen=True)

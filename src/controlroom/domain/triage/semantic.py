@@ -107,7 +107,7 @@ def _route_words(policy: Policy, situation: Situation) -> str:
 
 
 def _situation_words(situation: Situation) -> str:
-    return situation.id.replace("-", " ")
+    return situation.words
 
 
 def _reason(policy: Policy, neighbours: Sequence[Neighbour], rule: str, what: str) -> Reason:
