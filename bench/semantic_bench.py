@@ -52,10 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"p99_ms": 30.0, "batch_per_s": 300.0, "cold_start_s": 3.0, "jsonl_per_s": 300.0}
 COLD = (
     "import time, sys; start = time.perf_counter()\n"
-    "from controlroom import bootstrap\n"
+    "from controlroom import triage_setup\n"
     "from controlroom.config import load_settings\n"
     "from controlroom.services.triage import triage_text\n"
-    "policy = bootstrap.policy_for(load_settings())\n"
+    "policy = triage_setup.policy_for(load_settings())\n"
     "decision = triage_text('a man is following me home and he has a bottle', '999', policy)\n"
     "print(time.perf_counter() - start)\n"
 )

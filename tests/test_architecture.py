@@ -75,3 +75,19 @@ def test_modules_stay_small() -> None:
         if (count := len(path.read_text().splitlines())) > 420
     ]
     assert not too_long, too_long
+
+
+def test_triaging_from_the_command_line_does_not_load_the_service() -> None:
+    """``controlroom triage`` starts fast: the database, Redis, documents and the web
+    framework are not imported to triage."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import controlroom.cli.triage, controlroom.triage_setup\n"
+        "heavy = ['sqlalchemy', 'redis', 'fastapi', 'reportlab', 'alembic', 'onnx']\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""

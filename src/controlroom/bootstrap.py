@@ -4,7 +4,6 @@ interfaces use, and the nuisance configuration and document renderer."""
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -24,14 +23,10 @@ from controlroom.adapters.db.outage import reason
 from controlroom.adapters.db.reports import sql_reports
 from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
-from controlroom.adapters.embeddings.encoders import load_encoder
-from controlroom.adapters.embeddings.index import SemanticIndex
-from controlroom.adapters.embeddings.model_files import ModelIntegrityError
 from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
-from controlroom.adapters.policy_file import load_policy
 from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.adapters.secrets import Argon2Hasher
@@ -59,7 +54,8 @@ from controlroom.services.login_limits import AttemptStore
 from controlroom.services.outbox import overdue as outbox_overdue
 from controlroom.services.outbox_worker import DeliveryWorker
 from controlroom.services.reporting import Reporting
-from controlroom.services.triage import attach_semantic_layer
+from controlroom.triage_setup import policy_for as policy_for
+from controlroom.triage_setup import semantic_layer_for as semantic_layer_for
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +64,6 @@ class UowFactory(Protocol):
     """Makes a new unit of work; ``read_only=True`` for one that only reads."""
 
     def __call__(self, *, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork: ...
-
-
-@lru_cache(maxsize=8)
-def _policy(reference: str) -> Policy:
-    return load_policy(reference)
-
-
-def policy_for(settings: Settings) -> Policy:
-    """The force policy the settings name, loaded once per process, with triage's semantic
-    layer attached (built on first use, from the model in ``settings.model_dir``)."""
-    policy = _policy(settings.policy)
-    attach_semantic_layer(policy, lambda: semantic_layer_for(settings, policy))
-    return policy
 
 
 @lru_cache(maxsize=8)
@@ -262,23 +245,6 @@ class TemplateDocuments:
 def document_renderer(config: NuisanceConfig) -> TemplateDocuments:
     """The renderer for the force's nuisance documents."""
     return TemplateDocuments(config.templates)
-
-
-def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | None:
-    """Triage's semantic layer for ``policy``: the embedding model in ``settings.model_dir``,
-    checked against its published hashes, over the policy's exemplar bank. None, with one
-    warning on stderr, when the policy has no bank or the model is missing or not the published
-    one: triage then runs on its rules alone."""
-    if policy.exemplars is None:
-        return None
-    try:
-        encoder, slower = load_encoder(settings.model_dir, settings.encoder)
-    except ModelIntegrityError as exc:
-        print(f"WARNING: triage's semantic layer is off: {exc}", file=sys.stderr, flush=True)
-        return None
-    if slower:
-        print(f"WARNING: triage's semantic layer: {slower}", file=sys.stderr, flush=True)
-    return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir)
 
 
 def gazetteer_for(settings: Settings) -> SqlGazetteer:

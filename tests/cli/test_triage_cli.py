@@ -390,7 +390,7 @@ def test_jsonl_never_holds_a_line_back_waiting_for_the_next(policy: Policy) -> N
 
 
 def test_jsonl_loads_the_policy_once(monkeypatch: pytest.MonkeyPatch, policy: Policy) -> None:
-    import controlroom.bootstrap
+    import controlroom.triage_setup
 
     calls: list[object] = []
 
@@ -398,7 +398,7 @@ def test_jsonl_loads_the_policy_once(monkeypatch: pytest.MonkeyPatch, policy: Po
         calls.append(settings)
         return policy
 
-    monkeypatch.setattr(controlroom.bootstrap, "policy_for", counting)
+    monkeypatch.setattr(controlroom.triage_setup, "policy_for", counting)
     code, answers, _ = jsonl([obj(id=i, text=MUSIC) for i in range(50)])
     assert code == 0
     assert len(answers) == 50

@@ -84,8 +84,8 @@ def load_policy_or_exit(reference: str | None) -> Policy:
     Prints the loader's error and exits 3 when it cannot be loaded; exits 2 when the
     ``CONTROLROOM_*`` settings themselves are invalid.
     """
-    from controlroom.bootstrap import policy_for
     from controlroom.config import load_settings
+    from controlroom.triage_setup import policy_for
 
     try:
         settings = load_settings()

@@ -1,0 +1,49 @@
+"""The force policy with triage's semantic layer attached: all that triaging needs, and no more.
+
+Kept apart from :mod:`controlroom.bootstrap` (which wires the database, Redis, documents and
+the rest) so ``controlroom triage`` and anything else that only triages starts in a fraction of
+the time.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+
+from controlroom.adapters.embeddings.encoders import load_encoder
+from controlroom.adapters.embeddings.index import SemanticIndex
+from controlroom.adapters.embeddings.model_files import ModelIntegrityError
+from controlroom.adapters.policy_file import load_policy
+from controlroom.config import Settings
+from controlroom.domain.policy import Policy
+from controlroom.services.triage import attach_semantic_layer
+
+
+@lru_cache(maxsize=8)
+def _policy(reference: str) -> Policy:
+    return load_policy(reference)
+
+
+def policy_for(settings: Settings) -> Policy:
+    """The force policy the settings name, loaded once per process, with triage's semantic
+    layer attached (built on first use, from the model in ``settings.model_dir``)."""
+    policy = _policy(settings.policy)
+    attach_semantic_layer(policy, lambda: semantic_layer_for(settings, policy))
+    return policy
+
+
+def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | None:
+    """Triage's semantic layer for ``policy``: the embedding model in ``settings.model_dir``,
+    checked against its hashes, over the policy's exemplar bank. None, with one warning on
+    stderr, when the policy has no bank or the model is missing or not the published one:
+    triage then runs on its rules alone."""
+    if policy.exemplars is None:
+        return None
+    try:
+        encoder, slower = load_encoder(settings.model_dir, settings.encoder)
+    except ModelIntegrityError as exc:
+        print(f"WARNING: triage's semantic layer is off: {exc}", file=sys.stderr, flush=True)
+        return None
+    if slower:
+        print(f"WARNING: triage's semantic layer: {slower}", file=sys.stderr, flush=True)
+    return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir)
