@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT / "eval" / "corpus")
     parser.add_argument("--max-false", type=float, default=0.05)
+    parser.add_argument(
+        "--misses", type=Path, help="write the emergencies the bank's thresholds miss, per fold"
+    )
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -230,7 +233,23 @@ def main(argv: list[str] | None = None) -> int:
             best, best_index = overall, index
     print(f"best on all development folds: {combos[best_index]}")
     print(f"  {best.line() if best else ''}")
+    if args.misses:
+        write_misses(args.misses, outcomes(bank.thresholds, None), rows, contacts, policy)
     return 0
+
+
+def write_misses(path: Path, found: list[Outcome], rows: list, contacts: list, policy) -> None:
+    """The development emergencies routed elsewhere (each scored with its own fold's rows
+    left out of the bank), with the route and the reasons given."""
+    lines = []
+    for outcome, row, contact in zip(found, rows, contacts, strict=True):
+        if row.label.value != "emergency" or outcome.route is Route.EMERGENCY:
+            continue
+        decision = triage(contact, policy)
+        why = " | ".join(f"{r.rule}: {r.explanation[:90]}" for r in decision.reasons[:3])
+        lines.append(f"{outcome.route.value}\t{row.text}\t{why}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(lines)} missed emergencies written to {path}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from controlroom.adapters.embeddings.minilm import MAX_TOKENS, MiniLM
 from controlroom.adapters.embeddings.model_files import (
@@ -20,7 +22,7 @@ from controlroom.adapters.embeddings.model_files import (
     ModelIntegrityError,
 )
 from controlroom.adapters.embeddings.provision import install, is_installed
-from controlroom.adapters.embeddings.wordpiece import WordPiece, basic_words
+from controlroom.adapters.embeddings.wordpiece import WordPiece, _basic_words, basic_words
 
 REFERENCE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
 
@@ -142,3 +144,23 @@ def test_a_folder_of_wrong_files_installs_nothing(tmp_path: Path) -> None:
     with pytest.raises(ModelIntegrityError):
         install(target, source)
     assert not target.exists() or not any(target.iterdir())
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(max_codepoint=127),
+            st.sampled_from("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022"),
+        ),
+        max_size=80,
+    )
+)
+def test_plain_text_is_split_as_the_full_tokenizer_splits_it(text: str) -> None:
+    assert basic_words(text) == _basic_words(text)
+
+
+def test_the_ascii_path_keeps_every_rule_of_the_full_one() -> None:
+    text = "He\u2019s\x00 at 14 Elm Close!!\tNOW\x7f--\x0bhelp?\r\n[ok]{x}~`^_|@#$%&*()+=<>\u2026"
+    assert basic_words(text) == _basic_words(text)
+    assert basic_words("Café") == ["cafe"]  # not ASCII: the full path
