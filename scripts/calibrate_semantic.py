@@ -33,6 +33,7 @@ from controlroom.adapters.embeddings.route_model import train
 from controlroom.adapters.eval_tsv import read_eval_path
 from controlroom.config import load_settings
 from controlroom.domain.evaluation import (
+    Example,
     Outcome,
     parse_split,
     score,
@@ -40,10 +41,11 @@ from controlroom.domain.evaluation import (
     slice_of,
 )
 from controlroom.domain.exemplars import Neighbour, Situation, Thresholds
-from controlroom.domain.policy import Route
+from controlroom.domain.policy import Policy, Route
 from controlroom.domain.triage import Channel, make_contact_text, triage
 from controlroom.domain.triage import semantic as semantic_rule
 from controlroom.domain.triage.compiled import CompiledRulebook
+from controlroom.domain.triage.contact_text import ContactText
 from controlroom.domain.triage.reading import Reading
 from controlroom.domain.triage.semantic import Likelihood, Nearest
 from controlroom.services.triage import semantic_layer
@@ -238,7 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write_misses(path: Path, found: list[Outcome], rows: list, contacts: list, policy) -> None:
+def write_misses(
+    path: Path,
+    found: list[Outcome],
+    rows: Sequence[Example],
+    contacts: Sequence[ContactText],
+    policy: Policy,
+) -> None:
     """The development emergencies routed elsewhere (each scored with its own fold's rows
     left out of the bank), with the route and the reasons given."""
     lines = []
