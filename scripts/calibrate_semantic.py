@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             likelihood[i] = found
 
     # The rulebook's reading of a text does not depend on the thresholds: read each text once.
-    read_once = semantic_rule.read  # type: ignore[attr-defined]
+    read_once = semantic_rule.read_remembered  # type: ignore[attr-defined]
     readings: dict[str, Reading] = {}
 
     def cached_read(book: CompiledRulebook, text: str) -> Reading:
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             readings[text] = read_once(book, text)
         return readings[text]
 
-    semantic_rule.read = cached_read  # type: ignore[attr-defined]
+    semantic_rule.read_remembered = cached_read  # type: ignore[attr-defined]
 
     def outcomes(limits: Thresholds, only: str | None) -> list[Outcome]:
         chosen = replace(bank, thresholds=limits)

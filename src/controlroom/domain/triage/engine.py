@@ -41,7 +41,7 @@ from controlroom.domain.triage.explain import (
     summary,
     vulnerability_reasons,
 )
-from controlroom.domain.triage.reading import MatterFinding, Reading, read
+from controlroom.domain.triage.reading import MatterFinding, Reading, read_remembered
 from controlroom.domain.triage.text import normalise
 from controlroom.domain.triage.thrive import assess_thrive
 
@@ -54,7 +54,7 @@ def triage(contact: ContactText, policy: Policy, answers: HandlerAnswers | None 
 
     ``answers`` are the handler's answers to the emergency questions, taken as evidence.
     """
-    reading = read(compiled(policy.rulebook), normalise(contact.text))
+    reading = read_remembered(compiled(policy.rulebook), normalise(contact.text))
     flags = tuple(sorted({rule.flag for rule, _ in reading.vulnerabilities}, key=_flag_order))
     escalated = [f for f in reading.matters if f.escalated]
     deciding = _deciding_matter(reading, escalated)

@@ -4,6 +4,8 @@ them out. The decision is made from these findings in :mod:`engine`."""
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -361,3 +363,29 @@ def _apply_overrides(reading: Reading, segments: Segments) -> None:
             if "*" in rule.cancels or finding.rule.emergency.group in rule.cancels:
                 finding.escalated = False
                 finding.cancelled_by = (rule, span)
+
+
+_recent = threading.local()
+#: Readings remembered per thread: more than a batch of contacts triaged together.
+REMEMBERED = 128
+
+
+def read_remembered(book: CompiledRulebook, text: str) -> Reading:
+    """:func:`read`, remembering the latest texts read on this thread: triage reads a batch of
+    contacts, then its semantic layer reads the same texts again. A reading is never changed
+    after it is made, so the two share it."""
+    memo: OrderedDict[tuple[int, str], tuple[CompiledRulebook, Reading]] | None = getattr(
+        _recent, "memo", None
+    )
+    if memo is None:
+        memo = _recent.memo = OrderedDict()
+    key = (id(book), text)
+    found = memo.get(key)
+    if found is not None and found[0] is book:
+        memo.move_to_end(key)
+        return found[1]
+    reading = read(book, text)
+    memo[key] = (book, reading)
+    if len(memo) > REMEMBERED:
+        memo.popitem(last=False)
+    return reading

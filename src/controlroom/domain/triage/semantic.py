@@ -42,7 +42,7 @@ from controlroom.domain.triage.decision import (
 )
 from controlroom.domain.triage.engine import at_least_grade
 from controlroom.domain.triage.explain import assessment_reason, channel_reasons
-from controlroom.domain.triage.reading import Reading, read
+from controlroom.domain.triage.reading import Reading, read_remembered
 from controlroom.domain.triage.text import normalise
 
 #: Nearest texts per route, most similar first.
@@ -135,7 +135,7 @@ def refine(
     scores = {route: route_score(nearest, route, limits.neighbours) for route in Route}
     emergency = list(nearest.get(Route.EMERGENCY, ()))[: limits.neighbours]
     best_other = max(score for route, score in scores.items() if route is not Route.EMERGENCY)
-    reading = read(compiled(policy.rulebook), normalise(contact.text))
+    reading = read_remembered(compiled(policy.rulebook), normalise(contact.text))
 
     if decision.route is not Route.EMERGENCY and emergency:
         close = scores[Route.EMERGENCY] >= limits.raise_at
