@@ -248,6 +248,7 @@ def layout(
             "CONTROLROOM_REDIS_URL": redis_url,
             "CONTROLROOM_TRUSTED_PROXIES": "127.0.0.1",
             "CONTROLROOM_SECURE_COOKIES": "true",
+            "CONTROLROOM_MIGRATE_ON_START": "false",  # `db upgrade` runs once, below
             "CONTROLROOM_SESSION_SECRET": secrets.token_urlsafe(48),
             "CONTROLROOM_PUBLIC_SECRET": secrets.token_urlsafe(48),
             "CONTROLROOM_DEMO": "true" if demo else "false",

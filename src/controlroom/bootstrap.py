@@ -35,7 +35,7 @@ from controlroom.adapters.spent_tokens import RedisSpentTokens
 from controlroom.adapters.what3words_client import What3WordsService
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
-from controlroom.domain.errors import DomainError
+from controlroom.domain.errors import DomainError, SchemaMismatch
 from controlroom.domain.nuisance import (
     CallerHistory,
     CaseRecord,
@@ -80,11 +80,30 @@ _migrated: set[str] = set()
 
 
 def prepare_database(settings: Settings) -> None:
-    """Bring the configured database's schema up to date (once per process and URL)."""
+    """Make sure the configured database's schema is this version's (once per process and
+    URL): upgrade it when ``migrate_on_start`` allows, else refuse to go on. A schema newer
+    than this version knows is always refused (:class:`SchemaMismatch`)."""
     url = settings.database_url
-    if url not in _migrated:
-        migrate.upgrade(url, engine=engine_for(settings))
-        _migrated.add(url)
+    if url in _migrated:
+        return
+    engine = engine_for(settings)
+    found, head = migrate.current(url, engine=engine), migrate.head_revision()
+    if found is not None and not migrate.is_known(found):
+        raise SchemaMismatch(
+            f"the database's schema is at revision {found}, which this version of controlroom "
+            f"(schema {head}) does not know: a newer version wrote it",
+            hint="run the newer version, or restore a backup taken with this one",
+        )
+    if found != head:
+        if not settings.migrate_on_start:
+            raise SchemaMismatch(
+                f"the database's schema is at revision {found or 'none'}, this version needs "
+                f"{head}",
+                hint="run `controlroom db upgrade` once, then start the instances "
+                "(CONTROLROOM_MIGRATE_ON_START is false)",
+            )
+        migrate.upgrade(url, engine=engine)
+    _migrated.add(url)
 
 
 def readiness_for(settings: Settings) -> Callable[[], list[str]]:

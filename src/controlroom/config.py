@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         description="The semantic layer's encoder: `int8` (ONNX Runtime, built by `controlroom "
         "models install`) or `float32` (NumPy, the reference; three to four times slower).",
     )
+    migrate_on_start: bool = Field(
+        default=True,
+        description="Whether `controlroom serve` brings the schema up to date itself; false "
+        "when several instances run (then `controlroom db upgrade` runs once per deploy).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `controlroom serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `controlroom serve` uses.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")

@@ -77,6 +77,13 @@ class DatabaseUnavailable(ServiceUnavailable):
         )
 
 
+class SchemaMismatch(DomainError):
+    """The database's schema is not the one this version runs on: older and not to be upgraded
+    by this process, or newer than any this version knows."""
+
+    code = "schema_mismatch"
+
+
 class PolicyViolation(DomainError):
     """An action the force's policy forbids. Always names the paragraph."""
 

@@ -17,6 +17,7 @@ from controlroom.domain.errors import (
     NotFound,
     PolicyError,
     PolicyViolation,
+    SchemaMismatch,
     ServiceUnavailable,
 )
 
@@ -28,6 +29,7 @@ STATUS_FOR_ERROR: dict[type[DomainError], int] = {
     PolicyViolation: 409,
     PolicyError: 500,
     ServiceUnavailable: 503,
+    SchemaMismatch: 503,
     Unauthenticated: 401,
     AccessDenied: 403,
     Conflict: 409,

@@ -42,6 +42,14 @@ def head_revision() -> str:
     return head
 
 
+def is_known(revision: str) -> bool:
+    """Whether ``revision`` is one of this version's migrations (a newer version's is not)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except Exception:  # alembic raises for an unknown or malformed revision id
+        return False
+
+
 def upgrade(url: str | URL, revision: str = "head", *, engine: Engine | None = None) -> None:
     """Bring the database at ``url`` up to ``revision`` in one transaction.
 
