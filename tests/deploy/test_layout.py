@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import ssl
 import threading
 import time
 from typing import Any
 
 import httpx
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.deploy.conftest import Layout
+
+#: How a gracefully stopped instance exits: the server re-raises the SIGTERM it handled.
+GRACEFUL_EXIT = (0, -signal.SIGTERM)
 
 
 def client(running: Layout, **kwargs: Any) -> httpx.Client:
@@ -38,6 +43,22 @@ def test_console_cookies_are_secure_behind_the_proxy(deployed: Layout) -> None:
     cookies = page.headers.get_list("set-cookie")
     assert cookies, "the sign-in page sets its cookies"
     assert all("Secure" in cookie and "HttpOnly" in cookie for cookie in cookies)
+
+
+def sign_in(web: httpx.Client, name: str = "handler") -> httpx.Response:
+    """Sign a demo user in through the proxy's sign-in form."""
+    login = web.get("/console/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
+    assert csrf
+    return web.post(
+        "/console/login",
+        data={
+            "csrf": csrf.group(1),
+            "next": "/console/handler",
+            "username": name,
+            "password": f"demo-{name}-password",
+        },
+    )
 
 
 def test_a_handler_signs_in_and_the_live_feed_streams_through_the_proxy(deployed: Layout) -> None:
@@ -134,3 +155,81 @@ def test_each_instance_restarted_in_turn_while_requests_flow(deployed: Layout) -
         asking.join(timeout=20)
     assert len(answers) > 20
     assert set(answers) == {200}, f"answers other than 200: {sorted(set(answers))}"
+
+
+def chat_token(origin: str, **options: Any) -> str:
+    """A form token from the chat page, after a person's reading time (a faster start is
+    refused)."""
+    page = httpx.get(origin + "/public/chat", timeout=10, **options)
+    token = re.search(r'data-form-token="([^"]+)"', page.text)
+    assert token
+    time.sleep(2.5)
+    return token.group(1)
+
+
+def start_chat(socket: Any, token: str, text: str) -> dict[str, Any]:
+    """Start a chat on ``socket``: its "joined" frame."""
+    socket.send(
+        json.dumps({"type": "start", "form_token": token, "client_id": "drain-0001", "text": text})
+    )
+    joined: dict[str, Any] = json.loads(socket.recv(timeout=10))
+    assert joined["type"] == "joined", joined
+    return joined
+
+
+def test_a_stopping_instance_hands_its_feeds_and_sockets_on_at_once(deployed: Layout) -> None:
+    with client(deployed, follow_redirects=True) as web:
+        assert sign_in(web).status_code == 200
+        cookie = "; ".join(f"{c.name}={c.value}" for c in web.cookies.jar)
+    first = deployed.instances[0]
+    with (
+        httpx.Client(base_url=first.url, timeout=10) as direct,
+        direct.stream("GET", "/console/live", headers={"Cookie": cookie}) as feed,
+    ):
+        assert feed.status_code == 200
+        chunks = feed.iter_bytes()
+        next(chunks)
+        stopped = time.monotonic()
+        first.process.send_signal(signal.SIGTERM)
+        rest = b"".join(chunks)  # the stream ends when the instance lets it go
+        feed_ended = time.monotonic() - stopped
+    assert b"retry: 250" in rest and feed_ended < 2
+    assert first.process.wait(timeout=30) in GRACEFUL_EXIT
+    deployed.instances[0] = deployed.start_instance(first.port)
+
+    second = deployed.instances[1]
+    origin = f"http://127.0.0.1:{second.port}"
+    token = chat_token(origin)
+    with connect(
+        f"ws://127.0.0.1:{second.port}/public/chat/ws",
+        origin=origin,  # type: ignore[arg-type]
+        open_timeout=10,
+    ) as socket:
+        joined = start_chat(socket, token, "My shed was broken into")
+        stopped = time.monotonic()
+        second.process.send_signal(signal.SIGTERM)
+        try:
+            while True:
+                socket.recv(timeout=5)
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == 1012
+        socket_closed = time.monotonic() - stopped
+    assert socket_closed < 2
+    assert second.process.wait(timeout=30) in GRACEFUL_EXIT
+    deployed.instances[1] = deployed.start_instance(second.port)
+    time.sleep(3)  # nginx takes the instance back (fail_timeout)
+
+    trust = ssl.create_default_context(cafile=str(deployed.certificate))
+    with connect(
+        f"wss://localhost:{deployed.https_port}/public/chat/ws",
+        ssl=trust,
+        origin=f"https://localhost:{deployed.https_port}",  # type: ignore[arg-type]
+        open_timeout=10,
+    ) as again:
+        again.send(
+            json.dumps(
+                {"type": "resume", "chat": joined["chat"], "secret": joined["secret"], "after": 0}
+            )
+        )
+        resumed = json.loads(again.recv(timeout=10))
+    assert resumed["type"] == "joined" and resumed["chat"] == joined["chat"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import FrameType
+from typing import Any
+
 import click
 
 from controlroom.cli.db import database_errors, settings_or_exit
@@ -21,6 +24,26 @@ def cookie_warning(settings: Settings) -> str | None:
     if settings.secure_cookies or settings.trusted_proxies:
         return None
     return INSECURE_COOKIES
+
+
+#: Seconds the requests in flight get to finish after SIGTERM (systemd waits 30).
+GRACEFUL_SECONDS = 20
+
+
+def _draining_server() -> type[Any]:
+    import uvicorn
+
+    from controlroom.web.draining import draining
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, which on SIGTERM (or Ctrl-C) also ends the live feeds and chat
+        sockets at once with a hint to reconnect (:mod:`controlroom.web.draining`)."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            draining(self.config.app).start()
+            super().handle_exit(sig, frame)
+
+    return Server
 
 
 @click.command()
@@ -44,7 +67,7 @@ def serve(host: str | None, port: int | None) -> None:
     if warning:
         click.secho(warning, err=True, fg="yellow", bold=True)
     settle(app)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host or settings.host,
         port=port or settings.port,
@@ -53,4 +76,7 @@ def serve(host: str | None, port: int | None) -> None:
         proxy_headers=False,
         # chat messages are short: compressing each costs more CPU than it saves bytes
         ws_per_message_deflate=False,
+        # a request still running this long after SIGTERM is cut short
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
+    _draining_server()(config).run()

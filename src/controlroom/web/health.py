@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from controlroom import __version__
 from controlroom.domain.errors import DatabaseUnavailable
+from controlroom.web.draining import draining
 
 RETRY_AFTER = DatabaseUnavailable.retry_after
 #: A readiness check: the problems found, empty when ready.
@@ -29,7 +30,7 @@ def install_health(app: FastAPI, readiness: Readiness) -> None:
     def readyz() -> JSONResponse:
         """200 when the service can serve requests; 503 naming what is wrong when the database
         cannot be reached or its schema is not the one this version needs."""
-        problems = readiness()
+        problems = ["instance: stopping"] if draining(app).started else readiness()
         if problems:
             return JSONResponse(
                 {"status": "not ready", "version": __version__, "problems": problems},

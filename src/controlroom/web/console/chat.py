@@ -31,6 +31,7 @@ from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.pages import _handler_page as handler_page
 from controlroom.web.console.session import EXPIRED_FORM, check_csrf, expired_form
+from controlroom.web.draining import RECONNECT_SOON, draining, next_or_drain
 from controlroom.web.errors import status_for
 from controlroom.web.public.sockets import follow, stop
 
@@ -93,9 +94,13 @@ async def chat_live(contact_id: str, request: Request, session: Reader) -> Respo
         try:
             yield "retry: 2000\n\n"
             while not task.done():
-                try:
-                    frame = await asyncio.wait_for(frames.queue.get(), KEEPALIVE_SECONDS)
-                except TimeoutError:
+                came, frame = await next_or_drain(
+                    asyncio.ensure_future(frames.queue.get()), KEEPALIVE_SECONDS, request.app
+                )
+                if not came:
+                    if draining(request.app).started:
+                        yield RECONNECT_SOON
+                        return
                     if await request.is_disconnected():
                         return
                     yield ": keep-alive\n\n"

@@ -33,6 +33,7 @@ from controlroom.services.console import QueueItem
 from controlroom.services.sessions import Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.templating import templates
+from controlroom.web.draining import RECONNECT_SOON, draining, next_or_drain
 
 log = logging.getLogger(__name__)
 Reader = Annotated[Session, Depends(RequireSession(Permission.CONTACT_READ))]
@@ -162,9 +163,13 @@ async def live(request: Request, _: Reader) -> StreamingResponse:
         try:
             yield "retry: 2000\n\n"
             while True:
-                try:
-                    message = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
-                except TimeoutError:
+                came, message = await next_or_drain(
+                    asyncio.ensure_future(queue.get()), KEEPALIVE_SECONDS, request.app
+                )
+                if not came:
+                    if draining(request.app).started:
+                        yield RECONNECT_SOON
+                        return
                     if await request.is_disconnected():
                         return
                     yield ": keep-alive\n\n"

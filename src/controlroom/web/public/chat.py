@@ -28,6 +28,7 @@ from controlroom.domain.chat import ChatInfo, ChatState, Sender, check_client_id
 from controlroom.domain.errors import DomainError
 from controlroom.services import chat as service
 from controlroom.services.chat import Chats
+from controlroom.web.draining import close_when_draining
 from controlroom.web.public.guard import CHAT_ALREADY_STARTED, Guard, Refused
 from controlroom.web.public.pages import client_of
 from controlroom.web.public.sockets import (
@@ -77,7 +78,10 @@ async def visitor_socket(socket: WebSocket) -> None:
     client = socket.client.host if socket.client else "unknown"
     outbox = Outbox(socket)
     writer = asyncio.create_task(outbox.run())
-    tasks: list[asyncio.Task[Any] | None] = [writer]
+    tasks: list[asyncio.Task[Any] | None] = [
+        writer,
+        asyncio.create_task(close_when_draining(socket)),
+    ]
     try:
         chat, after = await _join(socket, chats, guard, client, outbox)
         ready = asyncio.Event()

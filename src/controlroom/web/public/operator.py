@@ -29,6 +29,7 @@ from controlroom.services import chat as service
 from controlroom.services.accounts import authorise
 from controlroom.services.chat import QUEUE_TOPIC, Chats
 from controlroom.services.live import EVENTS_TOPIC
+from controlroom.web.draining import close_when_draining
 from controlroom.web.public.sockets import (
     POLICY,
     Closed,
@@ -62,6 +63,7 @@ async def operator_socket(socket: WebSocket) -> None:
     chats: Chats = socket.app.state.chats
     outbox = Outbox(socket)
     writer = asyncio.create_task(outbox.run())
+    closer = asyncio.create_task(close_when_draining(socket))
     following: dict[str, asyncio.Task[Any]] = {}
     listener: asyncio.Task[Any] | None = None
     try:
@@ -82,7 +84,7 @@ async def operator_socket(socket: WebSocket) -> None:
         log.exception("chat socket failed")
         await _close_quietly(socket)
     finally:
-        await stop(writer, listener, *following.values())
+        await stop(writer, closer, listener, *following.values())
 
 
 async def _authenticate(socket: WebSocket) -> Principal:
