@@ -44,19 +44,32 @@ def _as_of(value: str | None) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _policy(settings: Settings) -> RetentionPolicy:
+def retention_or_exit(reference: str) -> RetentionPolicy | None:
+    """The ``[retention]`` table of a policy (None without one), or each problem on stderr
+    and exit 3 (also used by ``controlroom policy check``)."""
     from controlroom.adapters.policy_reading import PolicyFileError
     from controlroom.adapters.retention_config import load_retention_policy
 
-    reference = settings.policy
     try:
-        found = load_retention_policy(Path(reference) if reference.endswith(".toml") else reference)
+        return load_retention_policy(Path(reference) if reference.endswith(".toml") else reference)
     except PolicyFileError as exc:
-        fail("\n".join(f"error: {problem}" for problem in exc.problems), EXIT_BAD_POLICY)
+        fail("\n".join(str(problem) for problem in exc.problems), EXIT_BAD_POLICY)
+
+
+def describe(policy: RetentionPolicy) -> str:
+    """The periods in one line: ``contacts 730 d anonymise, ...``."""
+    return ", ".join(
+        f"{kind.value} {rule.after_days} d {rule.action.value}"
+        for kind, rule in policy.rules.items()
+    )
+
+
+def _policy(settings: Settings) -> RetentionPolicy:
+    found = retention_or_exit(settings.policy)
     if found is None:
         fail(
-            f"error: policy {reference}: no [retention] table, so nothing is reviewed or "
-            "removed; add one (docs/retention.md)",
+            f"error: policy {settings.policy}: no [retention] table, so nothing is reviewed "
+            "or removed; add one (docs/retention.md)",
             EXIT_BAD_POLICY,
         )
     return found
