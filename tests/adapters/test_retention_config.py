@@ -73,6 +73,12 @@ def test_a_good_table(tmp_path: Path) -> None:
             "force.toml: retention.audit.action: 'delete' is not possible for audit; use 'keep'",
         ),
         (
+            'nuisance_cases = { after_days = 1096, action = "delete" }',
+            'nuisance_cases = { after_days = 1096, action = "anonymise" }',
+            "force.toml: retention.nuisance_cases.action: 'anonymise' is not possible for "
+            "nuisance_cases; use 'delete'",
+        ),
+        (
             "nuisance_cases =",
             "nuisance_case =",
             "force.toml: retention.nuisance_case: unknown key; did you mean 'nuisance_cases'?",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
@@ -16,7 +17,10 @@ from controlroom.adapters.db.tables import (
     contacts,
     nuisance_cases,
     nuisance_identifiers,
+    online_reports,
+    outbox,
 )
+from controlroom.adapters.policy_file import shipped_policies
 from controlroom.bootstrap import uow_factory
 from controlroom.config import Settings
 from controlroom.domain.access import Principal
@@ -212,8 +216,6 @@ def test_delete_leaves_a_tombstone_and_the_chain_verifies(
 ) -> None:
     made = populate(database_url, database_engine, policy)
     source = policy_path = tmp_path / "force.toml"
-    from controlroom.adapters.policy_file import shipped_policies
-
     text_ = shipped_policies()["dcp-p-042"].read_text()
     text_ = text_.replace(
         'contacts = { after_days = 730, action = "anonymise" }',
@@ -254,8 +256,6 @@ def test_bad_input_is_named(database_url: str) -> None:
 
 
 def test_a_policy_without_retention_removes_nothing(database_url: str, tmp_path: Any) -> None:
-    from controlroom.adapters.policy_file import shipped_policies
-
     source = shipped_policies()["dcp-p-042"].read_text()
     start = source.index("[retention]")
     end = source.index("[triage]")
@@ -263,3 +263,64 @@ def test_a_policy_without_retention_removes_nothing(database_url: str, tmp_path:
     path.write_text(source[:start] + source[end:])
     code, _, err = run_with_policy(database_url, str(path), "retention", "apply")
     assert code == 3 and "no [retention] table" in err
+
+
+def test_an_online_report_loses_its_details_and_waiting_messages_hold_a_contact_back(
+    database_url: str, database_engine: Engine, policy: Policy, tmp_path: Path
+) -> None:
+    made = populate(database_url, database_engine, policy)
+    with database_engine.begin() as connection:
+        connection.execute(
+            insert(online_reports).values(
+                reference="DC-R-1",
+                token="t0ken",
+                contact_id=made["old"],
+                service_code="asb",
+                listed=True,
+                escalated=False,
+                requested_at=NOW - timedelta(days=800),
+                details={"email": "jane@example.org", "answers": {"what": "purple elephant"}},
+            )
+        )
+        for key, state in (("sent", "delivered"), ("waiting", "pending")):
+            connection.execute(
+                insert(outbox).values(
+                    destination="cad",
+                    kind="incident",
+                    idempotency_key=key,
+                    contact_id=made["incident"] if state == "pending" else made["old"],
+                    sequence=1,
+                    content_type="application/json",
+                    body='{"caller": "+447700900444"}',
+                    state=state,
+                    attempts=0,
+                    created_at=NOW - timedelta(days=800),
+                )
+            )
+    source = (
+        shipped_policies()["dcp-p-042"]
+        .read_text()
+        .replace(
+            'contacts_with_incident = { after_days = 2192, action = "anonymise" }',
+            'contacts_with_incident = { after_days = 700, action = "delete" }',
+        )
+    )
+    path = str(tmp_path / "force.toml")
+    Path(path).write_text(source)
+    code, out, err = run_with_policy(database_url, path, "retention", "review", "--json")
+    assert code == 0, err
+    kinds = {(item["kind"], item["action"]): item for item in json.loads(out)["kinds"]}
+    waiting = kinds["contacts_with_incident", "delete"]
+    assert waiting["count"] == 0 and waiting["held"] == 1
+    assert waiting["held_reasons"] == {"messages to other systems not yet delivered": 1}
+    assert run_with_policy(database_url, path, "retention", "apply")[0] == 0
+    with database_engine.connect() as connection:
+        report = connection.execute(select(online_reports)).one()
+        kept = set(connection.execute(select(contacts.c.id)).scalars())
+        messages = set(connection.execute(select(outbox.c.idempotency_key)).scalars())
+    assert "jane@example.org" not in json.dumps(report.details)
+    assert "purple elephant" not in json.dumps(report.details)
+    assert report.token is None
+    assert made["incident"] in kept  # held back
+    assert messages == {"sent", "waiting"}  # the old contact was anonymised, not deleted
+    assert run(database_url, "audit", "verify")[0] == 0

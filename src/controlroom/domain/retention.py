@@ -34,7 +34,7 @@ ALLOWED: dict[Kind, tuple[Action, ...]] = {
     Kind.CONTACTS: (Action.ANONYMISE, Action.DELETE),
     Kind.CONTACTS_WITH_INCIDENT: (Action.ANONYMISE, Action.DELETE),
     Kind.FREE_TEXT: (Action.ANONYMISE,),
-    Kind.NUISANCE_CASES: (Action.DELETE, Action.ANONYMISE),
+    Kind.NUISANCE_CASES: (Action.DELETE,),
     Kind.AUDIT: (Action.KEEP,),
 }
 
