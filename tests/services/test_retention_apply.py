@@ -47,7 +47,10 @@ class Store:
         self, before: datetime, *, after_id: str = "", limit: int = 500
     ) -> list[Row]:
         ids = sorted(cid for cid, (ended, _, _) in self.stored.items() if ended <= before)
-        ids = [cid for cid in ids if cid > after_id][:limit]
+        return self.contacts([cid for cid in ids if cid > after_id][:limit])
+
+    def contacts(self, ids: list[str]) -> list[Row]:
+        ids = [cid for cid in ids if cid in self.stored]
         return [
             Row(
                 ContactFacts(cid, self.stored[cid][0], self.stored[cid][1]),

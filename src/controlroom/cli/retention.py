@@ -84,7 +84,7 @@ def _session(settings: Settings) -> Any:
     @contextmanager
     def session(read_only: bool) -> Iterator[tuple[Any, SqlRetentionStore]]:
         with make_uow(read_only=read_only) as uow:
-            yield uow, SqlRetentionStore(uow.connection)
+            yield uow, SqlRetentionStore(uow.connection, lock=not read_only)
 
     return session
 

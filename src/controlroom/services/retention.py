@@ -13,7 +13,7 @@ it stopped (what is done is not done again).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +70,7 @@ class RetentionStore(Protocol):
     def ended_contacts(
         self, before: datetime, *, after_id: str = "", limit: int = PAGE
     ) -> Iterable[StoredContact]: ...
+    def contacts(self, ids: Sequence[str]) -> Iterable[StoredContact]: ...
     def replace_contact(
         self, contact_id: str, record: Mapping[str, Any], *, caller: bool
     ) -> None: ...
@@ -187,22 +188,23 @@ def apply(
         raise ValueError("batch must be 1 or more")
     done = Report(as_of)
     after = ""
-    while True:
-        with session(False) as (uow, store):
-            page = list(store.ended_contacts(_cutoff(policy, as_of), after_id=after, limit=batch))
-            changed = 0
-            for stored in page:
-                change, held = contact_change(stored, policy, as_of)
-                if change is None:
-                    continue
-                done.tally(change.kind, change.action).add(change.at, held)
+    while True:  # read a page from a snapshot; change what is due, ``batch`` per transaction
+        with session(True) as (_, store):
+            page = list(store.ended_contacts(_cutoff(policy, as_of), after_id=after))
+        due = []
+        for stored in page:
+            change, held = contact_change(stored, policy, as_of)
+            if change is not None:
                 if held is None:
-                    _change_contact(uow, store, stored, change, actor, now())
-                    changed += 1
-            uow.commit()
-        if changed:
-            progress(f"contacts: {changed} changed (up to {page[-1].facts.id})")
-        if len(page) < batch:
+                    due.append(stored.facts.id)
+                else:
+                    done.tally(change.kind, change.action).add(change.at, held)
+        for start in range(0, len(due), batch):
+            changed = _change_contacts(
+                session, due[start : start + batch], policy, done, actor, now
+            )
+            progress(f"contacts: {changed} changed (up to {due[start : start + batch][-1]})")
+        if len(page) < PAGE:
             break
         after = page[-1].facts.id
     rule = policy.rule(Kind.NUISANCE_CASES)
@@ -222,6 +224,30 @@ def apply(
     with session(True) as (_, store):
         done.audit_expired, done.audit_oldest = store.audit_before(policy.cutoff(Kind.AUDIT, as_of))
     return done
+
+
+def _change_contacts(
+    session: Session,
+    ids: Sequence[str],
+    policy: RetentionPolicy,
+    done: Report,
+    actor: Actor,
+    now: Callable[[], datetime],
+) -> int:
+    """Change these contacts in one transaction, each read again (locked) and decided again,
+    so a contact changed since the snapshot is judged as it is now."""
+    changed = 0
+    with session(False) as (uow, store):
+        for stored in store.contacts(ids):
+            change, held = contact_change(stored, policy, done.as_of)
+            if change is None:
+                continue
+            done.tally(change.kind, change.action).add(change.at, held)
+            if held is None:
+                _change_contact(uow, store, stored, change, actor, now())
+                changed += 1
+        uow.commit()
+    return changed
 
 
 def _change_contact(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Select, delete, func, select, update
 
 from controlroom.adapters.db.records_json import record_digest, record_from_json
 from controlroom.adapters.db.repositories import stored_columns
@@ -57,8 +57,9 @@ class StoredCase:
 class SqlRetentionStore:
     """Retention's reads and writes, in the unit of work's transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, lock: bool = False) -> None:
         self._connection = connection
+        self._lock = lock  # read contacts FOR UPDATE (PostgreSQL), as apply changes them
 
     def ended_contacts(
         self, before: datetime, *, after_id: str = "", limit: int = 500
@@ -72,6 +73,20 @@ class SqlRetentionStore:
             .order_by(contacts.c.id)
             .limit(limit)
         )
+        return self._read(query)
+
+    def contacts(self, ids: Sequence[str]) -> list[StoredContactRow]:
+        """The contacts with these ids (those still stored), in id order."""
+        query = (
+            select(contacts.c.id, contacts.c.ended_at, contacts.c.record)
+            .where(contacts.c.id.in_(list(ids)))
+            .order_by(contacts.c.id)
+        )
+        return self._read(query)
+
+    def _read(self, query: Select[Any]) -> list[StoredContactRow]:
+        if self._lock:
+            query = query.with_for_update()
         rows = self._connection.execute(query).all()
         ids = [row.id for row in rows]
         cases = self._open_cases(ids)
