@@ -219,6 +219,8 @@ class PolicyModel(Strict):
     online_reporting: dict[str, Any] | None = None
     # Read and checked by controlroom.adapters.mait.partners_file; passed over here.
     mait: dict[str, Any] | None = None
+    # Read and checked by controlroom.adapters.retention_config; passed over here.
+    retention: dict[str, Any] | None = None
 
     @field_validator("format")
     @classmethod

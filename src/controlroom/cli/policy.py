@@ -17,6 +17,7 @@ from controlroom.adapters.policy_file import load_policy, shipped_policies
 from controlroom.adapters.policy_reading import PolicyFileError
 from controlroom.adapters.reporting_config import load_reporting_config
 from controlroom.cli.output import EXIT_BAD_INPUT, EXIT_BAD_POLICY, Printer
+from controlroom.cli.retention import describe, retention_or_exit
 from controlroom.config import load_settings
 from controlroom.domain.errors import PolicyError
 from controlroom.domain.mait import MaitDirectory
@@ -43,6 +44,7 @@ def check(file: str) -> None:
     nuisance = _nuisance_or_exit(file, loaded)
     reporting = _reporting_or_exit(file, loaded)
     mait = _mait_or_exit(file, loaded)
+    kept = retention_or_exit(file)
     out = Printer(sys.stdout)
     rules = loaded.rulebook
     out.line(out.style(f"{file}: OK", fg="green", bold=True))
@@ -74,6 +76,7 @@ def check(file: str) -> None:
     else:
         partners = ", ".join(p.agency for p in mait.partners) or "no partners"
         out.line(f"mait:       {mait.sender.id}: {partners}")
+    out.line(f"retention:  {describe(kept) if kept else 'none (nothing is ever removed)'}")
 
 
 @policy.command()
