@@ -29,6 +29,8 @@ from controlroom.adapters.embeddings.index import SemanticIndex
 from controlroom.adapters.embeddings.model_files import ModelIntegrityError
 from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
+from controlroom.adapters.mait.partners_file import load_mait_directory
+from controlroom.adapters.mait.xml_codec import from_xml, to_xml
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.policy_file import load_policy
@@ -41,6 +43,8 @@ from controlroom.adapters.what3words_client import What3WordsService
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
 from controlroom.domain.errors import DomainError
+from controlroom.domain.mait import MaitDirectory
+from controlroom.domain.mait.delivery import destination_for
 from controlroom.domain.nuisance import (
     CallerHistory,
     CaseRecord,
@@ -58,6 +62,7 @@ from controlroom.services.live import Broker
 from controlroom.services.login_limits import AttemptStore
 from controlroom.services.outbox import overdue as outbox_overdue
 from controlroom.services.outbox_worker import DeliveryWorker
+from controlroom.services.partner_handoff import PartnerSetup, attach_partners
 from controlroom.services.reporting import Reporting
 from controlroom.services.triage import attach_semantic_layer
 
@@ -80,6 +85,7 @@ def policy_for(settings: Settings) -> Policy:
     layer attached (built on first use, from the model in ``settings.model_dir``)."""
     policy = _policy(settings.policy)
     attach_semantic_layer(policy, lambda: semantic_layer_for(settings, policy))
+    attach_mait(settings, policy)
     return policy
 
 
@@ -298,20 +304,50 @@ def basemap_for(settings: Settings) -> dict[str, Any]:
     return basemap(Path(settings.force_area) if settings.force_area else None)
 
 
+@lru_cache(maxsize=8)
+def _mait_directory(reference: str) -> MaitDirectory | None:
+    return load_mait_directory(reference, _policy(reference))
+
+
+def attach_mait(settings: Settings, policy: Policy) -> None:
+    """Give ``policy`` the MAIT partners of the settings' policy file and the XML codec (none
+    without a ``[mait]`` table): the partner handoff reads them (``services/partner_handoff``)."""
+    directory = _mait_directory(settings.policy)
+    setup = None if directory is None else PartnerSetup(directory, to_xml, from_xml)
+    attach_partners(policy, setup)
+
+
+def _partner_destinations(settings: Settings) -> list[str]:
+    """``partner:<agency>`` for each MAIT partner, when ``CONTROLROOM_MAIT_URL`` is set."""
+    directory = _mait_directory(settings.policy) if settings.mait_url else None
+    return [] if directory is None else [destination_for(p.agency) for p in directory.partners]
+
+
 def outbox_destinations(settings: Settings) -> frozenset[str]:
-    """The outbox destinations configured: ``cc`` when ``CONTROLROOM_CC_URL`` is set."""
-    return frozenset({cc_handoff.DESTINATION}) if settings.cc_url else frozenset()
+    """The outbox destinations configured: ``cc`` when ``CONTROLROOM_CC_URL`` is set, and
+    ``partner:<agency>`` for each MAIT partner when ``CONTROLROOM_MAIT_URL`` is."""
+    found = set(_partner_destinations(settings))
+    if settings.cc_url:
+        found.add(cc_handoff.DESTINATION)
+    return frozenset(found)
 
 
 def outbox_transports(settings: Settings) -> dict[str, SignedHttpTransport]:
-    """A transport for each configured destination; :class:`InvalidInput` for a setting that
-    cannot work (a URL that is not HTTPS, no secret)."""
-    if not settings.cc_url:
-        return {}
-    transport = SignedHttpTransport(
-        settings.cc_url, settings.cc_secret or "", setting="CONTROLROOM_CC_URL"
-    )
-    return {cc_handoff.DESTINATION: transport}
+    """A transport for each configured destination (one, to the MAIT hub, shared by every
+    partner); :class:`InvalidInput` for a setting that cannot work (a URL that is not HTTPS,
+    no secret)."""
+    transports = {}
+    if settings.cc_url:
+        transports[cc_handoff.DESTINATION] = SignedHttpTransport(
+            settings.cc_url, settings.cc_secret or "", setting="CONTROLROOM_CC_URL"
+        )
+    partners = _partner_destinations(settings)
+    if settings.mait_url and partners:
+        hub = SignedHttpTransport(
+            settings.mait_url, settings.mait_secret or "", setting="CONTROLROOM_MAIT_URL"
+        )
+        transports |= dict.fromkeys(partners, hub)
+    return transports
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
