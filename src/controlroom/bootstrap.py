@@ -30,7 +30,7 @@ from controlroom.adapters.embeddings.model_files import ModelIntegrityError
 from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
 from controlroom.adapters.mait.partners_file import load_mait_directory
-from controlroom.adapters.mait.xml_codec import from_xml, to_xml
+from controlroom.adapters.mait.xml_codec import from_xml, parse_acknowledgement, to_xml
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.policy_file import load_policy
@@ -313,7 +313,11 @@ def attach_mait(settings: Settings, policy: Policy) -> None:
     """Give ``policy`` the MAIT partners of the settings' policy file and the XML codec (none
     without a ``[mait]`` table): the partner handoff reads them (``services/partner_handoff``)."""
     directory = _mait_directory(settings.policy)
-    setup = None if directory is None else PartnerSetup(directory, to_xml, from_xml)
+    setup = (
+        None
+        if directory is None
+        else PartnerSetup(directory, to_xml, from_xml, parse_acknowledgement)
+    )
     attach_partners(policy, setup)
 
 

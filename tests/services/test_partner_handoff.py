@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from controlroom.adapters.db.tables import audit_log, mait_acknowledgements
 from controlroom.adapters.db.uow import SqlUnitOfWork
 from controlroom.adapters.mait.partners_file import load_mait_directory
-from controlroom.adapters.mait.xml_codec import from_xml, to_xml
+from controlroom.adapters.mait.xml_codec import from_xml, parse_acknowledgement, to_xml
 from controlroom.adapters.signed_http import SignedHttpTransport
 from controlroom.domain.access import AccessDenied, Principal
 from controlroom.domain.contacts import (
@@ -77,7 +77,7 @@ class Factory:
 def mait_policy(policy: Policy) -> Iterator[Policy]:
     directory = load_mait_directory("dcp-p-042", policy)
     assert directory is not None
-    attach_partners(policy, PartnerSetup(directory, to_xml, from_xml))
+    attach_partners(policy, PartnerSetup(directory, to_xml, from_xml, parse_acknowledgement))
     yield policy
     attach_partners(policy, None)
 
@@ -196,7 +196,7 @@ def test_only_a_handler_sends_and_only_to_a_partner(factory: Factory, mait_polic
         send_to_partner(factory, HANDLER, "C-nope", AMBULANCE, T0, mait_policy)
 
 
-def ack(sent_id: str, status: AckStatus, *, sender: str = "SWASFT", **kw: str) -> MaitMessage:
+def ack(sent_id: str, status: AckStatus, *, sender: str = "SWASFT", **kw: str) -> bytes:
     header = Header(
         message_id=f"ACK-{sent_id[:8]}-{status.value}-{sender}",
         message_type=MessageType.ACK,
@@ -205,7 +205,7 @@ def ack(sent_id: str, status: AckStatus, *, sender: str = "SWASFT", **kw: str) -
         recipient=Organisation("DCP", "Devon & Cornwall Police"),
         relates_to=sent_id,
     )
-    return MaitMessage(header=header, acknowledgement=Acknowledgement(status, **kw))
+    return to_xml(MaitMessage(header=header, acknowledgement=Acknowledgement(status, **kw)))
 
 
 def test_delivered_to_a_hub_that_checks_signature_and_schema_then_acknowledged(

@@ -17,7 +17,7 @@ from datetime import datetime
 from controlroom.domain.access import Permission, Principal, access_check
 from controlroom.domain.contacts.values import require_utc
 from controlroom.domain.errors import Conflict, NotFound
-from controlroom.domain.mait import MaitInvalid, MaitMessage, acknowledgement_of
+from controlroom.domain.mait import MaitInvalid, acknowledgement_of
 from controlroom.domain.mait.delivery import (
     KEY_PREFIX,
     TAG_ACKNOWLEDGED,
@@ -49,12 +49,13 @@ class AckRecorded:
 def record_acknowledgement(
     uow_factory: UowFactory,
     principal: Principal,
-    reply: MaitMessage,
+    document: bytes,
     now: datetime,
     policy: Policy,
 ) -> AckRecorded:
-    """Record ``reply``, a partner's ``ACK`` (already read and checked against the schema).
+    """Record ``document``, a partner's ``ACK`` as XML.
 
+    :class:`MaitInvalid` for a document that is not an ACK or breaks the schema,
     :class:`NotFound` when it answers no MAIT message of ours, :class:`AckMismatch` when it
     comes from another organisation than the one the message went to."""
     access_check(principal, Permission.PARTNER_ACKNOWLEDGE)
@@ -62,6 +63,7 @@ def record_acknowledgement(
     setup = partner_setup(policy)
     if setup is None:
         raise PartnersUnavailable(NOT_CONFIGURED, hint="add a [mait] table (docs/mait.md)")
+    reply = setup.read_acknowledgement(document)
     answered = reply.header.relates_to or ""
     if reply.acknowledgement is None:
         raise MaitInvalid("expected an ACK message", field="header.message_type")

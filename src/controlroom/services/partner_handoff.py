@@ -67,11 +67,13 @@ class PartnersUnavailable(ServiceUnavailable):
 
 @dataclass(frozen=True)
 class PartnerSetup:
-    """The force's MAIT directory and the codec that writes (and reads back) its messages."""
+    """The force's MAIT directory and the codec that writes its messages, reads them back and
+    reads a partner's acknowledgement (each checked against the schema)."""
 
     directory: MaitDirectory
     encode: Callable[[MaitMessage], bytes]
     decode: Callable[[bytes], MaitMessage]
+    read_acknowledgement: Callable[[bytes], MaitMessage]
 
 
 _attached: dict[int, tuple[Policy, PartnerSetup]] = {}
