@@ -17,6 +17,7 @@ from controlroom.bootstrap import uow_factory
 from controlroom.config import Settings
 from controlroom.domain.access import Principal
 from controlroom.domain.contacts import Answer, Assess, Caller, Role, UpdateNarrative
+from controlroom.domain.errors import InvalidInput
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import contacts as service
@@ -185,3 +186,19 @@ def test_without_mait_configured_the_send_control_is_disabled_with_the_reason(
         follow_redirects=False,
     )
     assert refused.status_code == 503 and "CONTROLROOM_MAIT_URL" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("more", "said"),
+    [
+        ({"mait_url": "http://hub.example.gov.uk/mait", "mait_secret": SECRET}, "https://"),
+        ({"mait_url": "https://hub.example.gov.uk/mait"}, "secret"),
+    ],
+)
+def test_a_mait_hub_that_cannot_work_stops_the_app_from_starting(
+    database_url: str, policy: Policy, more: dict[str, str], said: str
+) -> None:
+    settings = Settings(policy="dcp-p-042", database_url=database_url, demo=False, **more)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput) as refused:
+        create_app(settings, policy=policy, uow_factory=uow_factory(settings, migrate_first=False))
+    assert refused.value.field == "CONTROLROOM_MAIT_URL" and said in str(refused.value.as_dict())
