@@ -202,3 +202,18 @@ def test_a_mait_hub_that_cannot_work_stops_the_app_from_starting(
     with pytest.raises(InvalidInput) as refused:
         create_app(settings, policy=policy, uow_factory=uow_factory(settings, migrate_first=False))
     assert refused.value.field == "CONTROLROOM_MAIT_URL" and said in str(refused.value.as_dict())
+
+
+def test_an_auditor_sees_the_panel_but_cannot_send(app: FastAPI, policy: Policy) -> None:
+    cid = collapse_call(app, policy)
+    auditor = console(app, "auditor")
+    page = auditor.get(f"/console/handler/{cid}").text
+    assert 'id="partners"' in page and "South Western Ambulance Service" in page
+    assert '/partners" class="partner-send"' not in page and ">Send<" not in page
+    csrf = csrf_of(auditor, f"/console/handler/{cid}")
+    refused = auditor.post(
+        f"/console/contacts/{cid}/partners",
+        data={"csrf": csrf, "agency": "ambulance-999"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403 and "contact:act" in refused.text
