@@ -51,8 +51,11 @@ from controlroom.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-KINDS = {MessageType.CREATE: KIND_CREATE, MessageType.UPDATE: KIND_UPDATE}
-KINDS[MessageType.CLOSE] = KIND_CLOSE
+KINDS = {
+    MessageType.CREATE: KIND_CREATE,
+    MessageType.UPDATE: KIND_UPDATE,
+    MessageType.CLOSE: KIND_CLOSE,
+}
 TYPES = {kind: message_type for message_type, kind in KINDS.items()}
 XML = "application/xml"
 NOT_CONFIGURED = "No partner agencies are configured: the policy file has no [mait] partners"

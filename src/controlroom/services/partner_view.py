@@ -80,8 +80,9 @@ class PartnerPanel:
 
 def partner_panel(
     uow_factory: UowFactory, principal: Principal, contact_id: str, policy: Policy
-) -> PartnerPanel | None:
-    """The panel of a contact; None when the force has no MAIT partners at all."""
+) -> PartnerPanel:
+    """The panel of a contact. Without MAIT partners (no ``[mait]`` table) it has no rows and
+    says why nothing can be sent; without a hub it lists the partners and says so too."""
     access_check(principal, Permission.CONTACT_READ)
     setup = partner_setup(policy)
     with uow_factory(read_only=True) as uow:
