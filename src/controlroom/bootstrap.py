@@ -25,6 +25,8 @@ from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
 from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
+from controlroom.adapters.mait.partners_file import load_mait_directory
+from controlroom.adapters.mait.xml_codec import from_xml, parse_acknowledgement, to_xml
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
@@ -36,6 +38,8 @@ from controlroom.adapters.what3words_client import What3WordsService
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
 from controlroom.domain.errors import DomainError, SchemaMismatch
+from controlroom.domain.mait import MaitDirectory
+from controlroom.domain.mait.delivery import destination_for
 from controlroom.domain.nuisance import (
     CallerHistory,
     CaseRecord,
@@ -53,8 +57,10 @@ from controlroom.services.live import Broker
 from controlroom.services.login_limits import AttemptStore
 from controlroom.services.outbox import overdue as outbox_overdue
 from controlroom.services.outbox_worker import DeliveryWorker
+from controlroom.services.partner_handoff import PartnerSetup, attach_partners
 from controlroom.services.reporting import Reporting
-from controlroom.triage_setup import policy_for as policy_for
+from controlroom.triage_setup import loaded_policy
+from controlroom.triage_setup import policy_for as triage_policy_for
 from controlroom.triage_setup import semantic_layer_for as semantic_layer_for
 
 log = logging.getLogger(__name__)
@@ -64,6 +70,14 @@ class UowFactory(Protocol):
     """Makes a new unit of work; ``read_only=True`` for one that only reads."""
 
     def __call__(self, *, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork: ...
+
+
+def policy_for(settings: Settings) -> Policy:
+    """The force policy the settings name, loaded once per process, with triage's semantic
+    layer attached (:mod:`controlroom.triage_setup`) and its MAIT partners."""
+    policy = triage_policy_for(settings)
+    attach_mait(settings, policy)
+    return policy
 
 
 @lru_cache(maxsize=8)
@@ -283,20 +297,54 @@ def basemap_for(settings: Settings) -> dict[str, Any]:
     return basemap(Path(settings.force_area) if settings.force_area else None)
 
 
+@lru_cache(maxsize=8)
+def _mait_directory(reference: str) -> MaitDirectory | None:
+    return load_mait_directory(reference, loaded_policy(reference))
+
+
+def attach_mait(settings: Settings, policy: Policy) -> None:
+    """Give ``policy`` the MAIT partners of the settings' policy file and the XML codec (none
+    without a ``[mait]`` table): the partner handoff reads them (``services/partner_handoff``)."""
+    directory = _mait_directory(settings.policy)
+    setup = (
+        None
+        if directory is None
+        else PartnerSetup(directory, to_xml, from_xml, parse_acknowledgement)
+    )
+    attach_partners(policy, setup)
+
+
+def _partner_destinations(settings: Settings) -> list[str]:
+    """``partner:<agency>`` for each MAIT partner, when ``CONTROLROOM_MAIT_URL`` is set."""
+    directory = _mait_directory(settings.policy) if settings.mait_url else None
+    return [] if directory is None else [destination_for(p.agency) for p in directory.partners]
+
+
 def outbox_destinations(settings: Settings) -> frozenset[str]:
-    """The outbox destinations configured: ``cc`` when ``CONTROLROOM_CC_URL`` is set."""
-    return frozenset({cc_handoff.DESTINATION}) if settings.cc_url else frozenset()
+    """The outbox destinations configured: ``cc`` when ``CONTROLROOM_CC_URL`` is set, and
+    ``partner:<agency>`` for each MAIT partner when ``CONTROLROOM_MAIT_URL`` is."""
+    found = set(_partner_destinations(settings))
+    if settings.cc_url:
+        found.add(cc_handoff.DESTINATION)
+    return frozenset(found)
 
 
 def outbox_transports(settings: Settings) -> dict[str, SignedHttpTransport]:
-    """A transport for each configured destination; :class:`InvalidInput` for a setting that
-    cannot work (a URL that is not HTTPS, no secret)."""
-    if not settings.cc_url:
-        return {}
-    transport = SignedHttpTransport(
-        settings.cc_url, settings.cc_secret or "", setting="CONTROLROOM_CC_URL"
-    )
-    return {cc_handoff.DESTINATION: transport}
+    """A transport for each configured destination (one, to the MAIT hub, shared by every
+    partner); :class:`InvalidInput` for a setting that cannot work (a URL that is not HTTPS,
+    no secret)."""
+    transports = {}
+    if settings.cc_url:
+        transports[cc_handoff.DESTINATION] = SignedHttpTransport(
+            settings.cc_url, settings.cc_secret or "", setting="CONTROLROOM_CC_URL"
+        )
+    partners = _partner_destinations(settings)
+    if settings.mait_url and partners:
+        hub = SignedHttpTransport(
+            settings.mait_url, settings.mait_secret or "", setting="CONTROLROOM_MAIT_URL"
+        )
+        transports |= dict.fromkeys(partners, hub)
+    return transports
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:

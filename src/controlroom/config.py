@@ -173,6 +173,15 @@ class Settings(BaseSettings):
         default=None,
         description="The secret shared with C&C that signs each delivery (HMAC-SHA256).",
     )
+    mait_url: str | None = Field(
+        default=None,
+        description="The MAIT hub endpoint partner agencies' messages are delivered to "
+        "(https://; http:// only to a loopback address); unset: nothing is sent by MAIT.",
+    )
+    mait_secret: str | None = Field(
+        default=None,
+        description="The secret shared with the MAIT hub that signs each delivery (HMAC-SHA256).",
+    )
     outbox_max_attempts: int = Field(
         default=10, ge=1, le=100, description="Attempts before an outbox message is parked."
     )

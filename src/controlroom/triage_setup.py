@@ -20,14 +20,15 @@ from controlroom.services.triage import attach_semantic_layer
 
 
 @lru_cache(maxsize=8)
-def _policy(reference: str) -> Policy:
+def loaded_policy(reference: str) -> Policy:
+    """The policy ``reference`` names, loaded once per process."""
     return load_policy(reference)
 
 
 def policy_for(settings: Settings) -> Policy:
     """The force policy the settings name, loaded once per process, with triage's semantic
     layer attached (built on first use, from the model in ``settings.model_dir``)."""
-    policy = _policy(settings.policy)
+    policy = loaded_policy(settings.policy)
     attach_semantic_layer(policy, lambda: semantic_layer_for(settings, policy))
     return policy
 

@@ -8,9 +8,13 @@ from datetime import UTC, datetime
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
+from controlroom.bootstrap import attach_mait
 from controlroom.cli import main
+from controlroom.config import Settings
 from controlroom.domain.policy import Policy
 from tests.cc_receiver import SECRET, Receiver
+from tests.mait_receiver import SECRET as HUB_SECRET
+from tests.mait_receiver import MaitHub, written_create
 from tests.services.test_outbox_sql import Factory, incident
 
 
@@ -54,3 +58,24 @@ def test_once_delivers_what_is_due(
         "incident.logged",
         "incident.updated",
     ]
+
+
+def test_once_delivers_a_partner_message_to_the_mait_hub_alone(
+    database_url: str, database_engine: Engine, policy: Policy
+) -> None:
+    attach_mait(Settings(policy="dcp-p-042"), policy)
+    factory = Factory(database_engine)
+    contact = incident(factory, policy, datetime.now(UTC), notes=0)
+    sent = written_create(factory, policy, contact, "fire-999")
+    with MaitHub() as hub:
+        env = {
+            "CONTROLROOM_DATABASE_URL": database_url,
+            "CONTROLROOM_CC_URL": "",
+            "CONTROLROOM_MAIT_URL": hub.url,
+            "CONTROLROOM_MAIT_SECRET": HUB_SECRET,
+        }
+        code, out, _ = run(env, "deliver", "--once")
+        assert (code, out.strip()) == (0, "delivered 1, failed 0, parked 0")
+    assert hub.processed == [f"mait:{sent}"] and hub.messages[f"mait:{sent}"].header.recipient.id
+    code, _, err = run(env | {"CONTROLROOM_MAIT_SECRET": ""}, "deliver", "--once")
+    assert code == 2 and "CONTROLROOM_MAIT_URL" in err and "secret" in err

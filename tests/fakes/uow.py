@@ -32,6 +32,7 @@ from controlroom.domain.contacts import (
     rejoined_by,
 )
 from controlroom.domain.errors import Conflict
+from controlroom.domain.mait.delivery import PartnerAck
 from controlroom.domain.nuisance import CallSummary, CaseRecord
 from controlroom.domain.outbox import OutboxMessage
 from controlroom.domain.triage.decision import Channel
@@ -47,7 +48,7 @@ from tests.fakes.uow_nuisance import (
     FakeNuisanceCases,
     upsert_summary,
 )
-from tests.fakes.uow_outbox import FakeOutbox
+from tests.fakes.uow_outbox import FakeMaitAcks, FakeOutbox
 from tests.fakes.uow_references import FakeIncidentReferences, holds_words
 
 
@@ -67,6 +68,7 @@ class FakeStore:
     counters: dict[str, int] = field(default_factory=dict)
     references: dict[str, str] = field(default_factory=dict)
     outbox: dict[int, OutboxMessage] = field(default_factory=dict)
+    mait_acks: dict[str, PartnerAck] = field(default_factory=dict)
 
     def copy(self) -> FakeStore:
         """A snapshot (the values are immutable, so copying the containers is enough)."""
@@ -328,6 +330,7 @@ class FakeUnitOfWork:
     nuisance_cases: FakeNuisanceCases
     references: FakeIncidentReferences
     outbox: FakeOutbox
+    mait_acks: FakeMaitAcks
 
     def __init__(
         self, store: FakeStore | None = None, outbox_destinations: frozenset[str] = frozenset()
@@ -355,6 +358,7 @@ class FakeUnitOfWork:
         self.nuisance_cases = FakeNuisanceCases(self.store)
         self.references = FakeIncidentReferences(self.store)
         self.outbox = FakeOutbox(self.store, self.outbox_destinations)
+        self.mait_acks = FakeMaitAcks(self.store)
 
     def __enter__(self) -> Self:
         self._snapshot = self.store.copy()

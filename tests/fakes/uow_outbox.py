@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from controlroom.domain.mait.delivery import PartnerAck
 from controlroom.domain.outbox import CLAIMABLE, UNDELIVERED, MessageState, OutboxMessage
 
 
@@ -141,3 +142,39 @@ class FakeOutbox:
             and m.next_attempt_at < due_before
         ]
         return len(due), min(due, default=None)
+
+    def for_contact(self, contact_id: str, destination_prefix: str) -> tuple[OutboxMessage, ...]:
+        """A contact's messages to destinations with the prefix, oldest first."""
+        return tuple(
+            m
+            for _, m in sorted(self._store.outbox.items())
+            if m.contact_id == contact_id and m.destination.startswith(destination_prefix)
+        )
+
+    def by_key(self, idempotency_key: str) -> OutboxMessage | None:
+        """The message with the key, or None."""
+        found = (m for m in self._store.outbox.values() if m.idempotency_key == idempotency_key)
+        return next(found, None)
+
+
+class FakeMaitAcks:
+    """Acknowledgements in the fake store's ``mait_acks`` dict, by acknowledgement id."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def add(self, ack: PartnerAck) -> bool:
+        """Store it; False when its id is stored."""
+        if ack.ack_id in self._store.mait_acks:
+            return False
+        self._store.mait_acks[ack.ack_id] = ack
+        return True
+
+    def get(self, ack_id: str) -> PartnerAck | None:
+        """One acknowledgement, or None."""
+        found: PartnerAck | None = self._store.mait_acks.get(ack_id)
+        return found
+
+    def for_contact(self, contact_id: str) -> list[PartnerAck]:
+        """A contact's acknowledgements in the order received."""
+        return [a for a in self._store.mait_acks.values() if a.contact_id == contact_id]

@@ -22,6 +22,7 @@ from controlroom.domain.triage import Channel
 from controlroom.services.contacts import do_action, offer_contact
 from controlroom.services.nuisance import do_open_case
 from controlroom.web.auth import Require
+from tests.mait_receiver import ack_document, written_create
 from tests.outbox_support import parked_message
 from tests.web.conftest import bearer
 from tests.web.test_ladder_safeguards_api import flagged_number
@@ -82,6 +83,7 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("GET", "/api/figures"): P.REPORTS_READ,  # the supervisor's figures for a period
     ("GET", "/api/outbox"): P.REPORTS_READ,
     ("POST", "/api/outbox/{message_id}/retry"): P.CONTACT_SUPERVISE,
+    ("POST", "/api/mait/acknowledgements"): P.PARTNER_ACKNOWLEDGE,
     ("GET", "/api/callers/{identifier}/history"): P.CONTACT_READ,
     ("GET", "/api/callers/{identifier}/timeline"): P.CONTACT_READ,
     ("GET", "/api/nuisance/flagged"): P.REPORTS_READ,
@@ -216,6 +218,8 @@ def _request(
         return method, url, {"content": _aml_body(serial, now), "headers": _FORM}
     if path == "/api/contacts/search":
         return method, url, {"params": {"q": "07700 900999"}}
+    if path == "/api/mait/acknowledgements":
+        return method, url, {"headers": {"content-type": "application/xml"}}
     kwargs: dict[str, Any] = {"json": bodies[path]} if method == "POST" else {}
     if method == "POST" and path == "/api/contacts":
         kwargs["json"] = bodies["/api/contacts"] | {"caller": {"name": "A Person"}}
@@ -269,6 +273,9 @@ def test_each_role_gets_exactly_what_its_permissions_allow(
     if "{message_id}" in url:
         parked = parked_message(app.state.uow_factory, datetime.now(UTC))
         url = url.replace("{message_id}", str(parked))
+    if path == "/api/mait/acknowledgements":
+        sent = written_create(app.state.uow_factory, policy, contact.contact.id, "ambulance-999")
+        kwargs["content"] = ack_document(sent, "RECEIVED")
     headers |= kwargs.pop("headers", {})
     response = anonymous.request(method, url, headers=headers, **kwargs)
     permission = ENDPOINTS[(method, path)]

@@ -36,6 +36,9 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/console/contacts/{contact_id}/thread"): P.CONTACT_READ,
     ("POST", "/console/contacts/{contact_id}/messages"): P.CONTACT_READ,
     ("POST", "/console/contacts/{contact_id}/location"): P.CONTACT_READ,
+    # the partner agencies panel; sending needs contact:act, checked by the service
+    ("GET", "/console/contacts/{contact_id}/partners"): P.CONTACT_READ,
+    ("POST", "/console/contacts/{contact_id}/partners"): P.CONTACT_READ,
     ("GET", "/console/location/search"): P.CONTACT_READ,
     ("GET", "/console/basemap.geojson"): P.CONTACT_READ,
     ("GET", "/console/queue"): P.CONTACT_READ,

@@ -13,14 +13,15 @@ from controlroom.cli.output import EXIT_BAD_INPUT, fail
 
 @click.group()
 def outbox() -> None:
-    """The outbox: deliver its messages to command-and-control."""
+    """The outbox: deliver its messages to command-and-control and partner agencies."""
 
 
 @outbox.command("deliver")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 def deliver(once: bool) -> None:
     """Deliver due outbox messages until stopped (SIGTERM or Ctrl-C end it after the round in
-    progress). Exits 2 when no destination is configured (CONTROLROOM_CC_URL)."""
+    progress). Exits 2 when no destination is configured (CONTROLROOM_CC_URL, or
+    CONTROLROOM_MAIT_URL with MAIT partners in the policy)."""
     from controlroom import bootstrap
 
     settings = settings_or_exit()
@@ -29,7 +30,8 @@ def deliver(once: bool) -> None:
         if worker is None:
             fail(
                 "error: no outbox destination is configured: set CONTROLROOM_CC_URL and "
-                "CONTROLROOM_CC_SECRET",
+                "CONTROLROOM_CC_SECRET (or CONTROLROOM_MAIT_URL and CONTROLROOM_MAIT_SECRET for "
+                "partner agencies)",
                 EXIT_BAD_INPUT,
             )
         if once:

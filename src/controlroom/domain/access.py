@@ -43,20 +43,22 @@ class Permission(StrEnum):
     USERS_MANAGE = "users:manage"
     TOKENS_MANAGE = "tokens:manage"
     REPORTS_READ = "reports:read"
+    PARTNER_ACKNOWLEDGE = "partner:acknowledge"
 
 
 P = Permission
 _CALL_HANDLER = frozenset({P.TRIAGE_RUN, P.CONTACT_READ, P.CONTACT_ACT})
 
 #: The permissions of each role. Administrators run the system but handle no calls; auditors
-#: read contacts and the audit log; integrations feed telephony events and ask for triage.
+#: read contacts and the audit log; integrations feed telephony events, ask for triage and
+#: pass on partners' MAIT acknowledgements.
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {
         Role.CALL_HANDLER: _CALL_HANDLER,
         Role.SUPERVISOR: _CALL_HANDLER | {P.CONTACT_SUPERVISE, P.REPORTS_READ},
         Role.AUDITOR: frozenset({P.CONTACT_READ, P.AUDIT_READ, P.AUDIT_VERIFY}),
         Role.ADMIN: frozenset({P.USERS_MANAGE, P.TOKENS_MANAGE, P.AUDIT_READ, P.AUDIT_VERIFY}),
-        Role.INTEGRATION: frozenset({P.TELEPHONY_INGEST, P.TRIAGE_RUN}),
+        Role.INTEGRATION: frozenset({P.TELEPHONY_INGEST, P.TRIAGE_RUN, P.PARTNER_ACKNOWLEDGE}),
     }
 )
 

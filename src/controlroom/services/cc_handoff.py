@@ -4,7 +4,8 @@ transaction (docs/interop.md describes the document field by field).
 
 :func:`handoff` is called by ``contacts.record_action`` after every applied action. Nothing is
 enqueued for a contact without an incident, or when no C&C endpoint is configured (the
-outbox does not accept the ``cc`` destination).
+outbox does not accept the ``cc`` destination). It is also the hook of the partner handoff:
+a contact that becomes final sends ``CLOSE`` to the partners it was sent to.
 """
 
 from __future__ import annotations
@@ -141,7 +142,11 @@ def incident_document(
 
 def handoff(uow: UnitOfWork, contact: Contact, now: datetime, policy: Policy) -> int | None:
     """Enqueue the C&C message for the contact's latest change, when it has an incident and
-    C&C is configured; the message's id, or None when nothing was enqueued."""
+    C&C is configured; the message's id, or None when nothing was enqueued. A contact that
+    has just become final also closes its MAIT messages to partners (``partner_handoff``)."""
+    from controlroom.services.partner_handoff import close_partners  # it imports contacts
+
+    close_partners(uow, contact, now, policy)
     if contact.record.incident is None or not uow.outbox.accepts(DESTINATION):
         return None
     key = f"cc:{contact.id}:{contact.history[-1].seq}"

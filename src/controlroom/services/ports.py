@@ -38,7 +38,7 @@ from controlroom.domain.nuisance import (
 )
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage.decision import Channel
-from controlroom.services.ports_outbox import OutboxRepository
+from controlroom.services.ports_outbox import MaitAckRepository, OutboxRepository
 
 #: What a processed telephony event answered: HTTP status and JSON body.
 StoredResponse = tuple[int, dict[str, Any]]
@@ -377,6 +377,10 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> OutboxRepository:
         """Outbox messages (services/outbox.py)."""
+
+    @property
+    def mait_acks(self) -> MaitAckRepository:
+        """Partners' acknowledgements of MAIT messages."""
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

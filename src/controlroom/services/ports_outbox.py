@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from controlroom.domain.mait.delivery import PartnerAck
 from controlroom.domain.outbox import MessageState, OutboxMessage
 
 
@@ -60,3 +61,23 @@ class OutboxRepository(Protocol):
 
     def overdue(self, due_before: datetime) -> tuple[int, datetime | None]:
         """How many claimable messages were due before ``due_before``, and the oldest due time."""
+
+    def for_contact(self, contact_id: str, destination_prefix: str) -> tuple[OutboxMessage, ...]:
+        """A contact's messages to destinations starting with ``destination_prefix``, oldest
+        first."""
+
+    def by_key(self, idempotency_key: str) -> OutboxMessage | None:
+        """The message with ``idempotency_key``, or None."""
+
+
+class MaitAckRepository(Protocol):
+    """Partners' acknowledgements of MAIT messages (``uow.mait_acks``)."""
+
+    def add(self, ack: PartnerAck) -> bool:
+        """Store ``ack``; False (nothing written) when one with its ``ack_id`` is stored."""
+
+    def get(self, ack_id: str) -> PartnerAck | None:
+        """The acknowledgement with ``ack_id``, or None."""
+
+    def for_contact(self, contact_id: str) -> list[PartnerAck]:
+        """A contact's acknowledgements, in the order they were received."""

@@ -86,6 +86,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.policy = policy or bootstrap.policy_for(settings)
+    bootstrap.attach_mait(settings, app.state.policy)
     app.state.broker = broker or bootstrap.broker_for(settings)
     publisher = BrokerPublisher(app.state.broker)
     app.state.uow_factory = uow_factory or bootstrap.uow_factory(settings, publisher=publisher)

@@ -202,3 +202,20 @@ class SqlOutbox:
         )
         count, oldest = self._connection.execute(query).one()
         return int(count), oldest
+
+    def for_contact(self, contact_id: str, destination_prefix: str) -> tuple[OutboxMessage, ...]:
+        """A contact's messages to destinations starting with ``destination_prefix``, oldest
+        first."""
+        query = (
+            select(outbox)
+            .where(_C.contact_id == contact_id, _C.destination.startswith(destination_prefix))
+            .order_by(_C.id)
+        )
+        return tuple(_message(row) for row in self._connection.execute(query))
+
+    def by_key(self, idempotency_key: str) -> OutboxMessage | None:
+        """The message with ``idempotency_key``, or None."""
+        row = self._connection.execute(
+            select(outbox).where(_C.idempotency_key == idempotency_key)
+        ).first()
+        return None if row is None else _message(row)

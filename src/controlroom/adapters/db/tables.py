@@ -335,3 +335,21 @@ outbox = Table(
     Index(None, "state", "next_attempt_at"),
     Index("ix_outbox_contact", "destination", "contact_id", "sequence", unique=True),
 )
+
+#: Partners' acknowledgements of the MAIT messages sent to them (docs/interop.md).
+mait_acknowledgements = Table(
+    "mait_acknowledgements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ack_id", String(64), nullable=False, unique=True),
+    Column("message_id", String(64), nullable=False),
+    Column("contact_id", String(128), nullable=True),
+    Column("agency", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("recipient_reference", String(64), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_mait_acknowledgements_message", "message_id"),
+    Index("ix_mait_acknowledgements_contact", "contact_id"),
+)

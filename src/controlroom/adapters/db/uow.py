@@ -22,6 +22,7 @@ from controlroom.adapters.db.accounts import SqlTokenRepository, SqlUserReposito
 from controlroom.adapters.db.audit_log import SqlAuditLog
 from controlroom.adapters.db.call_history import PendingCalls, SqlCallHistory
 from controlroom.adapters.db.engine import SQLITE_BUSY_TIMEOUT_MS, read_only_options, writer_lock
+from controlroom.adapters.db.mait_acks import SqlMaitAcks
 from controlroom.adapters.db.nuisance import SqlNuisanceCases
 from controlroom.adapters.db.outage import is_outage, reason
 from controlroom.adapters.db.outbox import SqlOutbox
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
     nuisance_cases: SqlNuisanceCases
     references: SqlIncidentReferences
     outbox: SqlOutbox
+    mait_acks: SqlMaitAcks
     _calls_pending: PendingCalls
 
     def __init__(
@@ -133,6 +135,7 @@ class SqlUnitOfWork:
         self.nuisance_cases = SqlNuisanceCases(connection)
         self.references = SqlIncidentReferences(connection)
         self.outbox = SqlOutbox(connection, self.outbox_destinations)
+        self.mait_acks = SqlMaitAcks(connection)
         return self
 
     def __exit__(

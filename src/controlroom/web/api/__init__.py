@@ -25,6 +25,7 @@ from controlroom.web.api.contacts import audit_router
 from controlroom.web.api.contacts import router as contacts_router
 from controlroom.web.api.figures import router as figures_router
 from controlroom.web.api.location import router as location_router
+from controlroom.web.api.mait import router as mait_router
 from controlroom.web.api.nuisance import callers_router
 from controlroom.web.api.nuisance import router as nuisance_router
 from controlroom.web.api.outbox import router as outbox_router
@@ -45,6 +46,7 @@ BODY_FACTORS: Mapping[str, int] = {"/api/triage/batch": BATCH_BODY_FACTOR}
 FIXED_BODY_LIMITS: Mapping[str, int] = {
     "/api/telephony/events": 64 * 1024,
     "/api/location/aml": 8 * 1024,
+    "/api/mait/acknowledgements": 256 * 1024,
 }
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
@@ -65,6 +67,7 @@ def install_api(app: FastAPI) -> None:
     app.include_router(typed_location_router)
     app.include_router(figures_router)
     app.include_router(outbox_router)
+    app.include_router(mait_router)
     app.add_middleware(TelephonyFastPath)
     app.add_middleware(BodyGuard)  # added last, so it runs first
     generate = app.openapi

@@ -31,7 +31,8 @@ def outbox_page(request: Request, session: Supervisor) -> Response:
         view = list_messages(request.app.state.uow_factory, session.principal, state=state)
     except DomainError as exc:
         return error_page(request, session, exc, status_for(exc))
-    configured = bool(request.app.state.settings.cc_url)
+    settings = request.app.state.settings
+    configured = bool(settings.cc_url or settings.mait_url)
     retried = request.query_params.get("retried", "")
     context = {
         "nav": "outbox",

@@ -80,8 +80,8 @@ def render(
 
 
 def _parked(request: Request) -> int | None:
-    """Parked outbox messages, when C&C is configured and the count can be read."""
-    if not settings_of(request).cc_url:
+    """Parked outbox messages, when C&C or MAIT is configured and the count can be read."""
+    if not (settings_of(request).cc_url or settings_of(request).mait_url):
         return None
     try:
         return parked_count(request.app.state.uow_factory)

@@ -210,7 +210,8 @@
     const chosen = field && field.type === "radio" && form.querySelector(`input[name="${CSS.escape(field.name)}"]:checked`);
     if (field) { (chosen || field).focus(); return true; }
     // Ending the call is never one key: t lands on the button, and Enter (or Space) ends it.
-    if (form.dataset.action === "terminate") { form.querySelector("button[type=submit]").focus(); return true; }
+    // Sending to a partner agency is not one key either: o lands on the first Send button.
+    if (form.dataset.action === "terminate" || form.dataset.confirm) { form.querySelector("button[type=submit]").focus(); return true; }
     form.requestSubmit();
     return true;
   }
