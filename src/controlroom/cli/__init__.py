@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "replay": "controlroom.cli.replay:replay",
     "models": "controlroom.cli.models:models",
     "outbox": "controlroom.cli.outbox:outbox",
+    "doctor": "controlroom.cli.doctor:doctor",
 }
 
 
