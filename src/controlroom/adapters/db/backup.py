@@ -177,7 +177,7 @@ def _dump_sqlite(source: Path, dump: Path, version: str, progress: Progress) -> 
             hint="check the URL, or run `controlroom db upgrade` to create it",
         )
     progress(f"copying {source} (SQLite online backup)")
-    live = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=10)
+    live = sqlite3.connect(source, timeout=10)  # only read; a read-only open can miss the WAL
     copy = sqlite3.connect(dump)
     try:
         live.backup(copy)  # every page in one step: one consistent snapshot
