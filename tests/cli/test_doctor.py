@@ -121,7 +121,7 @@ def test_failures_say_what_to_fix(database_url: str, fake: str, tmp_path: Path) 
         "CONTROLROOM_SESSION_SECRET": "",
         "CONTROLROOM_TRUSTED_PROXIES": "*",
         "CONTROLROOM_REDIS_URL": f"redis://{CLOSED}/0",
-        "CONTROLROOM_TILE_URL": fake + "/missing/{z}/{x}/{y}.png",
+        "CONTROLROOM_TILE_URL": fake + "/missing/{z}/{x}/{y}.png?key=TILEKEY",
         "CONTROLROOM_WHAT3WORDS_API_KEY": "WRONGKEY",
         "CONTROLROOM_MODEL_DIR": str(tmp_path / "no-model"),
         "CONTROLROOM_CC_URL": "http://cc.example.police.uk/incidents",
@@ -132,8 +132,8 @@ def test_failures_say_what_to_fix(database_url: str, fake: str, tmp_path: Path) 
     assert failed == {
         "demo", "session secret", "proxy trust", "redis", "tiles", "what3words", "model", "outbox",
     }  # fmt: skip
-    assert "HTTP 404" in checks["tiles"][1]
-    assert "InvalidKey" in checks["what3words"][1]
+    assert "HTTP 404" in checks["tiles"][1] and "TILEKEY" not in checks["tiles"][1]
+    assert "InvalidKey" in checks["what3words"][1] and "WRONGKEY" not in json.dumps(checks)
     assert checks["model"][2] == "run: controlroom models install"
     assert "https://" in checks["outbox"][1]
     for _, _, fix in checks.values():

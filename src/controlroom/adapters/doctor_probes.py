@@ -119,17 +119,18 @@ def probe_tiles(tile_url: str | None) -> Finding:
     if not tile_url:
         return ok("tiles", "no tile server: the console shows the offline basemap")
     url = tile_url.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
+    shown = url.split("?", 1)[0]  # a query may carry the tile server's key
     fix = "check CONTROLROOM_TILE_URL and that this machine may reach the server"
     try:
         response = requests.get(url, timeout=TIMEOUT_SECONDS, stream=True)
         response.close()
     except requests.RequestException as exc:
-        return fail("tiles", f"{url} cannot be reached ({type(exc).__name__})", fix)
+        return fail("tiles", f"{shown} cannot be reached ({type(exc).__name__})", fix)
     if response.status_code >= 400:
-        return fail("tiles", f"{url} answered HTTP {response.status_code}", fix)
+        return fail("tiles", f"{shown} answered HTTP {response.status_code}", fix)
     kind = response.headers.get("content-type", "")
     if not kind.startswith("image/"):
-        return warn("tiles", f"{url} answered {kind or 'no content type'}, not an image", fix)
+        return warn("tiles", f"{shown} answered {kind or 'no content type'}, not an image", fix)
     return ok("tiles", f"tile 0/0/0 fetched ({kind})")
 
 

@@ -137,7 +137,8 @@ def run_tool(command: list[str], env: dict[str, str], what: str) -> None:
         reason = (result.stderr or result.stdout).strip().splitlines()
         raise InvalidInput(
             f"{what} failed (exit {result.returncode}): {reason[-1] if reason else 'no output'}",
-            hint="see the message above; nothing was written",
+            hint="nothing was written; for a server version mismatch install the PostgreSQL "
+            "client tools of the server's major version (Debian: postgresql-client)",
         )
 
 
