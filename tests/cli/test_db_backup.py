@@ -283,6 +283,15 @@ def test_the_backup_refuses_what_it_cannot_do(databases: Databases, tmp_path: Pa
     assert not list(tmp_path.glob("*.bak")) and not list(tmp_path.glob(".*partial"))
 
 
+def test_a_manifest_of_the_wrong_shape_is_refused(databases: Databases, tmp_path: Path) -> None:
+    source = migrated(databases.new())
+    backup = tmp_path / "shape.bak"
+    assert run(source, "db", "backup", str(backup))[0] == 0
+    _rewrite_manifest(backup, counts=["users"], later_field="ignored")
+    code, _, err = run(databases.new(), "db", "restore", str(backup))
+    assert code == 2 and "not of the expected types" in err and "nothing was restored" in err
+
+
 def test_a_backup_restores_only_into_its_kind_of_database(
     databases: Databases, tmp_path: Path
 ) -> None:

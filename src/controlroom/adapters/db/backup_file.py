@@ -13,9 +13,9 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from controlroom.domain.errors import InvalidInput
 
@@ -41,7 +41,9 @@ class Manifest:
     dump_sha256: str = ""
     dump_bytes: int = 0
     format: int = FORMAT
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_FIELDS = tuple(Manifest.__dataclass_fields__)
 
 
 def _bad(path: Path, what: str) -> InvalidInput:
@@ -109,12 +111,27 @@ def read_manifest(path: Path) -> tuple[Manifest, int]:
             raise _bad(path, "the manifest does not match its SHA-256: the file is damaged")
         try:
             raw = json.loads(line)
-            manifest = Manifest(**raw)
+            known = {name: raw[name] for name in _FIELDS if name in raw}  # newer fields ignored
+            manifest = Manifest(**known)
         except (ValueError, TypeError) as exc:
             raise _bad(path, f"the manifest cannot be read: {exc}") from exc
         if manifest.kind not in KINDS:
             raise _bad(path, f"unknown database kind {manifest.kind!r}")
+        if not _well_formed(manifest):
+            raise _bad(path, "the manifest's fields are not of the expected types")
         return manifest, stream.tell()
+
+
+def _well_formed(manifest: Manifest) -> bool:
+    counts = manifest.counts
+    return (
+        isinstance(counts, dict)
+        and all(isinstance(k, str) and type(v) is int for k, v in counts.items())
+        and all(type(v) is int for v in (manifest.audit_seq, manifest.dump_bytes))
+        and all(isinstance(v, str) for v in (manifest.audit_hash, manifest.dump_sha256))
+        and all(isinstance(v, str) for v in (manifest.version, manifest.created_at))
+        and (manifest.revision is None or isinstance(manifest.revision, str))
+    )
 
 
 def extract_dump(path: Path, manifest: Manifest, offset: int, dest: Path) -> None:
