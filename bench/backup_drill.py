@@ -129,7 +129,7 @@ def databases(kind: str, work: Path, postgresql_url: str) -> Iterator[Callable[[
     def make() -> str:
         name = f"backup_drill_{uuid.uuid4().hex[:8]}"
         with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+            connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE template0")
         made.append(name)
         return base.set(database=name).render_as_string(hide_password=False)
 

@@ -60,7 +60,7 @@ def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databa
     def make() -> str:
         name = f"cr_backup_{uuid.uuid4().hex[:12]}"
         with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+            connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE template0")
         made.append(name)
         return base.set(database=name).render_as_string(hide_password=False)
 
