@@ -93,7 +93,8 @@ def test_a_well_configured_deployment_passes(database_url: str, fake: str) -> No
     code, checks = doctor(good_env(database_url, fake))
     assert code == 0, checks
     expected = {
-        "demo", "session secret", "public secret", "cookies", "proxy trust", "database",
+        "demo", "session secret", "public secret", "cookies", "proxy trust", "single sign-on",
+        "database",
         "schema", "clock", "redis", "tiles", "what3words", "model", "outbox", "outbox secret",
     }  # fmt: skip
     assert set(checks) == expected
@@ -112,7 +113,7 @@ def test_the_text_report_names_each_check_and_its_fix(database_url: str, fake: s
     assert redis.startswith("FAIL  redis ")
     assert "cannot be reached" in redis and "— check CONTROLROOM_REDIS_URL" in redis
     assert any(line.startswith("ok    tiles ") for line in lines)
-    assert lines[-1] == "14 checks: 1 failed, 0 warnings"
+    assert lines[-1] == "15 checks: 1 failed, 0 warnings"
 
 
 def test_failures_say_what_to_fix(database_url: str, fake: str, tmp_path: Path) -> None:

@@ -92,3 +92,14 @@ def test_line_and_exit_code() -> None:
     assert doctor.ok("tiles", "fetched").line(6) == "ok    tiles   fetched"
     assert doctor.exit_code([doctor.ok("a", "b"), doctor.warn("c", "d", "e")]) == 0
     assert doctor.exit_code([doctor.ok("a", "b"), bad]) == 1
+
+
+def test_single_sign_on() -> None:
+    assert doctor.check_oidc(None, "", "").level is Level.OK
+    plain = doctor.check_oidc("http://idp.example.police.uk", "console", "s")
+    assert plain.level is Level.FAIL and "is not https://" in plain.found
+    missing = doctor.check_oidc("https://idp.example.police.uk", "console", "")
+    assert missing.level is Level.FAIL and missing.found == "CONTROLROOM_OIDC_CLIENT_SECRET not set"
+    good = doctor.check_oidc("https://idp.example.police.uk", "console", "s3cret")
+    assert good.level is Level.OK and "s3cret" not in good.found
+    assert doctor.check_oidc("http://127.0.0.1:8080/realm", "console", "x").level is Level.OK

@@ -32,6 +32,9 @@ def findings() -> list[Finding]:
         ),
         judge.check_cookies(settings.secure_cookies, settings.trusted_proxies),
         judge.check_proxies(settings.trusted_proxies),
+        judge.check_oidc(
+            settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret
+        ),
         *probe.probe_database(settings.database_url),
         probe.probe_redis(settings.redis_url),
         probe.probe_tiles(settings.tile_url),
@@ -44,7 +47,8 @@ def findings() -> list[Finding]:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: every check's result.")
 def doctor(as_json: bool) -> None:
-    """Check this deployment's configuration: secrets, cookies, proxy trust, the database,
+    """Check this deployment's configuration: secrets, cookies, proxy trust, single sign-on,
+    the database,
     Redis, the tile server, what3words, the model, the outbox and the clock. Each line says
     what was found and how to fix it; exit 1 when a check FAILs."""
     results = findings()

@@ -113,6 +113,26 @@ def check_proxies(trusted_proxies: str) -> Finding:
     return ok("proxy trust", f"X-Forwarded-* believed only from {', '.join(entries)}")
 
 
+def check_oidc(issuer: str | None, client_id: str, client_secret: str) -> Finding:
+    """Single sign-on: an HTTPS issuer, with the console's client id and secret."""
+    if not issuer:
+        return ok("single sign-on", "not configured: console passwords only")
+    fix = "set CONTROLROOM_OIDC_ISSUER (https://), CONTROLROOM_OIDC_CLIENT_ID and "
+    fix += "CONTROLROOM_OIDC_CLIENT_SECRET as the provider registered the console"
+    local = issuer.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+    if not issuer.startswith("https://") and not local:
+        return fail("single sign-on", f"the issuer {issuer!r} is not https://", fix)
+    missing = [
+        name
+        for name, value in (("CLIENT_ID", client_id), ("CLIENT_SECRET", client_secret))
+        if not value
+    ]
+    if missing:
+        names = " and ".join(f"CONTROLROOM_OIDC_{name}" for name in missing)
+        return fail("single sign-on", f"{names} not set", fix)
+    return ok("single sign-on", f"issuer {issuer}, client {client_id}")
+
+
 def check_schema(current: str | None, head: str, known: bool) -> Finding:
     """The database's revision against this version's."""
     if current == head:
