@@ -277,6 +277,12 @@ def test_the_backup_refuses_what_it_cannot_do(databases: Databases, tmp_path: Pa
         assert code == 2 and "apt-get install postgresql-client" in err
         assert "--pg-dump" in err
     else:
+        live = source.removeprefix("sqlite:///")
+        before = Path(live).read_bytes()
+        for name in (live, live + "-wal"):
+            code, _, err = run(source, "db", "backup", name)
+            assert code == 2 and "is the database itself" in err
+        assert Path(live).read_bytes() == before
         missing = f"sqlite:///{tmp_path / 'missing.db'}"
         code, _, err = run(missing, "db", "backup", str(tmp_path / "x.bak"))
         assert code == 2 and "does not exist" in err

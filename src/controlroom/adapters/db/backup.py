@@ -158,6 +158,12 @@ def backup(
             f"{out.parent} does not exist", field="FILE", hint="create the folder first"
         )
     kind = normalise_url(url).get_backend_name()
+    if kind == "sqlite" and out.resolve() in database_files(sqlite_path(url).resolve()):
+        raise InvalidInput(
+            f"{out} is the database itself (or its journal)",
+            field="FILE",
+            hint="give the backup a file name of its own",
+        )
     tool = find_tool("pg_dump", pg_dump) if kind == "postgresql" else None
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".controlroom-backup-") as work:
         dump = Path(work) / "dump"
@@ -213,6 +219,11 @@ def _dump_postgresql(
     finally:
         engine.dispose()
     return manifest
+
+
+def database_files(database: Path) -> list[Path]:
+    """A SQLite database's files: itself, its WAL and its shared memory."""
+    return [database, *(database.with_name(database.name + end) for end in ("-wal", "-shm"))]
 
 
 def known_revision(revision: str | None) -> bool:

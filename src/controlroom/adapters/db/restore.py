@@ -12,6 +12,7 @@ from controlroom.adapters.db.audit_log import SqlAuditLog
 from controlroom.adapters.db.backup import (
     Progress,
     RestoreReport,
+    database_files,
     find_tool,
     holds_data,
     known_revision,
@@ -84,7 +85,7 @@ def _restore_sqlite(
     target = sqlite_path(url)
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(f".{target.name}.restoring")
-    for leftover in _files(staged):
+    for leftover in database_files(staged):
         leftover.unlink(missing_ok=True)
     try:
         progress(f"checking {path} ({manifest.dump_bytes} bytes, SHA-256)")
@@ -93,18 +94,15 @@ def _restore_sqlite(
         if report.problems:
             report.replaced = False
             return report
-        for stale in _files(target)[1:]:  # the old file's journal must not meet the new file
+        # the old file's journal must not meet the new file
+        for stale in database_files(target)[1:]:
             stale.unlink(missing_ok=True)
         staged.replace(target)
         progress(f"restored into {target}")
         return report
     finally:
-        for leftover in _files(staged):
+        for leftover in database_files(staged):
             leftover.unlink(missing_ok=True)
-
-
-def _files(database: Path) -> list[Path]:
-    return [database, *(database.with_name(database.name + end) for end in ("-wal", "-shm"))]
 
 
 def check(url: str | URL, manifest: backup_file.Manifest, progress: Progress) -> RestoreReport:
