@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "models": "controlroom.cli.models:models",
     "outbox": "controlroom.cli.outbox:outbox",
     "retention": "controlroom.cli.retention:retention",
+    "doctor": "controlroom.cli.doctor:doctor",
 }
 
 

@@ -7,6 +7,7 @@ import getpass
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from pydantic import ValidationError
@@ -63,7 +64,7 @@ def database_errors(settings: Settings) -> Iterator[None]:
 
 @click.group()
 def db() -> None:
-    """The database: migrate it and show its schema revision."""
+    """The database: migrate it, show its schema revision, back it up and restore it."""
 
 
 @db.command("upgrade")
@@ -98,3 +99,24 @@ def current_command() -> None:
         return
     click.echo(f"{where}: revision {revision or 'none'}; the code's is {head}")
     fail("error: the database is not up to date — run: controlroom db upgrade", EXIT_FOUND_PROBLEMS)
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--pg-dump", default=None, metavar="PATH", help="pg_dump to use (PostgreSQL).")
+def backup_command(file: Path, pg_dump: str | None) -> None:
+    """Back up the configured database into FILE, consistent while the service writes."""
+    from controlroom.cli.db_backup import run_backup
+
+    run_backup(file, pg_dump)
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace what the configured database holds.")
+@click.option("--pg-restore", default=None, metavar="PATH", help="pg_restore to use.")
+def restore_command(file: Path, force: bool, pg_restore: str | None) -> None:
+    """Restore FILE into the configured database, then check counts and the audit chain."""
+    from controlroom.cli.db_backup import run_restore
+
+    run_restore(file, force, pg_restore)
