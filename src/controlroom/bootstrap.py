@@ -22,13 +22,14 @@ from controlroom.adapters.db.gazetteer import SqlGazetteer
 from controlroom.adapters.db.login_attempts import SqlAttemptStore
 from controlroom.adapters.db.outage import reason
 from controlroom.adapters.db.reports import sql_reports
-from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
+from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork, observe_commits
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
 from controlroom.adapters.embeddings.index import SemanticIndex
 from controlroom.adapters.embeddings.minilm import MiniLM
 from controlroom.adapters.embeddings.model_files import ModelIntegrityError
 from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
+from controlroom.adapters.metrics import EVENT_COUNTER, AppMetrics, PrometheusInstruments
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.policy_file import load_policy
@@ -50,6 +51,7 @@ from controlroom.domain.nuisance import (
 from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import ReportingConfig
 from controlroom.services.chat_store import ChatStore
+from controlroom.services.instruments import install_instruments
 from controlroom.services.live import Broker
 from controlroom.services.login_limits import AttemptStore
 from controlroom.services.reporting import Reporting
@@ -134,6 +136,14 @@ def uow_factory(
         return SqlUnitOfWork(engine, publisher, read_only=read_only, snapshot=snapshot)
 
     return make
+
+
+def metrics_for(settings: Settings) -> AppMetrics:
+    """The application's metrics (``adapters/metrics.py``) on the configured database; the
+    process's instruments and the commit observer counting events are installed (once)."""
+    install_instruments(PrometheusInstruments())
+    observe_commits(EVENT_COUNTER)
+    return AppMetrics(engine_for(settings))
 
 
 def broker_for(settings: Settings) -> Broker:
