@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from controlroom.adapters.basemap import basemap
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
+from controlroom.adapters.contact_log import CONTACT_LOG
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
 from controlroom.adapters.db.gazetteer import SqlGazetteer
@@ -140,9 +141,11 @@ def uow_factory(
 
 def metrics_for(settings: Settings) -> AppMetrics:
     """The application's metrics (``adapters/metrics.py``) on the configured database; the
-    process's instruments and the commit observer counting events are installed (once)."""
+    process's instruments, and the commit observers counting events and writing the contacts'
+    lifecycle lines in the log (``adapters/contact_log.py``), are installed (once)."""
     install_instruments(PrometheusInstruments())
     observe_commits(EVENT_COUNTER)
+    observe_commits(CONTACT_LOG)
     return AppMetrics(engine_for(settings))
 
 

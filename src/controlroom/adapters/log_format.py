@@ -25,6 +25,7 @@ _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) 
     "taskName",
     "request_id",
     "contact_id",
+    "context_contact_id",
 }
 LOG_FORMATS = ("json", "text")
 
@@ -40,15 +41,29 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
-            "contact_id": getattr(record, "contact_id", None),
+            "contact_id": _contact_id(record),
         }
         line |= _access_fields(record)
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD and key not in line and not key.startswith("_"):
-                line[key] = value if isinstance(value, str | int | float | bool) else str(value)
+        for key, value in _extras(record).items():
+            line.setdefault(key, value)
         if record.exc_info:
             line["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields a record was given with ``extra=``."""
+    return {
+        key: value if isinstance(value, str | int | float | bool) or value is None else str(value)
+        for key, value in record.__dict__.items()
+        if key not in _STANDARD and not key.startswith("_")
+    }
+
+
+def _contact_id(record: logging.LogRecord) -> str | None:
+    """The contact a record is about: given with ``extra``, or its request's."""
+    found = getattr(record, "contact_id", None) or getattr(record, "context_contact_id", None)
+    return None if found is None else str(found)
 
 
 def _access_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -61,18 +76,18 @@ def _access_fields(record: logging.LogRecord) -> dict[str, Any]:
 
 
 class TextFormatter(logging.Formatter):
-    """``time level logger: message`` and, when known, the request and contact ids."""
+    """``time level logger: message`` and, in brackets, the request and contact ids when
+    known and the record's other fields."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         text = super().formatMessage(record)
-        ids = [
-            f"{key}={value}"
-            for key in ("request_id", "contact_id")
-            if (value := getattr(record, key, None))
-        ]
+        found = {"request_id": getattr(record, "request_id", None)}
+        found["contact_id"] = _contact_id(record)
+        ids = [f"{key}={value}" for key, value in found.items() if value]
+        ids += [f"{key}={value}" for key, value in _extras(record).items()]
         return f"{text} [{' '.join(ids)}]" if ids else text
 
 

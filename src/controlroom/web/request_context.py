@@ -7,7 +7,8 @@ contact id of a contact's route (``/api/contacts/<id>/...``, ``/console/contacts
 ``/console/handler/<id>``), in context variables while the request is served.
 :func:`install_request_context` gives every log record made in that context (uvicorn's access
 log line included, and records made in the worker threads of sync routes, which copy the
-context) the attributes ``request_id`` and ``contact_id`` (``None`` outside a request).
+context) the attributes ``request_id`` and ``context_contact_id`` (``None`` outside a
+request; a record given ``extra={"contact_id": ...}`` names its contact itself).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def install_request_context() -> None:
     def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = factory(*args, **kwargs)
         record.request_id = REQUEST_ID.get()
-        record.contact_id = CONTACT_ID.get()
+        record.context_contact_id = CONTACT_ID.get()  # ``contact_id`` may come with ``extra``
         return record
 
     make.__dict__.update(getattr(factory, "__dict__", {}))  # what the wrapped one has done
