@@ -4,7 +4,6 @@ interfaces use, and the nuisance configuration and document renderer."""
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -266,14 +265,14 @@ def document_renderer(config: NuisanceConfig) -> TemplateDocuments:
 def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | None:
     """Triage's semantic layer for ``policy``: the embedding model in ``settings.model_dir``,
     checked against its published hashes, over the policy's exemplar bank. None, with one
-    warning on stderr, when the policy has no bank or the model is missing or not the published
-    one: triage then runs on its rules alone."""
+    warning in the log (on stderr), when the policy has no bank or the model is missing or not
+    the published one: triage then runs on its rules alone."""
     if policy.exemplars is None:
         return None
     try:
         encoder = MiniLM(settings.model_dir)
     except ModelIntegrityError as exc:
-        print(f"WARNING: triage's semantic layer is off: {exc}", file=sys.stderr, flush=True)
+        log.warning("triage's semantic layer is off: %s", exc)
         return None
     return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir)
 

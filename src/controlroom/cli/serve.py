@@ -68,7 +68,9 @@ def serve(
     with database_errors(settings):
         app = create_app(settings, policy=policy)
     warning = cookie_warning(settings)
-    if warning:
+    if warning and (log_format or settings.log_format) == "json":
+        logging.getLogger("controlroom.serve").warning(warning)  # one JSON line like the rest
+    elif warning:
         click.secho(warning, err=True, fg="yellow", bold=True)
     settle(app)
     uvicorn.run(

@@ -96,7 +96,7 @@ def result_of(status: int) -> str:
 def _event_type(body: bytes) -> str:
     try:
         found: Any = json.loads(body).get("type")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, too deep
         return "other"
     return found if isinstance(found, str) and found in TELEPHONY_TYPES else "other"
 

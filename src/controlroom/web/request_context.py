@@ -30,6 +30,9 @@ _CONTACT_PATH = re.compile(
     r"/(?:api/contacts|console/contacts|console/handler)/(?P<id>[A-Za-z0-9._:-]{1,128})(?:/|$)"
 )
 
+#: Fixed path segments where a contact id could stand (``/api/contacts/search``).
+_NOT_IDS = frozenset({"search"})
+
 
 def request_id_from(given: str | None) -> str:
     """``given`` when it is a sane request id, otherwise a new one."""
@@ -41,7 +44,9 @@ def request_id_from(given: str | None) -> str:
 def contact_id_from(path: str) -> str | None:
     """The contact id in a contact's route, or ``None``."""
     found = _CONTACT_PATH.match(path)
-    return found.group("id") if found else None
+    if found is None or found.group("id") in _NOT_IDS:
+        return None
+    return found.group("id")
 
 
 class RequestContext:
