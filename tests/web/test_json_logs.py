@@ -60,15 +60,22 @@ def lines() -> Iterator[Lines]:
     handler = logging.StreamHandler(captured.stream)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
-    loggers = [logging.getLogger(name) for name in ("uvicorn.access", "controlroom")]
-    levels = [(logger, logger.level) for logger in (root, *loggers)]
+    names = ("uvicorn", "uvicorn.access", "controlroom")
+    loggers = [logging.getLogger(name) for name in names]
+    # as they were: other tests' servers may have configured uvicorn's loggers their own way
+    saved = [(logger, logger.level, logger.propagate, logger.disabled) for logger in loggers]
+    root_level = root.level
     root.addHandler(handler)
-    for logger in (root, *loggers):
+    root.setLevel(logging.INFO)
+    for logger in loggers:
         logger.setLevel(logging.INFO)
+        logger.propagate, logger.disabled = True, False
     yield captured
     root.removeHandler(handler)
-    for logger, level in levels:
+    root.setLevel(root_level)
+    for logger, level, propagate, disabled in saved:
         logger.setLevel(level)
+        logger.propagate, logger.disabled = propagate, disabled
 
 
 @pytest.fixture
