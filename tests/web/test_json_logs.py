@@ -23,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from controlroom.adapters.log_format import JsonFormatter, TextFormatter, logging_config
-from controlroom.web.log_redaction import install_redaction
+from controlroom.web.log_redaction import RedactFields, install_redaction
 from controlroom.web.request_context import install_request_context
 from tests.web.conftest import bearer
 
@@ -59,6 +59,7 @@ def lines() -> Iterator[Lines]:
     captured = Lines()
     handler = logging.StreamHandler(captured.stream)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactFields())  # as controlroom serve sets its handler up
     root = logging.getLogger()
     names = ("uvicorn", "uvicorn.access", "controlroom")
     loggers = [logging.getLogger(name) for name in names]
@@ -180,6 +181,12 @@ def test_a_traceback_is_written_as_one_json_line_with_numbers_masked(lines: Line
     )
     assert NUMBER not in lines.stream.getvalue() and "Zebedee" not in lines.stream.getvalue()
     assert line["request_id"] is None and line["contact_id"] is None
+
+
+def test_numbers_in_fields_given_with_the_record_are_masked(lines: Lines) -> None:
+    logging.getLogger("controlroom.test").warning("sms failed", extra={"to": NUMBER, "tries": 3})
+    (line,) = [line for line in lines.all() if line["logger"] == "controlroom.test"]
+    assert (line["to"], line["tries"]) == ("+447700\u2022\u2022\u202223", 3)
 
 
 def test_the_text_format_names_the_ids_and_fields() -> None:

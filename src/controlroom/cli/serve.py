@@ -53,6 +53,7 @@ def serve(
     import uvicorn
 
     from controlroom.web.app import create_app
+    from controlroom.web.log_redaction import RedactFields
     from controlroom.web.serving import settle
 
     settings = settings_or_exit()
@@ -63,6 +64,8 @@ def serve(
             param_hint="CONTROLROOM_LOG_LEVEL",
         )
     log_config = logging_config(log_format or settings.log_format, level)
+    log_config["filters"] = {"fields": {"()": RedactFields}}  # fields given with extra=
+    log_config["handlers"]["main"]["filters"] = ["fields"]
     logging.config.dictConfig(log_config)  # start-up's own records are written the same way
     policy = load_policy_or_exit(None)
     with database_errors(settings):

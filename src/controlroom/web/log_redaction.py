@@ -130,6 +130,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+#: A record's own attributes: nothing a caller gave with ``extra=``.
+_OWN = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
+
+
+class RedactFields(logging.Filter):
+    """A handler's filter: the fields a record was given with ``extra=`` redacted too (they
+    are added after the record is made, so the record factory never sees them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in list(record.__dict__.items()):
+            if key not in _OWN and isinstance(value, str):
+                setattr(record, key, redact(value))
+        return True
+
+
 _FILTER = RedactSecrets()
 _TRACEBACKS = logging.Formatter()
 
