@@ -92,7 +92,9 @@ def main(argv: list[str]) -> int:
     if command == "serve":
         ensure_installed(None)
         ensure_model(required=False)
-        return _run(BIN / "controlroom", "serve", *rest)
+        plain = "CONTROLROOM_LOG_FORMAT" not in os.environ and "--log-format" not in rest
+        text = ["--log-format", "text"] if plain else []  # the log for a person at a terminal
+        return _run(BIN / "controlroom", "serve", *text, *rest)
     if command == "test":
         ensure_installed("test")
         ensure_model(required=True)

@@ -15,18 +15,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from controlroom.adapters.basemap import basemap
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
+from controlroom.adapters.contact_log import CONTACT_LOG
 from controlroom.adapters.db import migrate
 from controlroom.adapters.db.engine import create_engine_for
 from controlroom.adapters.db.gazetteer import SqlGazetteer
 from controlroom.adapters.db.login_attempts import SqlAttemptStore
 from controlroom.adapters.db.outage import reason
 from controlroom.adapters.db.reports import sql_reports
-from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork
+from controlroom.adapters.db.uow import Publisher, SqlUnitOfWork, observe_commits
 from controlroom.adapters.documents import build_document_data, render_html, render_pdf
 from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
 from controlroom.adapters.mait.partners_file import load_mait_directory
 from controlroom.adapters.mait.xml_codec import from_xml, parse_acknowledgement, to_xml
+from controlroom.adapters.metrics import EVENT_COUNTER, AppMetrics, PrometheusInstruments, counter
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
@@ -53,8 +55,10 @@ from controlroom.domain.policy import Policy
 from controlroom.domain.reporting import ReportingConfig
 from controlroom.services import cc_handoff
 from controlroom.services.chat_store import ChatStore
+from controlroom.services.instruments import install_instruments
 from controlroom.services.live import Broker
 from controlroom.services.login_limits import AttemptStore
+from controlroom.services.outbox import DeliveryRound
 from controlroom.services.outbox import overdue as outbox_overdue
 from controlroom.services.outbox_worker import DeliveryWorker
 from controlroom.services.partner_handoff import PartnerSetup, attach_partners
@@ -64,6 +68,13 @@ from controlroom.triage_setup import policy_for as triage_policy_for
 from controlroom.triage_setup import semantic_layer_for as semantic_layer_for
 
 log = logging.getLogger(__name__)
+
+#: Delivery attempts that failed: ``retrying`` (tried again later) or ``parked`` (at the limit).
+OUTBOX_FAILURES = counter(
+    "controlroom_outbox_delivery_failures",
+    "Outbox delivery attempts that failed, by what followed (retrying or parked).",
+    ["outcome"],
+)
 
 
 class UowFactory(Protocol):
@@ -164,6 +175,41 @@ def uow_factory(
         )
 
     return make
+
+
+def metrics_for(settings: Settings) -> AppMetrics:
+    """The application's metrics (``adapters/metrics.py``) on the configured database; the
+    process's instruments, and the commit observers counting events and writing the contacts'
+    lifecycle lines in the log (``adapters/contact_log.py``), are installed (once)."""
+    install_instruments(PrometheusInstruments())
+    observe_commits(EVENT_COUNTER)
+    observe_commits(CONTACT_LOG)
+    metrics = AppMetrics(engine_for(settings))
+    factory = uow_factory(settings, migrate_first=False)
+
+    def outbox_messages() -> dict[tuple[str, ...], float]:
+        try:
+            with factory(read_only=True) as uow:
+                counts = uow.outbox.counts()
+        except (DomainError, SQLAlchemyError):  # the database is down: database_up says so
+            return {}
+        return {(state.value,): float(n) for state, n in counts.items()}
+
+    metrics.add_gauge_source(
+        "controlroom_outbox_messages",
+        "Outbox messages by state (pending, delivering, delivered, parked).",
+        ["state"],
+        outbox_messages,
+    )
+    return metrics
+
+
+def count_delivery_round(done: DeliveryRound) -> None:
+    """Count one delivery round's failed attempts and parked messages."""
+    if done.failed:
+        OUTBOX_FAILURES.labels("retrying").inc(done.failed)
+    if done.parked:
+        OUTBOX_FAILURES.labels("parked").inc(done.parked)
 
 
 def broker_for(settings: Settings) -> Broker:
@@ -368,6 +414,7 @@ def delivery_worker(settings: Settings, factory: Any) -> DeliveryWorker | None:
         retry_policy(settings),
         poll_seconds=settings.outbox_poll_seconds,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        on_round=count_delivery_round,
     )
 
 

@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `controlroom serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `controlroom serve` uses.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="How `controlroom serve` writes its log: json (one object a line) or text.",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=32,
+        description="The bearer token Prometheus sends to scrape /metrics (32+ characters); "
+        "unset: /metrics refuses everybody.",
+    )
     what3words_api_key: str | None = Field(
         default=None,
         description="The force's what3words API key; without it what3words addresses are only "

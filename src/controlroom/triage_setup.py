@@ -7,7 +7,7 @@ the time.
 
 from __future__ import annotations
 
-import sys
+import logging
 from functools import lru_cache
 
 from controlroom.adapters.embeddings.encoders import load_encoder
@@ -17,6 +17,8 @@ from controlroom.adapters.policy_file import load_policy
 from controlroom.config import Settings
 from controlroom.domain.policy import Policy
 from controlroom.services.triage import attach_semantic_layer
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
@@ -35,16 +37,16 @@ def policy_for(settings: Settings) -> Policy:
 
 def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | None:
     """Triage's semantic layer for ``policy``: the embedding model in ``settings.model_dir``,
-    checked against its hashes, over the policy's exemplar bank. None, with one warning on
-    stderr, when the policy has no bank or the model is missing or not the published one:
-    triage then runs on its rules alone."""
+    checked against its hashes, over the policy's exemplar bank. None, with one warning in
+    the log (on stderr), when the policy has no bank or the model is missing or not the
+    published one: triage then runs on its rules alone."""
     if policy.exemplars is None:
         return None
     try:
         encoder, slower = load_encoder(settings.model_dir, settings.encoder)
     except ModelIntegrityError as exc:
-        print(f"WARNING: triage's semantic layer is off: {exc}", file=sys.stderr, flush=True)
+        log.warning("triage's semantic layer is off: %s", exc)
         return None
     if slower:
-        print(f"WARNING: triage's semantic layer: {slower}", file=sys.stderr, flush=True)
+        log.warning("triage's semantic layer: %s", slower)
     return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir)

@@ -33,6 +33,7 @@ P = Permission
 PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),  # readiness: says only whether the database is reachable and migrated
+    ("GET", "/metrics"),  # its own token, CONTROLROOM_METRICS_TOKEN (test_metrics_api.py)
     ("GET", "/"),  # links to the console, the public pages and the API documentation
     ("GET", "/openapi.json"),
     ("GET", "/docs"),

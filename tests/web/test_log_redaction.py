@@ -79,6 +79,29 @@ def test_authorization_values_are_redacted_in_any_log_record(
         ("/x?service_code=theft&monkey=1", "/x?service_code=theft&monkey=1"),
         ("authorization: Basic dXNlcjpwYXNz", "authorization: Basic [redacted]"),
         ('{"Authorization": "Bearer abc.def"}', '{"Authorization": "Bearer [redacted]"}'),
+        # telephone numbers, in every format a caller's number arrives in
+        ("caller +447700900123 rang", "caller +447700•••23 rang"),
+        ("+44 7700 900123.", "+447700•••23."),
+        ("?caller=%2B447700900123&x=1", "?caller=%2B447700•••23&x=1"),
+        ("from 447700900123", "from 447700•••23"),
+        ("07700 900123, again", "07700•••23, again"),
+        ("tel:01632-960-001", "tel:01632•••01"),
+        ("/api/x/07700900123/y", "/api/x/07700•••23/y"),
+        # ... and not what only looks like one
+        ("DC-20261207-0042 C-20261207-0a1b2c3d4e", "DC-20261207-0042 C-20261207-0a1b2c3d4e"),
+        (
+            "at 2026-12-07T14:15:00.123Z from 10.0.0.1:8000",
+            "at 2026-12-07T14:15:00.123Z from 10.0.0.1:8000",
+        ),
+        ("999 and 101 and 55", "999 and 101 and 55"),
+        ("request 0123456789abcdef0123456789abcdef", "request 0123456789abcdef0123456789abcdef"),
+        # free text in query strings and quoted inputs
+        (
+            "GET /api/contacts/search?q=knife+fight&limit=5",
+            "GET /api/contacts/search?q=[text]&limit=5",
+        ),
+        ("/console/location/search?TEXT=1%20High%20St", "/console/location/search?TEXT=[text]"),
+        ("input_value='He has a knife', input_type=str", "input_value=[text], input_type=str"),
     ],
 )
 def test_redact(text: str, expected: str) -> None:

@@ -44,8 +44,10 @@ class DeliveryWorker:
         poll_seconds: float = 1.0,
         lease: timedelta = LEASE,
         clock: Callable[[], datetime] = utc_now,
+        on_round: Callable[[DeliveryRound], None] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
+        self.on_round = on_round
         self.transports = dict(transports)
         self.retry = retry
         self.poll_seconds = poll_seconds
@@ -55,10 +57,13 @@ class DeliveryWorker:
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> DeliveryRound:
-        """One round: claim what is due and send it."""
-        return deliver_due(
+        """One round: claim what is due and send it (reported to ``on_round``)."""
+        done = deliver_due(
             self.uow_factory, self.transports, self.retry, self.clock, lease=self.lease
         )
+        if self.on_round is not None:
+            self.on_round(done)
+        return done
 
     def run(self) -> None:
         """Deliver until :meth:`stop` is called."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Protocol
 
 from controlroom.domain.exemplars import ExemplarBank
@@ -23,6 +24,7 @@ from controlroom.domain.triage import (
 )
 from controlroom.domain.triage.contact_text import ContactText
 from controlroom.domain.triage.semantic import Closeness, refine
+from controlroom.services.instruments import instruments
 
 
 class SemanticLayer(Protocol):
@@ -79,6 +81,14 @@ def triage_text(text: str, channel: str | Channel, policy: Policy) -> Decision:
 
 def triage_contacts(contacts: Sequence[ContactText], policy: Policy) -> list[Decision]:
     """Triage checked contacts; the semantic layer reads those it may change in one batch."""
+    started = perf_counter()
+    try:
+        return _triage_contacts(contacts, policy)
+    finally:
+        instruments().triaged(perf_counter() - started, len(contacts))
+
+
+def _triage_contacts(contacts: Sequence[ContactText], policy: Policy) -> list[Decision]:
     decisions = [triage(contact, policy) for contact in contacts]
     layer = semantic_layer(policy)
     if layer is None or policy.exemplars is None:

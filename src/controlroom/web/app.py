@@ -25,9 +25,11 @@ from controlroom.web.db_outage import install_outage_handler
 from controlroom.web.errors import install_error_handlers
 from controlroom.web.health import Readiness, install_health
 from controlroom.web.log_redaction import install_redaction
+from controlroom.web.metrics import TelephonyTimer, install_metrics
 from controlroom.web.open311 import install_open311
 from controlroom.web.options import AnswerOptions
 from controlroom.web.public import install_public
+from controlroom.web.request_context import RequestContext, install_request_context
 from controlroom.web.security_headers import SecurityHeaders
 
 #: The page at ``/``: a plain list of the service's front doors.
@@ -75,6 +77,7 @@ def create_app(
     configured the outbox's delivery worker runs while the app serves (its lifespan)."""
     settings = settings or load_settings()
     install_redaction()
+    install_request_context()
     app = FastAPI(
         title="controlroom",
         version=__version__,
@@ -93,6 +96,7 @@ def create_app(
     app.state.nuisance = nuisance or bootstrap.nuisance_for(settings, app.state.policy)
     app.state.documents = bootstrap.document_renderer(app.state.nuisance)
     app.state.delivery_worker = bootstrap.delivery_worker(settings, app.state.uow_factory)
+    app.state.metrics = bootstrap.metrics_for(settings)
     if settings.demo:
         hasher, nuisance_config = bootstrap.password_hasher(), app.state.nuisance
         seed = seed_demo(app.state.uow_factory, app.state.policy, hasher, nuisance=nuisance_config)
@@ -106,11 +110,14 @@ def create_app(
     install_public(app, settings)
     install_console(app)
     install_docs(app)
+    install_metrics(app)
     app.add_middleware(AnswerOptions)
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
     if settings.trusted_proxies:
         hosts = [host.strip() for host in settings.trusted_proxies.split(",") if host.strip()]
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=hosts)
+    app.add_middleware(TelephonyTimer)
+    app.add_middleware(RequestContext)  # outermost: every log line of a request has its id
 
     @app.get("/", include_in_schema=False)
     def home() -> HTMLResponse:

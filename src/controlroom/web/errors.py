@@ -20,8 +20,16 @@ from controlroom.domain.errors import (
     SchemaMismatch,
     ServiceUnavailable,
 )
+from controlroom.services.instruments import instruments
 
 log = logging.getLogger(__name__)
+
+
+def note_refusal(error: BaseException) -> None:
+    """Count ``error`` when it is a procedure's refusal (``controlroom_procedure_refusals``)."""
+    if isinstance(error, PolicyViolation):
+        instruments().refused(error.paragraph)
+
 
 STATUS_FOR_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 400,
@@ -73,6 +81,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        note_refusal(exc)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
         return JSONResponse({"error": exc.as_dict()}, status_code=status_for(exc), headers=headers)
 

@@ -41,6 +41,17 @@ class Publisher(Protocol):
         """Publish ``events`` in order."""
 
 
+#: Also told of every committed unit of work's events, in every unit of work of the process
+#: (the metrics count them): add with :func:`observe_commits`.
+_OBSERVERS: list[Publisher] = []
+
+
+def observe_commits(observer: Publisher) -> None:
+    """Give ``observer`` the events of every unit of work committed from now on (idempotent)."""
+    if observer not in _OBSERVERS:
+        _OBSERVERS.append(observer)
+
+
 class NullPublisher:
     """Publishes nowhere."""
 
@@ -177,10 +188,11 @@ class SqlUnitOfWork:
         self._forget()
         pending, self._pending = self._pending, []
         if pending:
-            try:
-                self.publisher.publish(pending)
-            except Exception:
-                log.exception("publishing %d events after commit failed", len(pending))
+            for publisher in (self.publisher, *_OBSERVERS):
+                try:
+                    publisher.publish(pending)
+                except Exception:
+                    log.exception("publishing %d events after commit failed", len(pending))
 
     def rollback(self) -> None:
         """Undo the transaction so far and drop the collected events."""

@@ -123,7 +123,7 @@ class Contact(ContactView):
             narrative=narrative,
             history=(entry,),
         )
-        return cls(record), [ActionApplied.from_entry(contact_id, entry)]
+        return cls(record), [ActionApplied.from_entry(contact_id, entry, record)]
 
     # -- moving ----------------------------------------------------------------------------
 
@@ -192,7 +192,7 @@ class Contact(ContactView):
             state=to_state,
             history=(*record.history, entry),
         )
-        events: list[ContactEvent] = [ActionApplied.from_entry(record.id, entry)]
+        events: list[ContactEvent] = [ActionApplied.from_entry(record.id, entry, moved)]
         events.extend(side_events(procedure, record, moved, entry, action, policy))
         self._record = moved
         return events

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from controlroom.domain.contacts.kinds import ActionKind
-from controlroom.domain.contacts.records import HistoryEntry, Outcome
+from controlroom.domain.contacts.records import ContactRecord, HistoryEntry, Outcome
 from controlroom.domain.contacts.states import ProcedureName, State
 from controlroom.domain.contacts.values import Actor
 from controlroom.domain.policy import VulnerabilityFlag
+from controlroom.domain.triage import Channel
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,17 +31,22 @@ class ContactEvent:
 
 @dataclass(frozen=True, kw_only=True)
 class ActionApplied(ContactEvent):
-    """An action was applied: the move it made and what it recorded."""
+    """An action was applied: the move it made and what it recorded, and the contact's
+    channel and the time it was offered (for figures such as the answer time)."""
 
     from_procedure: ProcedureName | None
     from_state: State | None
     to_procedure: ProcedureName
     to_state: State
     details: Mapping[str, str]
+    channel: Channel | None = None
+    offered_at: datetime | None = None
 
     @classmethod
-    def from_entry(cls, contact_id: str, entry: HistoryEntry) -> ActionApplied:
-        """The event for a history entry."""
+    def from_entry(
+        cls, contact_id: str, entry: HistoryEntry, record: ContactRecord | None = None
+    ) -> ActionApplied:
+        """The event for a history entry (of ``record``, when given)."""
         return cls(
             contact_id=contact_id,
             seq=entry.seq,
@@ -52,6 +58,8 @@ class ActionApplied(ContactEvent):
             to_procedure=entry.to_procedure,
             to_state=entry.to_state,
             details=entry.details,
+            channel=None if record is None else record.channel,
+            offered_at=None if record is None else record.timestamps.offered,
         )
 
 

@@ -35,7 +35,7 @@ from controlroom.services.accounts import bearer_token
 from controlroom.web.api.asgi_messages import given_back
 from controlroom.web.api.telephony import batcher_of
 from controlroom.web.auth import tokens_of
-from controlroom.web.errors import status_for
+from controlroom.web.errors import note_refusal, status_for
 from controlroom.web.schemas_telephony import TelephonyEventIn
 
 PATH = "/api/telephony/events"
@@ -64,6 +64,7 @@ class TelephonyFastPath:
         try:
             status, body = await asyncio.wrap_future(answer)
         except DomainError as exc:
+            note_refusal(exc)
             await _send(send, status_for(exc), {"error": exc.as_dict()}, refused=exc)
             return
         await _send(send, status, body)

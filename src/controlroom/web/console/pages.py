@@ -38,7 +38,7 @@ from controlroom.web.console.session import (
     expired_form,
 )
 from controlroom.web.console.templating import error_page, render
-from controlroom.web.errors import status_for
+from controlroom.web.errors import note_refusal, status_for
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Reader = Annotated[Session, Depends(RequireSession(Permission.CONTACT_READ))]
@@ -191,6 +191,7 @@ async def contact_action(contact_id: str, request: Request, session: Reader) -> 
             request.app.state.policy,
         )
     except DomainError as exc:
+        note_refusal(exc)
         return _handler_page(request, session, contact_id, error=exc, form=form)
     await sync_chat(request, session, details.contact, now)
     if back == "supervisor":
