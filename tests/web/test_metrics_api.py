@@ -258,3 +258,21 @@ def test_the_queue_is_read_from_the_database_by_channel(scraper: TestClient, roo
 def test_the_process_reports_its_own_figures(scraper: TestClient) -> None:
     names = family_names(scraper.get("/metrics").text)
     assert {"process_cpu_seconds_total", "process_resident_memory_bytes", "python_info"} <= names
+
+
+def test_the_outbox_reports_its_messages_and_failed_deliveries(
+    scraper: TestClient, app: FastAPI
+) -> None:
+    from controlroom.bootstrap.outbox_metrics import count_delivery_round
+    from controlroom.services.outbox import DeliveryRound
+
+    before = scrape(scraper)
+    assert all(
+        value(before, "controlroom_outbox_messages", state=state) == 0
+        for state in ("pending", "delivering", "delivered", "parked")
+    )
+    count_delivery_round(DeliveryRound(delivered=3, failed=2, parked=1))
+    after = scrape(scraper)
+    name = "controlroom_outbox_delivery_failures_total"
+    assert value(after, name, outcome="retrying") - value(before, name, outcome="retrying") == 2
+    assert value(after, name, outcome="parked") - value(before, name, outcome="parked") == 1

@@ -28,7 +28,7 @@ from controlroom.adapters.location_reader import TypedLocationReader
 from controlroom.adapters.login_attempts_redis import RedisAttemptStore
 from controlroom.adapters.mait.partners_file import load_mait_directory
 from controlroom.adapters.mait.xml_codec import from_xml, parse_acknowledgement, to_xml
-from controlroom.adapters.metrics import EVENT_COUNTER, AppMetrics, PrometheusInstruments, counter
+from controlroom.adapters.metrics import EVENT_COUNTER, AppMetrics, PrometheusInstruments
 from controlroom.adapters.nuisance_config import load_nuisance_config
 from controlroom.adapters.oidc import OidcProvider
 from controlroom.adapters.pubsub import InProcessBroker, RedisBroker
@@ -37,6 +37,7 @@ from controlroom.adapters.secrets import Argon2Hasher
 from controlroom.adapters.signed_http import SignedHttpTransport
 from controlroom.adapters.spent_tokens import RedisSpentTokens
 from controlroom.adapters.what3words_client import What3WordsService
+from controlroom.bootstrap.outbox_metrics import add_outbox_gauge, count_delivery_round
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
 from controlroom.domain.errors import DomainError, SchemaMismatch
@@ -58,7 +59,6 @@ from controlroom.services.chat_store import ChatStore
 from controlroom.services.instruments import install_instruments
 from controlroom.services.live import Broker
 from controlroom.services.login_limits import AttemptStore
-from controlroom.services.outbox import DeliveryRound
 from controlroom.services.outbox import overdue as outbox_overdue
 from controlroom.services.outbox_worker import DeliveryWorker
 from controlroom.services.partner_handoff import PartnerSetup, attach_partners
@@ -68,13 +68,6 @@ from controlroom.triage_setup import policy_for as triage_policy_for
 from controlroom.triage_setup import semantic_layer_for as semantic_layer_for
 
 log = logging.getLogger(__name__)
-
-#: Delivery attempts that failed: ``retrying`` (tried again later) or ``parked`` (at the limit).
-OUTBOX_FAILURES = counter(
-    "controlroom_outbox_delivery_failures",
-    "Outbox delivery attempts that failed, by what followed (retrying or parked).",
-    ["outcome"],
-)
 
 
 class UowFactory(Protocol):
@@ -185,31 +178,8 @@ def metrics_for(settings: Settings) -> AppMetrics:
     observe_commits(EVENT_COUNTER)
     observe_commits(CONTACT_LOG)
     metrics = AppMetrics(engine_for(settings))
-    factory = uow_factory(settings, migrate_first=False)
-
-    def outbox_messages() -> dict[tuple[str, ...], float]:
-        try:
-            with factory(read_only=True) as uow:
-                counts = uow.outbox.counts()
-        except (DomainError, SQLAlchemyError):  # the database is down: database_up says so
-            return {}
-        return {(state.value,): float(n) for state, n in counts.items()}
-
-    metrics.add_gauge_source(
-        "controlroom_outbox_messages",
-        "Outbox messages by state (pending, delivering, delivered, parked).",
-        ["state"],
-        outbox_messages,
-    )
+    add_outbox_gauge(metrics, uow_factory(settings, migrate_first=False))
     return metrics
-
-
-def count_delivery_round(done: DeliveryRound) -> None:
-    """Count one delivery round's failed attempts and parked messages."""
-    if done.failed:
-        OUTBOX_FAILURES.labels("retrying").inc(done.failed)
-    if done.parked:
-        OUTBOX_FAILURES.labels("parked").inc(done.parked)
 
 
 def broker_for(settings: Settings) -> Broker:
