@@ -65,8 +65,12 @@ class Receiver:
             time.sleep(0.02)
         return False
 
+    #: What the receiver takes; anything else is refused.
+    content_type = "application/json"
+
     def handle(self, headers: Any, body: bytes) -> int:
-        """Check and process one request; the status to answer."""
+        """Check one request and take it (:meth:`take`) unless its key was taken before; the
+        status to answer."""
         with self.lock:
             self.requests += 1
             if self.fail_next > 0:
@@ -80,27 +84,34 @@ class Receiver:
                 now=time.time(),
             )
             key = headers.get("Idempotency-Key", "")
-            if why is None and headers.get("Content-Type") != "application/json":
-                why = "not JSON"
+            if why is None and headers.get("Content-Type") != self.content_type:
+                why = f"not {self.content_type}"
             if why is None and not key:
                 why = "no Idempotency-Key"
             if why is not None:
                 self.refused.append(why)
                 return 401
-            if key in self.documents:
+            if key in self.processed:
                 self.duplicates[key] += 1
                 return 200
-            document = json.loads(body)
-            if document.get("message_id") != key:
-                self.refused.append("the key does not match the document")
-                return 400
-            contact, seq = document["contact_id"], int(document["change"]["seq"])
-            if seq <= self._last_seq.get(contact, 0):
-                self.out_of_order.append(f"{contact}: {seq} after {self._last_seq[contact]}")
-            self._last_seq[contact] = max(seq, self._last_seq.get(contact, 0))
-            self.documents[key] = document
-            self.processed.append(key)
-            return 200
+            status = self.take(key, body)
+            if status == 200:
+                self.processed.append(key)
+            return status
+
+    def take(self, key: str, body: bytes) -> int:
+        """Process one new, verified document (the lock held): C&C's JSON, its order per
+        contact checked; the status to answer."""
+        document = json.loads(body)
+        if document.get("message_id") != key:
+            self.refused.append("the key does not match the document")
+            return 400
+        contact, seq = document["contact_id"], int(document["change"]["seq"])
+        if seq <= self._last_seq.get(contact, 0):
+            self.out_of_order.append(f"{contact}: {seq} after {self._last_seq[contact]}")
+        self._last_seq[contact] = max(seq, self._last_seq.get(contact, 0))
+        self.documents[key] = document
+        return 200
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self

@@ -27,8 +27,10 @@ def test_without_migrating_on_start_an_older_schema_is_refused_with_what_to_run(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'controlroom.db'}"
     code, err = serve(url, CONTROLROOM_MIGRATE_ON_START="false")
-    assert code == 2 and err.count("\n") == 1
-    assert "schema is at revision none" in err and "controlroom db upgrade" in err
+    last = err.strip().splitlines()[-1]  # what went before is the start-up log
+    assert code == 2 and last.startswith("error: ")
+    assert "schema is at revision none" in last and "controlroom db upgrade" in last
+    assert "Traceback" not in err
     assert migrate.current(url) is None  # nothing was created
 
 
@@ -42,5 +44,6 @@ def test_a_schema_newer_than_this_version_is_refused_whatever_the_setting(
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099_from_later'"))
     engine.dispose()
     code, err = serve(url)
-    assert code == 2 and "0099_from_later" in err and "does not know" in err
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and "0099_from_later" in last and "does not know" in last
     assert migrate.current(url) == "0099_from_later"  # left as it was

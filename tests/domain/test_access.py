@@ -31,7 +31,7 @@ EXPECTED: dict[Role, set[Permission]] = {
     },
     R.AUDITOR: {P.CONTACT_READ, P.AUDIT_READ, P.AUDIT_VERIFY},
     R.ADMIN: {P.USERS_MANAGE, P.TOKENS_MANAGE, P.AUDIT_READ, P.AUDIT_VERIFY},
-    R.INTEGRATION: {P.TELEPHONY_INGEST, P.TRIAGE_RUN},
+    R.INTEGRATION: {P.TELEPHONY_INGEST, P.TRIAGE_RUN, P.PARTNER_ACKNOWLEDGE},
 }
 
 CASES = [(role, permission) for role in Role for permission in Permission]
@@ -68,7 +68,12 @@ def test_permissions_for_matches_the_table() -> None:
 
 def test_admin_handles_no_calls_and_integration_only_ingests_and_triages() -> None:
     assert not permissions_for(Role.ADMIN) & {P.CONTACT_ACT, P.CONTACT_READ, P.TRIAGE_RUN}
-    assert permissions_for(Role.INTEGRATION) == {P.TELEPHONY_INGEST, P.TRIAGE_RUN}
+    # a system ingests events and partners' acknowledgements, and triages; it reads no contact
+    assert permissions_for(Role.INTEGRATION) == {
+        P.TELEPHONY_INGEST,
+        P.TRIAGE_RUN,
+        P.PARTNER_ACKNOWLEDGE,
+    }
     assert permissions_for(Role.SUPERVISOR) > permissions_for(Role.CALL_HANDLER)
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from controlroom.web.draining import Draining, draining, next_or_drain
+from tests.run_async import run_async
 
 
 def test_a_stopping_instance_is_not_ready(app: FastAPI, client: TestClient) -> None:
@@ -37,7 +38,7 @@ def test_waiting_ends_when_draining_starts_and_not_before() -> None:
         drained = await next_or_drain(asyncio.ensure_future(queue.get()), 5, app)
         return came, drained, loop.time() - started
 
-    came, drained, waited = asyncio.run(scenario())
+    came, drained, waited = run_async(scenario())
     assert came == (True, "a row")
     assert drained == (False, None) and waited < 1
     assert draining(app).started
@@ -51,4 +52,4 @@ def test_draining_started_before_anyone_waits_is_seen_at_once() -> None:
         await asyncio.wait_for(state.event().wait(), 1)
         return True
 
-    assert asyncio.run(wait())
+    assert run_async(wait())

@@ -111,5 +111,7 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
             "uvicorn": logger,
             "uvicorn.error": {"level": level.upper()},
             "uvicorn.access": logger,
+            # the schema check at start-up: the migration tool's notes are not an operator's
+            "alembic": {"level": "WARNING"},
         },
     }
