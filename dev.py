@@ -3,7 +3,8 @@
 
     python3 dev.py serve [ARGS]   install into .venv and start the service (demo data included)
     python3 dev.py test [ARGS]    install with the test tools and run the whole test suite
-                                  (as root with apt-get: Debian's chromium, for the browser tests)
+                                  (as root with apt-get: Debian's chromium and nginx, for the
+                                  browser and deployment tests)
     python3 dev.py lint           ruff and mypy
 
 The virtual environment lives in .venv next to this file. It is (re)installed when missing or
@@ -55,21 +56,28 @@ def chromium_path() -> Path:
     return Path(os.environ.get("CONTROLROOM_TEST_CHROMIUM", "/usr/bin/chromium"))
 
 
-def ensure_chromium() -> None:
-    """Install Debian's chromium for the browser tests when it is missing and this can be done
-    here (root, apt-get). Otherwise the test run ends with one line saying how many browser tests
-    were skipped and the command that enables them."""
-    if chromium_path().exists() or os.environ.get("CONTROLROOM_NO_CHROMIUM_INSTALL"):
+def nginx_installed() -> bool:
+    """Whether nginx, which the deployment tests put in front of the service, is here."""
+    return bool(shutil.which("nginx")) or Path("/usr/sbin/nginx").exists()
+
+
+def ensure_test_packages() -> None:
+    """Install what the browser and deployment tests drive — Debian's chromium and nginx —
+    when missing and this can be done here (root, apt-get). Otherwise the test run ends with
+    one line saying how many tests were skipped and the command that enables them."""
+    missing = [] if chromium_path().exists() else ["chromium"]
+    missing += [] if nginx_installed() else ["nginx-light"]
+    if not missing or os.environ.get("CONTROLROOM_NO_CHROMIUM_INSTALL"):
         return
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
     if not (is_root and shutil.which("apt-get")):
         return
-    print("installing Debian's chromium for the browser tests (apt-get) ...", flush=True)
+    print(f"installing {' and '.join(missing)} for the tests (apt-get) ...", flush=True)
     quiet = ["-q"] if os.environ.get("CI") else []
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for args in (["apt-get", "update", *quiet], ["apt-get", "install", "-y", *quiet, "chromium"]):
+    for args in (["apt-get", "update", *quiet], ["apt-get", "install", "-y", *quiet, *missing]):
         if subprocess.call(args, env=env, stdin=subprocess.DEVNULL) != 0:
-            print("could not install chromium; the browser tests will be skipped", flush=True)
+            print(f"could not install {' and '.join(missing)}; their tests will be skipped")
             return
 
 
@@ -98,7 +106,7 @@ def main(argv: list[str]) -> int:
     if command == "test":
         ensure_installed("test")
         ensure_model(required=True)
-        ensure_chromium()
+        ensure_test_packages()
         return _run(BIN / "python", "-m", "pytest", *rest)
     if command == "lint":
         ensure_installed("test")

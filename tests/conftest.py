@@ -32,6 +32,8 @@ DATABASES = ("sqlite", "postgresql")
 
 #: The start of the reason a browser test is skipped with when Chromium is missing.
 CHROMIUM_MISSING = "browser test skipped, no Chromium"
+#: How the deployment tests (tests/deploy/) say they were skipped.
+DEPLOYMENT_MISSING = "deployment test skipped"
 DEFAULT_POSTGRESQL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -132,20 +134,31 @@ def database_engine(database_url: str) -> Iterator[Engine]:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Say loudly, in the run's last line, how many browser tests were skipped for want of
-    Chromium and the one command that enables them: the whole suite was not run."""
+    """Say loudly, in the run's last lines, how many browser tests were skipped for want of
+    Chromium, and deployment tests for want of nginx, PostgreSQL or Redis, and what enables
+    them: the whole suite was not run."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return
     skipped = [
-        report
+        str(report.longrepr[2])
         for report in reporter.stats.get("skipped", [])
-        if isinstance(report.longrepr, tuple) and CHROMIUM_MISSING in str(report.longrepr[2])
+        if isinstance(report.longrepr, tuple)
     ]
-    if skipped:
+    browser = [why for why in skipped if CHROMIUM_MISSING in why]
+    if browser:
         reporter.write_line(
-            f"NOT THE WHOLE SUITE: {len(skipped)} browser tests were skipped because Chromium "
+            f"NOT THE WHOLE SUITE: {len(browser)} browser tests were skipped because Chromium "
             "is missing; enable them with: sudo apt-get install chromium",
+            red=True,
+            bold=True,
+        )
+    deployment = [why for why in skipped if DEPLOYMENT_MISSING in why]
+    if deployment:
+        reporter.write_line(
+            f"NOT THE WHOLE SUITE: {len(deployment)} deployment tests were skipped "
+            f"({deployment[0].split(DEPLOYMENT_MISSING, 1)[1].strip(': ')}); enable them with: "
+            "sudo apt-get install nginx-light, and PostgreSQL and Redis on 127.0.0.1",
             red=True,
             bold=True,
         )

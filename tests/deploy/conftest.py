@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEPLOYMENT_MISSING
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -37,6 +39,6 @@ def deployed() -> Iterator[Layout]:
     if missing:
         if os.environ.get("CI"):
             pytest.fail(missing, pytrace=False)
-        pytest.skip(missing)
+        pytest.skip(f"{DEPLOYMENT_MISSING}: {missing}")
     with layout(2, demo=True) as running:
         yield running
