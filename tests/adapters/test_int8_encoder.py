@@ -147,3 +147,24 @@ def test_without_the_int8_file_the_slower_encoder_runs_and_says_how_to_mend_it(
 def test_without_the_published_model_nothing_loads(tmp_path: Path) -> None:
     with pytest.raises(ModelIntegrityError, match="controlroom models install"):
         load_encoder(tmp_path)
+
+
+def test_install_keeps_the_banks_caches_and_removes_stale_ones(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from controlroom.cli import main
+
+    folder = _copy(model_dir, tmp_path / "model")
+    stale = [folder / "exemplars-000000000000000000000000.npy", folder / "route-model-0.npy"]
+    for path in stale:
+        path.write_bytes(b"made for a bank no longer in use")
+    result = CliRunner().invoke(main, ["models", "install", "--dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "2 cache files of earlier banks or encoders removed" in result.output
+    assert not any(path.exists() for path in stale)
+    kept = sorted(p.name for p in folder.glob("*.npy"))
+    assert [name.split("-")[0] for name in kept] == ["exemplars", "route"]  # the bank's own
+    again = CliRunner().invoke(main, ["models", "install", "--dir", str(folder)])
+    assert "removed" not in again.output and sorted(p.name for p in folder.glob("*.npy")) == kept

@@ -75,6 +75,7 @@ def _prepare_banks(folder: Path, configured: str) -> None:
     """Encode the exemplar banks of the shipped and the configured policies now and train their
     route models, into the model folder's cache, so the service's first triage does not wait."""
     encoder: Encoder | None = None
+    kept: set[Path] = set()
     for name in dict.fromkeys([*shipped_policies(), configured]):
         try:
             bank = load_policy(name).exemplars
@@ -84,8 +85,18 @@ def _prepare_banks(folder: Path, configured: str) -> None:
             continue
         encoder = encoder or load_encoder(folder)[0]
         started = time.monotonic()
-        SemanticIndex(encoder, bank, cache_dir=folder)
+        kept.update(SemanticIndex(encoder, bank, cache_dir=folder).cache_files)
         click.echo(f"  exemplar bank of {name} ready ({time.monotonic() - started:.1f} s)")
+    stale = [
+        path
+        for pattern in ("exemplars-*.npy", "route-model-*.npy")
+        for path in folder.glob(pattern)
+        if path not in kept
+    ]
+    for path in stale:  # made for banks or encoders no longer in use
+        path.unlink(missing_ok=True)
+    if stale:
+        click.echo(f"  {len(stale)} cache files of earlier banks or encoders removed")
 
 
 @models.command("check")

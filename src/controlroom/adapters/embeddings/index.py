@@ -50,8 +50,12 @@ class SemanticIndex:
         for situation, text in entries:
             digest.update(text.encode() + b"\0" + situation.route.value.encode() + b"\0")
         self._name = digest.hexdigest()[:24]
+        #: The cache files this bank reads (kept by ``models install``; others are stale).
+        self.cache_files: list[Path] = []
         self.vectors = self._bank_vectors(cache_dir)
         model_cache = cache_dir / f"route-model-{self._name}.npy" if cache_dir else None
+        if model_cache is not None:
+            self.cache_files.append(model_cache)
         self.route_model: RouteModel = route_model(
             self.vectors, [situation.route for situation in self.situations], model_cache
         )
@@ -68,6 +72,8 @@ class SemanticIndex:
             digest.update(text.encode() + b"\0")
         name = f"exemplars-{digest.hexdigest()[:24]}.npy"  # the texts alone: routes may change
         path = cache_dir / name if cache_dir is not None else None
+        if path is not None:
+            self.cache_files.append(path)
         if path is not None and path.is_file():
             try:
                 cached: Matrix = np.load(path, allow_pickle=False)
