@@ -8,12 +8,10 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
 from controlroom.bootstrap import password_hasher
@@ -23,7 +21,7 @@ from controlroom.domain.contacts import Role
 from controlroom.services import accounts
 from controlroom.web.app import create_app
 from tests.adapters.test_what3words_client import KEY, FakeWhat3Words
-from tests.browser.conftest import ADMIN, LiveServer, _free_socket, sign_in
+from tests.browser.conftest import ADMIN, LiveServer, served, sign_in
 from tests.browser.test_console_browser import offer, shot
 
 pytestmark = pytest.mark.slow
@@ -98,22 +96,8 @@ def live_server(
     )
     assert imported.exit_code == 0, imported.output
     assert json.loads(imported.output)["imported"] == 4
-    sock = _free_socket()
-    host, port = sock.getsockname()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the application did not start", pytrace=False)
-        time.sleep(0.05)
-    try:
-        yield LiveServer(f"http://{host}:{port}", app)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with served(app) as url:
+        yield LiveServer(url, app)
 
 
 def _answered_call(server: LiveServer, number: str, **caller: Any) -> str:

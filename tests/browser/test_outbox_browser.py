@@ -4,7 +4,6 @@ delivered, once."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from controlroom.adapters.policy_file import load_policy
 from controlroom.bootstrap import password_hasher
@@ -23,7 +21,7 @@ from controlroom.domain.triage import Channel
 from controlroom.services import accounts
 from controlroom.services import contacts as service
 from controlroom.web.app import create_app
-from tests.browser.conftest import ADMIN, _free_socket
+from tests.browser.conftest import ADMIN, served
 from tests.browser.test_accessibility_browser import Audit
 from tests.cc_receiver import SECRET, Receiver
 
@@ -61,24 +59,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iter
     accounts.add_user(
         app.state.uow_factory(), ADMIN, "sue", "supervisor", PASSWORD, hasher=password_hasher()
     )
-    sock = _free_socket()
-    host, port = sock.getsockname()
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the application did not start", pytrace=False)
-        time.sleep(0.05)
-    app.state.url = f"http://{host}:{port}"
-    try:
+    with served(app) as url:
+        app.state.url = url
         yield app
-    finally:
-        running.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def log_incident(app: Any) -> str:

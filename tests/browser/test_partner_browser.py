@@ -5,8 +5,6 @@ accepted once the ambulance service's acknowledgement arrives. The page passes a
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from controlroom.adapters.policy_file import load_policy
 from controlroom.bootstrap import password_hasher
@@ -26,7 +23,7 @@ from controlroom.domain.triage import Channel
 from controlroom.services import accounts
 from controlroom.services import contacts as service
 from controlroom.web.app import create_app
-from tests.browser.conftest import ADMIN, _free_socket
+from tests.browser.conftest import ADMIN, served
 from tests.browser.test_accessibility_browser import Audit
 from tests.mait_receiver import SECRET, MaitHub, ack_document
 
@@ -67,24 +64,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, hub: MaitHub) -> Iterator[A
     factory = app.state.uow_factory
     accounts.add_user(factory(), ADMIN, "hana", "call_handler", PASSWORD, hasher=password_hasher())
     app.state.hub_token = accounts.create_token(factory(), ADMIN, "mait-hub", "integration")[1]
-    sock = _free_socket()
-    host, port = sock.getsockname()
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the application did not start", pytrace=False)
-        time.sleep(0.05)
-    app.state.url = f"http://{host}:{port}"
-    try:
+    with served(app) as url:
+        app.state.url = url
         yield app
-    finally:
-        running.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def collapse_call(app: Any) -> str:
