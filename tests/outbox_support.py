@@ -1,12 +1,15 @@
-"""Helpers for tests of the outbox: a parked message, a stepping clock."""
+"""Helpers for tests of the outbox: a parked message, a stepping clock, a logged incident."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from controlroom.domain.contacts import Answer, Assess, Caller, LogIncident, UpdateNarrative
 from controlroom.domain.outbox import MessageState
+from controlroom.domain.triage import Channel
+from controlroom.services import contacts as service
 
 #: A destination no configuration uses: the helpers' messages never reach a real transport.
 TEST_DESTINATION = "test"
@@ -50,3 +53,27 @@ class Clock:
     def advance(self, seconds: float) -> None:
         """Move on ``seconds``."""
         self.now += timedelta(seconds=seconds)
+
+
+def logged_incident(uow_factory: Any, policy: Any, handler: Any, number: str) -> str:
+    """A 999 call from ``number`` answered by ``handler``, told as a burglary in progress and
+    logged as an immediate incident (so C&C is sent its document): the contact's id."""
+    now = datetime.now(UTC)
+    details = service.offer_contact(
+        uow_factory,
+        handler,
+        channel=Channel.NINE_NINE_NINE,
+        caller=Caller(number=number),
+        narrative="",
+        now=now,
+        policy=policy,
+    )
+    cid = details.contact.id
+    for action in (
+        Answer(),
+        UpdateNarrative("Someone is breaking into my house right now"),
+        Assess("immediate", reason="in progress"),
+        LogIncident(grade="immediate"),
+    ):
+        service.do_action(uow_factory, handler, cid, action, now, policy)
+    return cid

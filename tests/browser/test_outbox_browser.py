@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,13 @@ from controlroom.adapters.policy_file import load_policy
 from controlroom.bootstrap import password_hasher
 from controlroom.config import Settings
 from controlroom.domain.access import Principal
-from controlroom.domain.contacts import Answer, Assess, Caller, LogIncident, Role, UpdateNarrative
-from controlroom.domain.triage import Channel
+from controlroom.domain.contacts import Role
 from controlroom.services import accounts
-from controlroom.services import contacts as service
 from controlroom.web.app import create_app
 from tests.browser.conftest import ADMIN, served
 from tests.browser.test_accessibility_browser import Audit
 from tests.cc_receiver import SECRET, Receiver
+from tests.outbox_support import logged_incident
 
 pytestmark = pytest.mark.slow
 PASSWORD = "a-long-enough-password"
@@ -65,26 +63,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iter
 
 
 def log_incident(app: Any) -> str:
-    policy = load_policy("dcp-p-042")
-    handler, now = Principal("hana", Role.CALL_HANDLER), datetime.now(UTC)
-    details = service.offer_contact(
-        app.state.uow_factory,
-        handler,
-        channel=Channel.NINE_NINE_NINE,
-        caller=Caller(number="+447700900113"),
-        narrative="",
-        now=now,
-        policy=policy,
+    handler = Principal("hana", Role.CALL_HANDLER)
+    return logged_incident(
+        app.state.uow_factory, load_policy("dcp-p-042"), handler, "+447700900113"
     )
-    cid = details.contact.id
-    for action in (
-        Answer(),
-        UpdateNarrative("Someone is breaking into my house right now"),
-        Assess("immediate", reason="in progress"),
-        LogIncident(grade="immediate"),
-    ):
-        service.do_action(app.state.uow_factory, handler, cid, action, now, policy)
-    return cid
 
 
 def test_a_supervisor_sees_a_parked_message_and_retries_it(

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -77,3 +80,22 @@ def client(app: FastAPI, token_for: Callable[[str], str]) -> Iterator[TestClient
     headers = bearer(token_for("call_handler"))
     with TestClient(app, raise_server_exceptions=False, headers=headers) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def served(app: FastAPI) -> Iterator[str]:
+    """The application behind a real uvicorn server (access log on), and its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -10,7 +10,6 @@ import logging
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -19,8 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from controlroom.adapters.log_format import JsonFormatter, TextFormatter, logging_config
 from controlroom.web.log_redaction import RedactFields, install_redaction
@@ -77,25 +74,6 @@ def lines() -> Iterator[Lines]:
     for logger, level, propagate, disabled in saved:
         logger.setLevel(level)
         logger.propagate, logger.disabled = propagate, disabled
-
-
-@pytest.fixture
-def served(app: FastAPI) -> Iterator[str]:
-    """The application behind a real uvicorn server (access log on), and its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def offered(call: str) -> dict[str, Any]:

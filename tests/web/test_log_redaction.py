@@ -4,37 +4,14 @@ string, and Authorization values in any log record, are redacted."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from controlroom.web.log_redaction import install_redaction, redact
 
 SECRET = "s3cr3t-Key-0123456789"
-
-
-@pytest.fixture
-def served(app: FastAPI) -> Iterator[str]:
-    """The application behind a real uvicorn server (access log on), and its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_the_access_log_line_hides_query_string_secrets(

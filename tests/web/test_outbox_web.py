@@ -16,14 +16,12 @@ from fastapi.testclient import TestClient
 from controlroom.bootstrap import uow_factory
 from controlroom.config import Settings
 from controlroom.domain.access import Principal
-from controlroom.domain.contacts import Answer, Assess, Caller, LogIncident, Role, UpdateNarrative
+from controlroom.domain.contacts import Role
 from controlroom.domain.policy import Policy
-from controlroom.domain.triage import Channel
 from controlroom.services import accounts
-from controlroom.services import contacts as service
 from controlroom.web.app import create_app
 from tests.cc_receiver import SECRET, Receiver
-from tests.outbox_support import parked_message
+from tests.outbox_support import logged_incident, parked_message
 from tests.web.conftest import ADMIN, bearer
 from tests.web.console_support import USERS, add_users, csrf_of, sign_in
 
@@ -47,25 +45,7 @@ def cc_app(database_url: str, policy: Policy, url: str, **more: object) -> FastA
 
 
 def log_incident(app: FastAPI, policy: Policy) -> str:
-    now = datetime.now(UTC)
-    details = service.offer_contact(
-        app.state.uow_factory,
-        HANDLER,
-        channel=Channel.NINE_NINE_NINE,
-        caller=Caller(number="+447700900113"),
-        narrative="",
-        now=now,
-        policy=policy,
-    )
-    cid = details.contact.id
-    for action in (
-        Answer(),
-        UpdateNarrative("Someone is breaking in right now"),
-        Assess("immediate", reason="in progress"),
-        LogIncident(grade="immediate"),
-    ):
-        service.do_action(app.state.uow_factory, HANDLER, cid, action, now, policy)
-    return cid
+    return logged_incident(app.state.uow_factory, policy, HANDLER, "+447700900113")
 
 
 @pytest.fixture
