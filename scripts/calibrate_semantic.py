@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
+import json
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -139,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--misses", type=Path, help="write the emergencies the bank's thresholds miss, per fold"
     )
+    parser.add_argument(
+        "--likelihoods",
+        type=Path,
+        help="cross-validated likelihoods of the bank's tuned route head "
+        "(scripts/tune_route_head.py --cv), in place of a route model trained per fold",
+    )
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -162,10 +169,17 @@ def main(argv: list[str] | None = None) -> int:
         similarities[i, from_corpus & (exemplar_fold == fold)] = -np.inf
     print(f"  {int(from_corpus.sum()):,} of the bank's {len(layer.texts):,} texts are corpus rows")
     nearest = nearest_lists(list(layer.situations), list(layer.texts), similarities, 3)
-    print("training a route model without each fold's rows ...", flush=True)
-    routes = [s.route for s in layer.situations]
     likelihood: list[Likelihood] = [{} for _ in rows]
-    for fold in sorted(set(folds)):
+    if args.likelihoods:
+        print(f"likelihoods of the tuned route head from {args.likelihoods}", flush=True)
+        given = json.loads(args.likelihoods.read_text(encoding="utf-8"))["likelihoods"]
+        likelihood = [{Route(k): v for k, v in given[r.text].items()} for r in rows]
+    elif layer.route_head is not None:
+        sys.exit("the bank has a tuned route head: give its --likelihoods")
+    else:
+        print("training a route model without each fold's rows ...", flush=True)
+    routes = [s.route for s in layer.situations]
+    for fold in sorted(set(folds)) if not args.likelihoods else ():
         keep = ~(from_corpus & (exemplar_fold == fold))
         model = train(layer.vectors[keep], [r for r, k in zip(routes, keep, strict=True) if k])
         members = [i for i, f in enumerate(folds) if f == fold]

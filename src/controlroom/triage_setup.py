@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from pathlib import Path
 
 from controlroom.adapters.embeddings.encoders import load_encoder
 from controlroom.adapters.embeddings.index import SemanticIndex
 from controlroom.adapters.embeddings.model_files import ModelIntegrityError
+from controlroom.adapters.embeddings.route_head import RouteHead, StaleHead
 from controlroom.adapters.policy_file import load_policy
 from controlroom.config import Settings
+from controlroom.domain.exemplars import ExemplarBank
 from controlroom.domain.policy import Policy
 from controlroom.services.triage import attach_semantic_layer
 
@@ -49,4 +52,17 @@ def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | No
         return None
     if slower:
         log.warning("triage's semantic layer: %s", slower)
-    return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir)
+    head = route_head_for(policy.exemplars)
+    return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir, route_head=head)
+
+
+def route_head_for(bank: ExemplarBank) -> RouteHead | None:
+    """The bank's tuned route head, checked; None (with one warning) when the bank names none
+    that can be used: the route model trained where the bank is loaded runs instead."""
+    if bank.route_head is None:
+        return None
+    try:
+        return RouteHead(Path(bank.route_head.path), bank.route_head.sha256, bank.entries())
+    except (ModelIntegrityError, StaleHead) as exc:
+        log.warning("triage's semantic layer: %s; the bank's own route model runs instead", exc)
+        return None

@@ -15,7 +15,13 @@ from pathlib import Path, PurePath
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from controlroom.adapters.policy_reading import PolicyProblem, Unreadable, read_toml
-from controlroom.domain.exemplars import ExemplarBank, Situation, Thresholds, validate_bank
+from controlroom.domain.exemplars import (
+    ExemplarBank,
+    RouteHeadFile,
+    Situation,
+    Thresholds,
+    validate_bank,
+)
 from controlroom.domain.policy import Policy, Route
 
 FORMAT_VERSION = 1
@@ -49,10 +55,16 @@ class SituationModel(_Strict):
     texts: typing.Annotated[list[Text], Field(min_length=1)]
 
 
+class RouteHeadModel(_Strict):
+    file: typing.Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\w.-]+$")]
+    sha256: typing.Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
 class BankModel(_Strict):
     format: int
     name: Text
     thresholds: ThresholdsModel = ThresholdsModel()
+    route_head: RouteHeadModel | None = None
     situations: typing.Annotated[list[SituationModel], Field(min_length=1)]
 
     @field_validator("format")
@@ -66,8 +78,11 @@ class BankModel(_Strict):
         return value
 
 
-def parse_bank(raw: dict[str, typing.Any]) -> tuple[ExemplarBank | None, list[tuple[str, str]]]:
-    """The bank in a parsed TOML document, or None and its problems as (field, message)."""
+def parse_bank(
+    raw: dict[str, typing.Any], folder: Path | None = None
+) -> tuple[ExemplarBank | None, list[tuple[str, str]]]:
+    """The bank in a parsed TOML document, or None and its problems as (field, message).
+    A route head's file is taken relative to ``folder`` (the bank file's)."""
     try:
         model = BankModel.model_validate(raw)
     except ValidationError as exc:
@@ -85,7 +100,12 @@ def parse_bank(raw: dict[str, typing.Any]) -> tuple[ExemplarBank | None, list[tu
         ),
         thresholds=Thresholds(**limits.model_dump()),
     )
-    return bank, []
+    if model.route_head is None:
+        return bank, []
+    where = (folder or Path()) / model.route_head.file
+    if folder is not None and not where.is_file():
+        return bank, [("route_head.file", f"{model.route_head.file} not found beside the bank")]
+    return replace(bank, route_head=RouteHeadFile(str(where), model.route_head.sha256)), []
 
 
 def with_exemplars(
@@ -116,7 +136,7 @@ def with_exemplars(
         except Unreadable as exc:
             problems.append(exc.problem)
             continue
-        bank, structural = parse_bank(bank_raw)
+        bank, structural = parse_bank(bank_raw, bank_path.parent)
         for where, message in structural:
             problems.append(PolicyProblem(bank_path, bank_display, where or None, message))
         if bank is not None:
@@ -125,7 +145,7 @@ def with_exemplars(
         return policy
     first = banks[0][0]
     merged = replace(
-        first,
+        first,  # thresholds and route head from the first
         name=" + ".join(bank.name for bank, _, _ in banks),
         situations=tuple(s for bank, _, _ in banks for s in bank.situations),
     )

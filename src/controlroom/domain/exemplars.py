@@ -62,12 +62,22 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class RouteHeadFile:
+    """The bank's tuned route head: a weights file (its path resolved when the bank is read)
+    and the SHA-256 it must have."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ExemplarBank:
     """A policy's exemplar bank."""
 
     name: str
     situations: tuple[Situation, ...]
     thresholds: Thresholds = Thresholds()
+    route_head: RouteHeadFile | None = None
 
     def entries(self) -> list[tuple[Situation, str]]:
         """Every text with its situation, in the bank's order."""

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from controlroom.adapters.embeddings.route_head import TUNED_LAYER
 from controlroom.adapters.embeddings.route_model import TRAINING, RouteModel, route_model
 from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
 from controlroom.domain.policy import Route
@@ -36,13 +37,32 @@ class Encoder(Protocol):
 
     def encode(self, texts: Sequence[str]) -> Matrix: ...
 
+    def encode_with_states(
+        self, texts: Sequence[str], layer: int
+    ) -> tuple[Matrix, list[Matrix]]: ...
+
+
+class Head(Protocol):
+    """The bank's tuned route head (:mod:`.route_head`)."""
+
+    def per_route(self, states: Sequence[Matrix]) -> list[dict[Route, float]]: ...
+
 
 class SemanticIndex:
     """Nearest bank texts for contacts, by cosine similarity of their embeddings."""
 
-    def __init__(self, encoder: Encoder, bank: ExemplarBank, cache_dir: Path | None = None):
+    def __init__(
+        self,
+        encoder: Encoder,
+        bank: ExemplarBank,
+        cache_dir: Path | None = None,
+        route_head: Head | None = None,
+    ):
         self.encoder = encoder
         self.bank = bank
+        #: The tuned route head, when the bank has one that could be used: it gives the
+        #: likelihoods in place of the route model trained here.
+        self.route_head = route_head
         entries = bank.entries()
         self.situations: list[Situation] = [situation for situation, _ in entries]
         self.texts: list[str] = [text for _, text in entries]
@@ -96,8 +116,12 @@ class SemanticIndex:
         """For each text, its nearest bank texts per route and each route's likelihood."""
         if not texts:
             return []
-        vectors = self.encoder.encode(texts)
-        likelihoods = self.route_model.per_route(vectors)
+        if self.route_head is not None:
+            vectors, states = self.encoder.encode_with_states(texts, TUNED_LAYER)
+            likelihoods = self.route_head.per_route(states)
+        else:
+            vectors = self.encoder.encode(texts)
+            likelihoods = self.route_model.per_route(vectors)
         nearest = self._nearest(vectors, count or self.bank.thresholds.neighbours)
         return [Closeness(n, p) for n, p in zip(nearest, likelihoods, strict=True)]
 

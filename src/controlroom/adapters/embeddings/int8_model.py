@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from controlroom.adapters.embeddings.minilm import HIDDEN, MAX_TOKENS, Matrix
+from controlroom.adapters.embeddings.minilm import HIDDEN, LAYERS, MAX_TOKENS, Matrix
 from controlroom.adapters.embeddings.model_files import (
     MODEL_REVISION,
     VOCABULARY,
@@ -41,10 +41,12 @@ from controlroom.adapters.embeddings.wordpiece import WordPiece
 INPUT_IDS = "input_ids"
 ATTENTION_MASK = "attention_mask"
 VECTORS = "vectors"
+#: A second output: the token states entering the last layer, read by the tuned route head.
+STATES = "states"
 MODEL_FILE = "model-int8.onnx"
 MANIFEST_FILE = "model-int8.json"
 #: How the file is made; a file made otherwise is built again.
-RECIPE = "onnx-graph-2/words-float16/matmul-qint8-per-column"
+RECIPE = "onnx-graph-3/words-float16/matmul-qint8-per-column/states"
 
 
 @contextmanager
@@ -190,11 +192,25 @@ class MiniLMInt8:
         batch, so a text batched with others would come out slightly different, and the same
         words must always give the same vector (and so the same decision). Batching would
         gain about a fifth."""
+        return self._run(texts, None)
+
+    def encode_with_states(self, texts: Sequence[str], layer: int) -> tuple[Matrix, list[Matrix]]:
+        """:meth:`encode`, and each text's token states entering the last layer (the only
+        ``layer`` the graph gives)."""
+        if layer != LAYERS - 1:
+            raise ValueError(f"the 8-bit graph gives the states entering layer {LAYERS - 1} only")
+        states: list[Matrix] = []
+        return self._run(texts, states), states
+
+    def _run(self, texts: Sequence[str], states: list[Matrix] | None) -> Matrix:
         result = np.zeros((len(texts), HIDDEN), dtype=np.float32)
+        wanted = [VECTORS] if states is None else [VECTORS, STATES]
         for row, text in enumerate(texts):
             ids = self.token_ids(text)
             tokens = np.array([ids], dtype=np.int64)
             mask = np.ones((1, len(ids)), dtype=np.float32)
-            (vector,) = self._session.run([VECTORS], {INPUT_IDS: tokens, ATTENTION_MASK: mask})
-            result[row] = vector[0]
+            found = self._session.run(wanted, {INPUT_IDS: tokens, ATTENTION_MASK: mask})
+            result[row] = found[0][0]
+            if states is not None:
+                states.append(found[1][0])
         return result

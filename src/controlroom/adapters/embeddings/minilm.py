@@ -108,36 +108,30 @@ class _Layer:
     norm2: tuple[Matrix, Matrix]
 
 
+def layer_from(weights: dict[str, Matrix], prefix: str) -> _Layer:
+    """One encoder layer from the tensors named ``prefix`` + the published layer's names."""
+
+    def w(name: str) -> Matrix:
+        return weights[prefix + name]
+
+    return _Layer(
+        qkv=np.concatenate(
+            [w(f"attention.self.{n}.weight").T for n in ("query", "key", "value")], axis=1
+        ),
+        qkv_bias=np.concatenate([w(f"attention.self.{n}.bias") for n in ("query", "key", "value")]),
+        out=np.ascontiguousarray(w("attention.output.dense.weight").T),
+        out_bias=w("attention.output.dense.bias"),
+        norm1=(w("attention.output.LayerNorm.weight"), w("attention.output.LayerNorm.bias")),
+        up=np.ascontiguousarray(w("intermediate.dense.weight").T),
+        up_bias=w("intermediate.dense.bias"),
+        down=np.ascontiguousarray(w("output.dense.weight").T),
+        down_bias=w("output.dense.bias"),
+        norm2=(w("output.LayerNorm.weight"), w("output.LayerNorm.bias")),
+    )
+
+
 def _layers(weights: dict[str, Matrix]) -> list[_Layer]:
-    layers = []
-    for index in range(LAYERS):
-        p = f"encoder.layer.{index}."
-
-        def w(name: str, prefix: str = p) -> Matrix:
-            return weights[prefix + name]
-
-        layers.append(
-            _Layer(
-                qkv=np.concatenate(
-                    [w(f"attention.self.{n}.weight").T for n in ("query", "key", "value")], axis=1
-                ),
-                qkv_bias=np.concatenate(
-                    [w(f"attention.self.{n}.bias") for n in ("query", "key", "value")]
-                ),
-                out=np.ascontiguousarray(w("attention.output.dense.weight").T),
-                out_bias=w("attention.output.dense.bias"),
-                norm1=(
-                    w("attention.output.LayerNorm.weight"),
-                    w("attention.output.LayerNorm.bias"),
-                ),
-                up=np.ascontiguousarray(w("intermediate.dense.weight").T),
-                up_bias=w("intermediate.dense.bias"),
-                down=np.ascontiguousarray(w("output.dense.weight").T),
-                down_bias=w("output.dense.bias"),
-                norm2=(w("output.LayerNorm.weight"), w("output.LayerNorm.bias")),
-            )
-        )
-    return layers
+    return [layer_from(weights, f"encoder.layer.{index}.") for index in range(LAYERS)]
 
 
 class MiniLM:
@@ -169,15 +163,30 @@ class MiniLM:
         """One row a text, each of unit length, in the order given."""
         return in_batches([self.token_ids(text) for text in texts], self._encode_batch)
 
-    def _encode_batch(self, batch: list[list[int]]) -> Matrix:
+    def encode_with_states(self, texts: Sequence[str], layer: int) -> tuple[Matrix, list[Matrix]]:
+        """:meth:`encode`, and each text's token states entering layer ``layer`` (one text a
+        run: the states of a text never carry another's padding)."""
+        vectors = np.zeros((len(texts), HIDDEN), dtype=np.float32)
+        states: list[Matrix] = []
+        for row, text in enumerate(texts):
+            kept: list[Matrix] = []
+            vectors[row] = self._encode_batch([self.token_ids(text)], layer, kept)[0]
+            states.append(kept[0][0])
+        return vectors, states
+
+    def _encode_batch(
+        self, batch: list[list[int]], keep_at: int = -1, kept: list[Matrix] | None = None
+    ) -> Matrix:
         tokens, mask = padded(batch, self.tokenizer.pad)
         length = tokens.shape[1]
         x = self.words[tokens] + self.positions[:length] + self.token_type
         x = _layer_norm(x, *self.embedding_norm)
         # a padded position gets no attention: a large negative score before the softmax
         blocked = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        for layer in self.layers:
-            x = self._layer(x, layer, blocked)
+        for index, layer in enumerate(self.layers):
+            if index == keep_at and kept is not None:
+                kept.append(x)
+            x = self.layer(x, layer, blocked)
         summed = (x * mask[:, :, None]).sum(axis=1)
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -185,7 +194,7 @@ class MiniLM:
         return unit
 
     @staticmethod
-    def _layer(x: Matrix, layer: _Layer, blocked: Matrix) -> Matrix:
+    def layer(x: Matrix, layer: _Layer, blocked: Matrix) -> Matrix:
         """One encoder layer. Every product is made on contiguous arrays, two-dimensional where
         it can be: NumPy hands those to BLAS, and strided views it would not."""
         batch, length, _ = x.shape

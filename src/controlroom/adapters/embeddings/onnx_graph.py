@@ -21,8 +21,9 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from safetensors.numpy import load_file
 
-from controlroom.adapters.embeddings.int8_model import ATTENTION_MASK, INPUT_IDS, VECTORS
+from controlroom.adapters.embeddings.int8_model import ATTENTION_MASK, INPUT_IDS, STATES, VECTORS
 from controlroom.adapters.embeddings.minilm import HEADS, HIDDEN, LAYER_NORM_EPS, LAYERS
+from controlroom.adapters.embeddings.route_head import TUNED_LAYER
 
 #: The operator set the graph is written for (LayerNormalization and ReduceL2 with axes as an
 #: input need 18).
@@ -88,7 +89,8 @@ def _encoder_layer(
 def build_graph(weights_file: Path) -> onnx.ModelProto:
     """The encoder as an ONNX model: ``input_ids`` (int64, batch × length) and
     ``attention_mask`` (float, 1 for a token, 0 for padding) in, ``vectors`` (batch × 384,
-    unit length) out. ``weights_file`` must already be verified."""
+    unit length) and ``states`` (the token states entering the last layer) out.
+    ``weights_file`` must already be verified."""
     weights: dict[str, npt.NDArray[np.float32]] = load_file(str(weights_file))
     g = _Graph()
     head = HIDDEN // HEADS
@@ -120,6 +122,8 @@ def build_graph(weights_file: Path) -> onnx.ModelProto:
     blocked = g.node("Mul", [unmasked, "blocked_score"])
     blocked = g.node("Unsqueeze", [blocked, g.node("Concat", ["axis_1", "axis_2"], axis=0)])
     for index in range(LAYERS):
+        if index == TUNED_LAYER:  # what the bank's tuned route head reads
+            x = g.node("Identity", [x], output=STATES)
         x = _encoder_layer(g, weights, x, index, blocked)
     masked = g.node("Mul", [x, g.node("Unsqueeze", [ATTENTION_MASK, "axis_2"])])
     summed = g.node("ReduceSum", [masked, "axis_1"], keepdims=0)
@@ -134,7 +138,10 @@ def build_graph(weights_file: Path) -> onnx.ModelProto:
             helper.make_tensor_value_info(INPUT_IDS, TensorProto.INT64, ["batch", "length"]),
             helper.make_tensor_value_info(ATTENTION_MASK, TensorProto.FLOAT, ["batch", "length"]),
         ],
-        [helper.make_tensor_value_info(VECTORS, TensorProto.FLOAT, ["batch", HIDDEN])],
+        [
+            helper.make_tensor_value_info(VECTORS, TensorProto.FLOAT, ["batch", HIDDEN]),
+            helper.make_tensor_value_info(STATES, TensorProto.FLOAT, ["batch", "length", HIDDEN]),
+        ],
         g.constants,
     )
     model = helper.make_model(

@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""Fine-tune the exemplar bank's route head: MiniLM's last layer and a four-route classifier.
+
+    .venv/bin/pip install torch==2.13.0       # CPU build; needed here only, never at run time
+    .venv/bin/python scripts/tune_route_head.py --cv CV.json   # cross-validated likelihoods
+    .venv/bin/python scripts/tune_route_head.py --out FILE.safetensors
+
+The encoder's first five layers stay as published; its last layer is trained again, with a
+linear layer over the mean of its token states, to tell the four routes apart on the bank's
+texts (each labelled with its situation's route). The result is a few megabytes of weights the
+policy names with their SHA-256 (``[route_head]`` in the first exemplar file); triage runs them
+in NumPy on the states of the verified encoder's fifth layer (:mod:`controlroom.adapters.
+embeddings.route_head`). Training is deterministic: one thread, fixed seeds, a fixed number of
+epochs.
+
+``--cv`` trains five heads, each without one development fold of the corpus (the bank holds
+those rows), and writes every development row's likelihoods from the head that did not see it:
+what ``scripts/calibrate_semantic.py --likelihoods`` chooses thresholds on. Rows of the held-back
+slice are never trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import math
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+try:
+    import torch
+    import torch.nn.functional as F
+    from safetensors.torch import load_file, save_file
+    from torch import nn
+except ImportError:  # pragma: no cover - a development tool
+    sys.exit("this tool needs torch: .venv/bin/pip install torch==2.13.0 (CPU build)")
+
+from controlroom.adapters.embeddings.model_files import WEIGHTS, verify
+from controlroom.adapters.embeddings.route_head import (
+    HEAD_SCALE,
+    TUNED_LAYER,
+    bank_digest,
+)
+from controlroom.adapters.embeddings.wordpiece import WordPiece
+from controlroom.adapters.eval_tsv import read_eval_path
+from controlroom.config import load_settings
+from controlroom.domain.evaluation import parse_split, select, slice_of
+from controlroom.domain.policy import Route
+from controlroom.triage_setup import loaded_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUTES = [route.value for route in Route]
+HIDDEN, HEADS = 384, 12
+EPOCHS, BATCH, LAYER_RATE, HEAD_RATE, SMOOTHING, DECAY = 6, 32, 1e-4, 1e-2, 0.1, 0.01
+RECIPE = (
+    f"last-layer+linear/length-batches/epochs={EPOCHS}/batch={BATCH}/lr={LAYER_RATE},{HEAD_RATE}/ls={SMOOTHING}"
+)
+LABEL_ROUTE = {
+    "emergency": "emergency",
+    "non_emergency_police": "police_non_emergency",
+    "other_agency": "other_agency",
+    "inappropriate": "not_police",
+}
+
+
+class Layer(nn.Module):
+    """One BERT layer with the published weights of layer ``index``."""
+
+    def __init__(self, weights: dict[str, Any], index: int) -> None:
+        super().__init__()
+        p = f"encoder.layer.{index}."
+
+        def linear(name: str) -> nn.Linear:
+            w = weights[p + name + ".weight"]
+            layer = nn.Linear(w.shape[1], w.shape[0])
+            layer.weight.data = w.clone()
+            layer.bias.data = weights[p + name + ".bias"].clone()
+            return layer
+
+        def norm(name: str) -> nn.LayerNorm:
+            layer = nn.LayerNorm(HIDDEN, eps=1e-12)
+            layer.weight.data = weights[p + name + ".weight"].clone()
+            layer.bias.data = weights[p + name + ".bias"].clone()
+            return layer
+
+        self.query = linear("attention.self.query")
+        self.key = linear("attention.self.key")
+        self.value = linear("attention.self.value")
+        self.out = linear("attention.output.dense")
+        self.norm1 = norm("attention.output.LayerNorm")
+        self.up = linear("intermediate.dense")
+        self.down = linear("output.dense")
+        self.norm2 = norm("output.LayerNorm")
+
+    def forward(self, x: Any, mask: Any) -> Any:
+        b, n, _ = x.shape
+
+        def heads(t: Any) -> Any:
+            return t.view(b, n, HEADS, HIDDEN // HEADS).transpose(1, 2)
+
+        q, k, v = heads(self.query(x)), heads(self.key(x)), heads(self.value(x))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(HIDDEN // HEADS)
+        scores = scores + (1 - mask)[:, None, None, :] * -1e9
+        context = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, n, HIDDEN)
+        x = self.norm1(x + self.out(context))
+        return self.norm2(x + self.down(F.gelu(self.up(x))))
+
+
+class Head(nn.Module):
+    def __init__(self, last: Layer) -> None:
+        super().__init__()
+        self.layer = copy.deepcopy(last)
+        self.classify = nn.Linear(HIDDEN, len(ROUTES))
+
+    def forward(self, x: Any, mask: Any) -> Any:
+        x = self.layer(x, mask)
+        pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+        return self.classify(F.normalize(pooled, dim=-1) * HEAD_SCALE)
+
+
+def _padded(rows: list[Any]) -> tuple[Any, Any]:
+    length = max(r.shape[0] for r in rows)
+    x = torch.zeros(len(rows), length, HIDDEN)
+    mask = torch.zeros(len(rows), length)
+    for i, r in enumerate(rows):
+        x[i, : r.shape[0]] = r
+        mask[i, : r.shape[0]] = 1
+    return x, mask
+
+
+@torch.no_grad()
+def states(weights: dict[str, Any], layers: list[Layer], ids: list[list[int]]) -> list[Any]:
+    """Each text's token states entering the tuned layer, from the published layers."""
+    words = weights["embeddings.word_embeddings.weight"]
+    positions = weights["embeddings.position_embeddings.weight"]
+    kind = weights["embeddings.token_type_embeddings.weight"][0]
+    norm = nn.LayerNorm(HIDDEN, eps=1e-12)
+    norm.weight.data = weights["embeddings.LayerNorm.weight"]
+    norm.bias.data = weights["embeddings.LayerNorm.bias"]
+    found: list[Any] = []
+    for start in range(0, len(ids), 64):
+        chunk = ids[start : start + 64]
+        length = max(len(i) for i in chunk)
+        tokens = torch.zeros(len(chunk), length, dtype=torch.long)
+        mask = torch.zeros(len(chunk), length)
+        for row, i in enumerate(chunk):
+            tokens[row, : len(i)] = torch.tensor(i)
+            mask[row, : len(i)] = 1
+        x = norm(words[tokens] + positions[:length] + kind)
+        for layer in layers[:TUNED_LAYER]:
+            x = layer(x, mask)
+        found.extend(x[row, : len(i)].clone() for row, i in enumerate(chunk))
+    return found
+
+
+def train(last: Layer, rows: list[Any], labels: list[int]) -> Head:
+    torch.manual_seed(0)
+    shuffle = random.Random(0)
+    head = Head(last)
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": head.layer.parameters(), "lr": LAYER_RATE},
+            {"params": head.classify.parameters(), "lr": HEAD_RATE},
+        ],
+        weight_decay=DECAY,
+    )
+    for epoch in range(EPOCHS):
+        # texts of like length together (little padding), in a new order every epoch
+        order = sorted(range(len(rows)), key=lambda i: rows[i].shape[0] + shuffle.random() * 4)
+        batches = [order[start : start + BATCH] for start in range(0, len(order), BATCH)]
+        shuffle.shuffle(batches)
+        head.train()
+        for chosen in batches:
+            x, mask = _padded([rows[i] for i in chosen])
+            wanted = torch.tensor([labels[i] for i in chosen])
+            loss = F.cross_entropy(head(x, mask), wanted, label_smoothing=SMOOTHING)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        print(f"  epoch {epoch + 1}/{EPOCHS}", flush=True)
+    head.eval()
+    return head
+
+
+@torch.no_grad()
+def likelihoods(head: Head, rows: list[Any]) -> Any:
+    found = []
+    for start in range(0, len(rows), 64):
+        x, mask = _padded(rows[start : start + 64])
+        found.append(head(x, mask).softmax(-1))
+    return torch.cat(found).numpy()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT / "eval" / "corpus")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--cv", type=Path, help="write cross-validated likelihoods (JSON)")
+    what.add_argument("--out", type=Path, help="write the head trained on the whole bank")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+
+    settings = load_settings()
+    policy = loaded_policy(settings.policy)
+    bank = policy.exemplars
+    if bank is None:
+        sys.exit("the policy has no exemplar bank")
+    folder = settings.model_dir
+    weights = load_file(str(verify(folder, WEIGHTS)))
+    tokenizer = WordPiece.from_file(folder / "vocab.txt")
+    layers = [Layer(weights, i) for i in range(TUNED_LAYER + 1)]
+    entries = bank.entries()
+    texts = [text for _, text in entries]
+    labels = [ROUTES.index(situation.route.value) for situation, _ in entries]
+    held_back = {
+        " ".join(r.text.split())
+        for r in select(read_eval_path(args.corpus), parse_split("heldback"))
+    }
+    if clash := [t for t in texts if t in held_back]:
+        sys.exit(
+            f"{len(clash)} bank texts are held-back corpus rows ({clash[0]!r}...): reword them"
+        )
+    print(f"{len(texts):,} bank texts: states from the published layers ...", flush=True)
+    bank_rows = states(weights, layers, [tokenizer.encode(t, 256) for t in texts])
+
+    if args.out:
+        head = train(layers[TUNED_LAYER], bank_rows, labels)
+        tensors = {
+            f"layer.{k}": v.detach().to(torch.float16).contiguous()
+            for k, v in head.layer.state_dict().items()
+        }
+        tensors["classify.weight"] = head.classify.weight.detach().to(torch.float16)
+        tensors["classify.bias"] = head.classify.bias.detach().to(torch.float16)
+        metadata = {
+            "bank": bank_digest(entries),
+            "source_sha256": WEIGHTS.sha256,
+            "recipe": RECIPE,
+            "routes": ",".join(ROUTES),
+            "torch": torch.__version__,
+        }
+        save_file(tensors, str(args.out), metadata=metadata)
+        digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
+        print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)\nsha256 = {digest}")
+        return 0
+
+    rows = select(read_eval_path(args.corpus), parse_split("dev"))
+    row_states = states(weights, layers, [tokenizer.encode(r.text, 256) for r in rows])
+    folds = [slice_of(r.text) for r in rows]
+    bank_folds = [slice_of(t) for t in texts]
+    in_corpus = {" ".join(r.text.split()) for r in rows}
+    result: dict[str, dict[str, float]] = {}
+    wanted, chances = [], []
+    for fold in sorted(set(folds)):
+        keep = [i for i, t in enumerate(texts) if not (t in in_corpus and bank_folds[i] == fold)]
+        print(f"{fold}: training on {len(keep):,} bank texts ...", flush=True)
+        head = train(layers[TUNED_LAYER], [bank_rows[i] for i in keep], [labels[i] for i in keep])
+        members = [i for i, f in enumerate(folds) if f == fold]
+        found = likelihoods(head, [row_states[i] for i in members])
+        for i, p in zip(members, found, strict=True):
+            result[rows[i].text] = {route: float(x) for route, x in zip(ROUTES, p, strict=True)}
+            wanted.append(ROUTES.index(LABEL_ROUTE[rows[i].label.value]))
+            chances.append(p)
+    found_all, labels_all = np.array(chances), np.array(wanted)
+    accuracy = float((found_all.argmax(1) == labels_all).mean())
+    print(f"cross-validated accuracy over the four routes: {accuracy:.3f}")
+    args.cv.write_text(json.dumps({"recipe": RECIPE, "likelihoods": result}), encoding="utf-8")
+    print(f"wrote {len(result):,} rows' likelihoods to {args.cv}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

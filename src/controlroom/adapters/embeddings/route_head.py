@@ -1,0 +1,98 @@
+"""The bank's tuned route head: MiniLM's last layer trained again to tell the routes apart.
+
+A contact's token states entering the encoder's last layer (from the five published layers,
+whose weights are checked against their published hash) go through the tuned copy of that
+layer, are averaged, scaled to unit length and classified into the four routes. The weights are
+policy data: a safetensors file the exemplar bank names with its SHA-256, trained on that very
+bank by ``scripts/tune_route_head.py`` (which needs torch; running it here needs only NumPy).
+A file whose hash does not match is refused; one trained on another bank is not used (the
+route model trained where the bank is loaded runs instead), and each case is said in the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from safetensors import safe_open
+from safetensors.numpy import load_file
+
+from controlroom.adapters.embeddings.minilm import HIDDEN, LAYERS, Matrix, MiniLM, layer_from
+from controlroom.adapters.embeddings.model_files import ModelIntegrityError, sha256_of
+from controlroom.domain.exemplars import Situation
+from controlroom.domain.policy import Route
+
+#: The layer trained again (counted from 0): the states entering it are the head's input.
+TUNED_LAYER = LAYERS - 1
+#: The unit vector is scaled by this before the linear classifier (as in training).
+HEAD_SCALE = 10.0
+ROUTES: tuple[Route, ...] = tuple(Route)
+
+
+class StaleHead(Exception):
+    """The head was trained on another bank than the one loaded."""
+
+
+def bank_digest(entries: Sequence[tuple[Situation, str]]) -> str:
+    """What a head was trained on: the SHA-256 of the bank's texts with their routes."""
+    digest = hashlib.sha256()
+    for situation, text in entries:
+        digest.update(text.encode() + b"\0" + situation.route.value.encode() + b"\0")
+    return digest.hexdigest()
+
+
+class RouteHead:
+    """Each route's likelihood for a text, from its token states entering :data:`TUNED_LAYER`."""
+
+    def __init__(self, path: Path, sha256: str, entries: Sequence[tuple[Situation, str]]):
+        """Load the head at ``path`` once its SHA-256 is ``sha256``
+        (:class:`ModelIntegrityError` otherwise) and it was trained on ``entries``
+        (:class:`StaleHead` otherwise)."""
+        if not path.is_file():
+            raise ModelIntegrityError(f"the route head {path} is missing")
+        actual = sha256_of(path)
+        if actual != sha256:
+            raise ModelIntegrityError(
+                f"the route head {path} has SHA-256 {actual}, not the {sha256} the exemplar "
+                "bank names; it was not loaded"
+            )
+        with safe_open(str(path), framework="numpy") as opened:
+            metadata = opened.metadata() or {}
+        if metadata.get("bank") != bank_digest(entries):
+            raise StaleHead(
+                f"the route head {path.name} was trained on another exemplar bank; "
+                "retrain it with scripts/tune_route_head.py"
+            )
+        if metadata.get("routes") != ",".join(r.value for r in ROUTES):
+            raise ModelIntegrityError(f"the route head {path} names other routes")
+        tensors = {k: v.astype(np.float32) for k, v in load_file(str(path)).items()}
+        self.layer = layer_from(tensors, "layer.")
+        self.weights: Matrix = np.ascontiguousarray(tensors["classify.weight"].T)
+        self.bias: Matrix = tensors["classify.bias"]
+        self.name = f"route-head/{actual[:16]}"
+
+    def likelihoods(self, states: Sequence[Matrix]) -> Matrix:
+        """Each text's likelihood of every route (rows sum to 1), one text a run."""
+        found = np.zeros((len(states), len(ROUTES)), dtype=np.float32)
+        for row, tokens in enumerate(states):
+            x = MiniLM.layer(
+                tokens.reshape(1, -1, HIDDEN).astype(np.float32, copy=False),
+                self.layer,
+                np.zeros((1, 1, 1, tokens.shape[0]), dtype=np.float32),
+            )[0]
+            pooled = x.mean(axis=0)
+            pooled *= HEAD_SCALE / max(float(np.linalg.norm(pooled)), 1e-12)
+            logits = pooled @ self.weights + self.bias
+            logits -= logits.max()
+            odds = np.exp(logits)
+            found[row] = odds / odds.sum()
+        return found
+
+    def per_route(self, states: Sequence[Matrix]) -> list[dict[Route, float]]:
+        """:meth:`likelihoods` as a mapping per text."""
+        return [
+            {route: float(p) for route, p in zip(ROUTES, row, strict=True)}
+            for row in self.likelihoods(states)
+        ]
