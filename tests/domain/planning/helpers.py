@@ -47,12 +47,8 @@ def channel(
     )
 
 
-def group(
-    name: str, skills: Sequence[Channel], handlers: int | Sequence[int]
-) -> HandlerGroup:
-    roster = (
-        (handlers,) * INTERVALS_PER_WEEK if isinstance(handlers, int) else tuple(handlers)
-    )
+def group(name: str, skills: Sequence[Channel], handlers: int | Sequence[int]) -> HandlerGroup:
+    roster = (handlers,) * INTERVALS_PER_WEEK if isinstance(handlers, int) else tuple(handlers)
     return HandlerGroup(name, tuple(skills), roster)
 
 

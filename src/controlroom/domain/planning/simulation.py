@@ -150,7 +150,7 @@ def run(
 
         rate_gap = span / totals[i] if totals[i] > 0 else 0.0
         edges = channel_edges[i]
-        t = t0 - rate_gap * log(1.0 - rand()) if rate_gap else t1
+        t = min(t1, t0 - rate_gap * log(1.0 - rand())) if rate_gap else t1
         while True:
             if heap and heap[0][0] <= t:
                 s, g = heappop(heap)
@@ -191,6 +191,8 @@ def run(
                 offered[at] += 1
                 s = t
                 t -= rate_gap * log(1.0 - rand())
+                if t > t1:  # no more arrivals this half hour: finish it, then the next
+                    t = t1
                 for g in takers[c]:
                     if free[g]:
                         free[g] -= 1
