@@ -9,7 +9,7 @@ import pytest
 
 from controlroom.domain.location import LocationFix, LocationSource
 from controlroom.domain.location.best import choose_best
-from controlroom.services.contacts import read_evidence
+from controlroom.services.contact_evidence import read_evidence
 from controlroom.services.location_matching import (
     evidence_for_address,
     evidence_for_fix,

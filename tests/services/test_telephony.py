@@ -28,7 +28,8 @@ from controlroom.domain.location import (
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel
 from controlroom.services import accounts
-from controlroom.services.contacts import contact_evidence, do_action, get_contact
+from controlroom.services.contact_evidence import contact_evidence
+from controlroom.services.contacts import do_action, get_contact
 from controlroom.services.location_matching import MatchWindows
 from controlroom.services.telephony import (
     Address,

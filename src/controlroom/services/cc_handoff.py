@@ -44,7 +44,7 @@ def event_of(contact: Contact) -> str:
 
 
 def _location(contact: Contact, now: datetime) -> dict[str, Any] | None:
-    from controlroom.services.contacts import contact_evidence  # contacts calls this module
+    from controlroom.services.contact_evidence import contact_evidence
 
     evidence = contact_evidence(contact)
     best = choose_best(evidence, now) if evidence else None

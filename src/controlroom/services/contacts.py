@@ -11,7 +11,6 @@ reference (``incident_references.py``) in the same transaction.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -31,7 +30,6 @@ from controlroom.domain.contacts import (
     Contact,
     ContactEvent,
     DeclineTermination,
-    LocationEvidence,
     LogIncident,
     ProcedureName,
     RecordAnswers,
@@ -41,13 +39,13 @@ from controlroom.domain.contacts import (
 )
 from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.contacts.values import require_e164, require_utc
-from controlroom.domain.errors import DomainError, InvalidInput, NotFound, PolicyViolation
-from controlroom.domain.location import LocationFix, LocationSource, PositioningMethod
-from controlroom.domain.location.best import BestChoice, Evidence, Unlocated, choose_best
+from controlroom.domain.errors import InvalidInput, NotFound, PolicyViolation
+from controlroom.domain.location.best import BestChoice, choose_best
 from controlroom.domain.location.geojson import evidence_geojson
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage import Channel, Decision
 from controlroom.services.cc_handoff import handoff
+from controlroom.services.contact_evidence import contact_evidence
 from controlroom.services.incident_references import next_reference
 from controlroom.services.ports import UnitOfWork
 from controlroom.services.sms_triage import REPLY_TAGS as SMS_REPLY_TAGS
@@ -61,11 +59,6 @@ MAX_AUDIT_ENTRIES = 1000
 TELEPHONY_FACTS = tuple(
     tag.value for tag in (AuditTag.TELEPHONY_DTMF, AuditTag.TELEPHONY_SMS_RECEIVED, *SMS_REPLY_TAGS)
 )
-_FLOATS = ("lat", "lon", "accuracy_m", "altitude_m", "vertical_accuracy_m")
-_TIMES = ("positioned_at", "call_started_at")
-_LISTS = ("languages", "flags")
-_TEXTS = ("floor", "imei", "imsi", "emergency_number", "caller_number", "raw", "network_mcc")
-_TEXTS_MORE = ("network_mnc", "home_mcc", "home_mnc")
 
 
 class UowFactory(Protocol):
@@ -236,50 +229,6 @@ def details_for(
         telephony=tuple(entry for entry in entries if entry.tag in TELEPHONY_FACTS),
         prompts=prompts,
     )
-
-
-# -- location evidence as stored on a contact (written by services.location_matching) ------
-
-
-def _time(value: str | None) -> datetime | None:
-    return None if not value else datetime.fromisoformat(value)
-
-
-def read_evidence(evidence: LocationEvidence) -> Evidence | None:
-    """The fix or unlocated evidence stored in ``evidence``; None for a shape it cannot read."""
-    try:
-        source = LocationSource(evidence.source)
-    except ValueError:
-        return None
-    payload = evidence.payload
-    try:
-        if payload.get("kind") == "unlocated":
-            return Unlocated(
-                source=source,
-                text=payload.get("text", ""),
-                reason=payload.get("reason", ""),
-                stated_at=_time(payload.get("stated_at")),
-            )
-        texts = _TEXTS + _TEXTS_MORE
-        fields: dict[str, Any] = {name: payload[name] for name in texts if name in payload}
-        fields.update({name: float(payload[name]) for name in _FLOATS if name in payload})
-        if "confidence_pct" in payload:
-            fields["confidence_pct"] = int(payload["confidence_pct"])
-        fields.update({name: _time(payload[name]) for name in _TIMES if name in payload})
-        fields.update({name: tuple(payload[name].split(",")) for name in _LISTS if name in payload})
-        if "method" in payload:
-            fields["method"] = PositioningMethod(payload["method"])
-        if "extra" in payload:
-            fields["extra"] = json.loads(payload["extra"])
-        return LocationFix(source=source, **fields)
-    except (KeyError, TypeError, ValueError, DomainError):
-        return None
-
-
-def contact_evidence(contact: Contact) -> list[Evidence]:
-    """Every piece of the contact's location evidence that can be read, oldest first."""
-    read = (read_evidence(item) for item in contact.record.location)
-    return [item for item in read if item is not None]
 
 
 # -- use cases ------------------------------------------------------------------------------

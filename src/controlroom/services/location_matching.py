@@ -6,7 +6,7 @@ emergencySMS conversation (``services.sms``).
 A contact keeps each piece of location evidence as an opaque
 :class:`~controlroom.domain.contacts.LocationEvidence` (a source, a time and text fields);
 :func:`evidence_for_fix` and :func:`evidence_for_address` write them and
-:func:`controlroom.services.contacts.read_evidence` reads them back.
+:func:`controlroom.services.contact_evidence.read_evidence` reads them back.
 
 An AML SMS is matched to a contact by the sender's E.164 number and time only — never to a
 contact from another number (see docs/telephony.md, "AML matching"):

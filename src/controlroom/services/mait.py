@@ -33,7 +33,7 @@ from controlroom.domain.mait import (
 from controlroom.domain.mait.checks import shorten
 from controlroom.domain.policy import Policy
 from controlroom.domain.triage.decision import Decision
-from controlroom.services.contacts import contact_evidence
+from controlroom.services.contact_evidence import contact_evidence
 
 #: The largest accuracy radius a message carries (a wider fix is sent as this wide).
 _MAX_ACCURACY_M = 1_000_000.0
