@@ -1,0 +1,71 @@
+"""Rosters. The records hold none: a roster comes from a file (docs/planning.md), or by
+default from the staffing calculator: one group per channel, rostered with the handlers that
+channel needs in each half hour to meet its standard. 999 handlers also answer 101 when no
+999 call waits, and 101 handlers also take digital contacts (a free handler always takes the
+waiting contact of the highest priority it is skilled for)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Protocol
+
+from controlroom.domain.errors import InvalidInput
+from controlroom.domain.planning.checks import check_model
+from controlroom.domain.planning.model import (
+    INTERVALS_PER_WEEK,
+    Channel,
+    HandlerGroup,
+    RoomModel,
+)
+
+#: What each default group answers, first its own channel.
+DEFAULT_SKILLS: dict[Channel, tuple[Channel, ...]] = {
+    Channel.EMERGENCY: (Channel.EMERGENCY, Channel.NON_EMERGENCY),
+    Channel.NON_EMERGENCY: (Channel.NON_EMERGENCY, Channel.DIGITAL),
+    Channel.DIGITAL: (Channel.DIGITAL,),
+}
+
+
+class Need(Protocol):
+    """Handlers one channel needs in one half hour (the staffing calculator's answer)."""
+
+    @property
+    def channel(self) -> Channel: ...
+
+    @property
+    def interval(self) -> int: ...
+
+    @property
+    def handlers(self) -> int: ...
+
+
+def groups_from_needs(model: RoomModel, needs: Iterable[Need]) -> tuple[HandlerGroup, ...]:
+    """One group per channel of ``model``, rostered with what ``needs`` says it needs."""
+    rosters = {channel.channel: [0] * INTERVALS_PER_WEEK for channel in model.channels}
+    for need in needs:
+        if need.channel in rosters and 0 <= need.interval < INTERVALS_PER_WEEK:
+            rosters[need.channel][need.interval] = int(need.handlers)
+    present = set(rosters)
+    return tuple(
+        HandlerGroup(
+            name=f"{channel.value} handlers",
+            skills=tuple(skill for skill in DEFAULT_SKILLS[channel] if skill in present),
+            roster=tuple(roster),
+        )
+        for channel, roster in rosters.items()
+    )
+
+
+def with_groups(model: RoomModel, groups: tuple[HandlerGroup, ...], said: str) -> RoomModel:
+    """``model`` with ``groups`` as its handlers, checked; ``said`` notes where they came from."""
+    if not groups:
+        raise InvalidInput("the roster has no handler groups", field="groups")
+    return check_model(replace(model, groups=groups, notes=(*model.notes, f"roster: {said}")))
+
+
+def roster_total(model: RoomModel) -> tuple[int, ...]:
+    """Handlers on duty in each half hour, every group together."""
+    return tuple(
+        sum(group.roster[index] for group in model.groups) for index in range(INTERVALS_PER_WEEK)
+    )
