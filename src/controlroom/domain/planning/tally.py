@@ -1,0 +1,120 @@
+"""What the simulation counts while it runs, in flat lists indexed ``channel * 336 + interval``
+(and ``group * 336 + interval``), and how those counts become a :class:`SimulationResult`.
+
+Answer times go into a fixed-bin histogram per channel and interval (half-second bins up to five
+minutes, then 30-second bins up to three hours), so memory does not grow with the contacts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from controlroom.domain.planning.model import INTERVALS_PER_WEEK, Channel
+from controlroom.domain.planning.results import ChannelInterval, GroupInterval, SimulationResult
+
+FINE_LIMIT = 300.0
+FINE_PER_SECOND = 2.0
+COARSE_WIDTH = 30.0
+FINE_BINS = int(FINE_LIMIT * FINE_PER_SECOND)
+BINS = FINE_BINS + int(3 * 3600 / COARSE_WIDTH) + 1
+
+
+def wait_bin(wait: float) -> int:
+    """The histogram bin of a positive answer time in seconds."""
+    if wait < FINE_LIMIT:
+        return int(wait * FINE_PER_SECOND)
+    return min(FINE_BINS + int((wait - FINE_LIMIT) / COARSE_WIDTH), BINS - 1)
+
+
+def bin_middle(index: int) -> float:
+    """The answer time a bin stands for: its middle (the lower edge of the last, open, bin)."""
+    if index < FINE_BINS:
+        return (index + 0.5) / FINE_PER_SECOND
+    if index == BINS - 1:
+        return FINE_LIMIT + (index - FINE_BINS) * COARSE_WIDTH
+    return FINE_LIMIT + (index - FINE_BINS + 0.5) * COARSE_WIDTH
+
+
+class Tally:
+    """Counts for ``channels`` channels and ``groups`` handler groups over a week of intervals."""
+
+    def __init__(self, channels: int, groups: int) -> None:
+        size = channels * INTERVALS_PER_WEEK
+        self.offered = [0] * size
+        self.answered = [0] * size
+        self.abandoned = [0] * size
+        self.in_target = [0] * size
+        self.waiting_at_end = [0] * size
+        self.wait_total = [0.0] * size
+        self.zero_waits = [0] * size
+        self.histograms: list[list[int] | None] = [None] * size
+        gsize = groups * INTERVALS_PER_WEEK
+        self.on_duty = [0.0] * gsize
+        self.busy = [0.0] * gsize
+        self.inappropriate = [0.0] * gsize
+
+    def record_wait(self, index: int, wait: float) -> None:
+        """Put a positive answer time into the histogram of channel-interval ``index``."""
+        histogram = self.histograms[index]
+        if histogram is None:
+            histogram = self.histograms[index] = [0] * BINS
+        histogram[wait_bin(wait)] += 1
+
+    def wait_p90(self, index: int) -> float:
+        """The 90th percentile answer time of channel-interval ``index`` (0 when none answered)."""
+        answered = self.answered[index]
+        if not answered:
+            return 0.0
+        rank = math.ceil(0.9 * answered)
+        seen = self.zero_waits[index]
+        histogram = self.histograms[index]
+        if seen >= rank or histogram is None:
+            return 0.0
+        for bin_index, count in enumerate(histogram):
+            seen += count
+            if seen >= rank:
+                return bin_middle(bin_index)
+        return bin_middle(BINS - 1)
+
+    def result(
+        self,
+        channels: Sequence[Channel],
+        groups: Sequence[str],
+        *,
+        order: Sequence[int],
+        weeks: int,
+        seed: int,
+    ) -> SimulationResult:
+        """The result, channels listed as given (``order[n]`` is the tally row of channel n)."""
+        week = INTERVALS_PER_WEEK
+        rows = []
+        for channel, row in zip(channels, order, strict=True):
+            for interval in range(week):
+                at = row * week + interval
+                rows.append(
+                    ChannelInterval(
+                        channel=channel,
+                        interval=interval,
+                        offered=self.offered[at],
+                        answered=self.answered[at],
+                        abandoned=self.abandoned[at],
+                        answered_in_target=self.in_target[at],
+                        wait_seconds_total=self.wait_total[at],
+                        wait_p90_seconds=self.wait_p90(at),
+                    )
+                )
+        group_rows = [
+            GroupInterval(
+                group=name,
+                interval=interval,
+                on_duty_seconds=self.on_duty[g * week + interval],
+                busy_seconds=self.busy[g * week + interval],
+                inappropriate_seconds=self.inappropriate[g * week + interval],
+            )
+            for g, name in enumerate(groups)
+            for interval in range(week)
+        ]
+        return SimulationResult(
+            weeks=weeks, seed=seed, channels=tuple(rows), groups=tuple(group_rows)
+        )
