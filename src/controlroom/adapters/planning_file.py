@@ -2,7 +2,7 @@
 (``controlroom.roster/1``): JSON, documented in docs/planning.md.
 
 Pydantic checks the shape (keys, types, allowed values; unknown keys are errors); the domain's
-:func:`check_model` checks the figures (336 half hours, shares adding up to 1, skills naming
+:func:`validate_model` checks the figures (336 half hours, shares adding up to 1, skills naming
 channels of the model). Either way the error names the path of the bad field, e.g.
 ``channels[0].arrivals[12]: must be ≥ 0``.
 """
@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from controlroom.domain.errors import InvalidInput
-from controlroom.domain.planning.checks import check_model
 from controlroom.domain.planning.model import (
     Channel,
     ChannelModel,
@@ -26,6 +25,7 @@ from controlroom.domain.planning.model import (
     HandlerGroup,
     RoomModel,
 )
+from controlroom.domain.planning.validation import validate_model
 
 MODEL_FORMAT = "controlroom.room-model/1"
 ROSTER_FORMAT = "controlroom.roster/1"
@@ -160,7 +160,8 @@ def model_from_data(raw: object) -> RoomModel:
         for c in parsed.channels
     )
     model = RoomModel(channels, _groups(parsed.groups), parsed.source, tuple(parsed.notes))
-    return check_model(model)
+    validate_model(model)
+    return model
 
 
 def groups_from_data(raw: object) -> tuple[HandlerGroup, ...]:

@@ -17,7 +17,6 @@ from controlroom.domain.access import Permission, Principal, access_check
 from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.contacts.values import require_utc
 from controlroom.domain.errors import InvalidInput
-from controlroom.domain.planning.checks import check_model
 from controlroom.domain.planning.from_records import RecordsBuilder, RecordsModel, RecordsOptions
 from controlroom.domain.planning.model import HandlerGroup, RoomModel
 from controlroom.domain.planning.results import SimulationResult
@@ -26,6 +25,7 @@ from controlroom.domain.planning.scenario import Scenario, apply_scenario
 from controlroom.domain.planning.simulation import simulate
 from controlroom.domain.planning.staffing import StaffingNeed, handlers_needed
 from controlroom.domain.planning.summary import RunSummary, summarise
+from controlroom.domain.planning.validation import validate_model
 from controlroom.services.contacts import UowFactory
 
 #: The longest period of records a model is built from, in days.
@@ -126,7 +126,7 @@ def run_one(
     """Simulate ``model`` for ``weeks`` with ``seed`` and work out the handlers it needs."""
     if not 1 <= weeks <= MAX_WEEKS:
         raise InvalidInput(f"weeks must be 1 to {MAX_WEEKS}", field="weeks")
-    check_model(model)
+    validate_model(model)
     result = simulate(model, weeks=weeks, seed=seed, progress=progress)
     return Run(model, result, summarise(model, result), tuple(handlers_needed(model)))
 

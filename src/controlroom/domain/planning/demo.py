@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-from controlroom.domain.planning.checks import check_model
 from controlroom.domain.planning.model import (
     INTERVALS_PER_DAY,
     INTERVALS_PER_WEEK,
@@ -22,6 +21,7 @@ from controlroom.domain.planning.model import (
     HandlerGroup,
     RoomModel,
 )
+from controlroom.domain.planning.validation import validate_model
 
 #: Contacts a day on each channel.
 DAILY = {Channel.EMERGENCY: 700.0, Channel.NON_EMERGENCY: 1000.0, Channel.DIGITAL: 500.0}
@@ -97,7 +97,7 @@ def demo_model() -> RoomModel:
     channels: list[ChannelModel] = []
     groups: list[HandlerGroup] = []
     skills = {
-        Channel.EMERGENCY: (Channel.EMERGENCY, Channel.NON_EMERGENCY),
+        Channel.EMERGENCY: (Channel.EMERGENCY,),
         Channel.NON_EMERGENCY: (Channel.NON_EMERGENCY, Channel.DIGITAL),
         Channel.DIGITAL: (Channel.DIGITAL,),
     }
@@ -120,11 +120,11 @@ def demo_model() -> RoomModel:
         groups.append(
             HandlerGroup(f"{channel.value} handlers", skills[channel], _handlers(channel, kinds))
         )
-    return check_model(
-        RoomModel(
-            channels=tuple(channels),
-            groups=tuple(groups),
-            source="demo model (made-up figures of a middling force)",
-            notes=("roster: the weekday pattern every day",),
-        )
+    model = RoomModel(
+        channels=tuple(channels),
+        groups=tuple(groups),
+        source="demo model (made-up figures of a middling force)",
+        notes=("roster: the weekday pattern every day",),
     )
+    validate_model(model)
+    return model

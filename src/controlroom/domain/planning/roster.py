@@ -1,8 +1,8 @@
 """Rosters. The records hold none: a roster comes from a file (docs/planning.md), or by
 default from the staffing calculator: one group per channel, rostered with the handlers that
-channel needs in each half hour to meet its standard. 999 handlers also answer 101 when no
-999 call waits, and 101 handlers also take digital contacts (a free handler always takes the
-waiting contact of the highest priority it is skilled for)."""
+channel needs in each half hour to meet its standard. 999 handlers answer 999 only (a 999
+handler busy on a 101 call cannot answer the next 999 call); 101 handlers also take digital
+contacts, after any 101 call waiting."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ from dataclasses import replace
 from typing import Protocol
 
 from controlroom.domain.errors import InvalidInput
-from controlroom.domain.planning.checks import check_model
 from controlroom.domain.planning.model import (
     INTERVALS_PER_WEEK,
     Channel,
     HandlerGroup,
     RoomModel,
 )
+from controlroom.domain.planning.validation import validate_model
 
 #: What each default group answers, first its own channel.
 DEFAULT_SKILLS: dict[Channel, tuple[Channel, ...]] = {
-    Channel.EMERGENCY: (Channel.EMERGENCY, Channel.NON_EMERGENCY),
+    Channel.EMERGENCY: (Channel.EMERGENCY,),
     Channel.NON_EMERGENCY: (Channel.NON_EMERGENCY, Channel.DIGITAL),
     Channel.DIGITAL: (Channel.DIGITAL,),
 }
@@ -61,7 +61,9 @@ def with_groups(model: RoomModel, groups: tuple[HandlerGroup, ...], said: str) -
     """``model`` with ``groups`` as its handlers, checked; ``said`` notes where they came from."""
     if not groups:
         raise InvalidInput("the roster has no handler groups", field="groups")
-    return check_model(replace(model, groups=groups, notes=(*model.notes, f"roster: {said}")))
+    rostered = replace(model, groups=groups, notes=(*model.notes, f"roster: {said}"))
+    validate_model(rostered)
+    return rostered
 
 
 def roster_total(model: RoomModel) -> tuple[int, ...]:

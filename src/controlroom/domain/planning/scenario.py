@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from controlroom.domain.errors import InvalidInput
-from controlroom.domain.planning.checks import check_duration, check_model
 from controlroom.domain.planning.model import (
     Channel,
     ChannelModel,
@@ -25,6 +24,7 @@ from controlroom.domain.planning.model import (
     HandlerGroup,
     RoomModel,
 )
+from controlroom.domain.planning.validation import validate_duration, validate_model
 from controlroom.domain.planning.week import Window
 
 #: The kind moved contacts take their handling time from on the target channel by default.
@@ -94,7 +94,9 @@ def apply_scenario(model: RoomModel, scenario: Scenario) -> RoomModel:
         else:
             model = _surge(model, change, path)
     note = f"scenario {scenario.name}: {scenario.describe()}"
-    return check_model(replace(model, notes=(*model.notes, note)))
+    changed = replace(model, notes=(*model.notes, note))
+    validate_model(changed)
+    return changed
 
 
 def _channel(model: RoomModel, channel: Channel, path: str) -> ChannelModel:
@@ -120,7 +122,7 @@ def _move(model: RoomModel, change: MoveShare, path: str) -> RoomModel:
     source = _channel(model, change.source, f"{path}.from")
     target = _channel(model, change.target, f"{path}.to")
     handling = change.handling or _handling_of(target, change.as_kind, path)
-    check_duration(handling, f"{path}.handling")
+    validate_duration(handling, f"{path}.handling")
     wrong = sum(kind.share for kind in source.kinds if kind.inappropriate)
     moved_share = change.share * wrong
     if moved_share <= 0:
