@@ -17,6 +17,7 @@ from controlroom.domain.access import Permission, Principal, access_check
 from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.contacts.values import require_utc
 from controlroom.domain.errors import InvalidInput
+from controlroom.domain.planning.export import Labelled
 from controlroom.domain.planning.from_records import RecordsBuilder, RecordsModel, RecordsOptions
 from controlroom.domain.planning.model import HandlerGroup, RoomModel
 from controlroom.domain.planning.results import SimulationResult
@@ -148,3 +149,11 @@ def run_plan(
     after = None if progress is None else (lambda done: progress(weeks + done))
     other = run_one(changed, weeks=weeks, seed=seed, progress=after)
     return Plan(baseline, other, scenario.name)
+
+
+def labelled(plan: Plan) -> list[Labelled]:
+    """The plan's runs under their labels, for the exports."""
+    runs = [("baseline", plan.baseline)]
+    if plan.scenario is not None:
+        runs.append(("scenario", plan.scenario))
+    return [Labelled(name, r.model, r.result, r.summary, r.needs) for name, r in runs]
