@@ -129,8 +129,9 @@ def _validate_group(group: HandlerGroup) -> None:
             )
 
 
-def validate_model(model: RoomModel) -> None:
-    """Raise :class:`InvalidInput` for the first thing wrong with ``model``."""
+def validate_model(model: RoomModel, *, staffed: bool = True) -> None:
+    """Raise :class:`InvalidInput` for the first thing wrong with ``model``; with ``staffed``,
+    a channel with contacts and nobody rostered to answer it is wrong too."""
     if not model.channels:
         raise _fail("channels", "is empty", "give at least one channel")
     seen: set[Channel] = set()
@@ -145,7 +146,7 @@ def validate_model(model: RoomModel) -> None:
             raise _fail(f"groups[{group.name}]", "is given twice", "give each group a new name")
         names.add(group.name)
         _validate_group(group)
-    for channel in model.channels:
+    for channel in model.channels if staffed else ():
         if sum(channel.arrivals) > 0 and not any(
             channel.channel in g.skills and any(g.roster) for g in model.groups
         ):
