@@ -8,18 +8,10 @@ from collections.abc import Sequence
 
 from controlroom.domain.planning.from_records import RecordsModel
 from controlroom.domain.planning.model import INTERVALS_PER_WEEK, RoomModel
-from controlroom.domain.planning.roster import Need
-from controlroom.domain.planning.summary import RunSummary, hourly_handlers
+from controlroom.domain.planning.staffing import StaffingNeed
+from controlroom.domain.planning.summary import hourly_handlers, summary_rows
 from controlroom.domain.planning.week import DAYS, clock
 from controlroom.services.planning import Plan
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-def _secs(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f} s"
 
 
 def records_lines(found: RecordsModel) -> list[str]:
@@ -57,52 +49,28 @@ def model_lines(model: RoomModel) -> list[str]:
     return lines
 
 
-def _rows(summary: RunSummary) -> list[tuple[str, str]]:
-    rows = []
-    for item in summary.channels:
-        name = item.channel.value
-        standard = f"{item.target_share:.0%} within {item.answer_within_seconds:g} s"
-        rows += [
-            (
-                f"{name} answered within {item.answer_within_seconds:g} s ({standard})",
-                _pct(item.service_level),
-            ),
-            (f"{name} mean answer", _secs(item.mean_answer_seconds)),
-            (f"{name} p90 answer", _secs(item.p90_answer_seconds)),
-            (f"{name} abandoned", _pct(item.abandoned_share)),
-        ]
-    rows += [
-        ("occupancy", _pct(summary.occupancy)),
-        ("handler-hours on duty a week", f"{summary.handler_hours_per_week:.0f}"),
-        (
-            "handler-hours on inappropriate calls a week",
-            f"{summary.inappropriate_hours_per_week:.1f}",
-        ),
-    ]
-    return rows
-
-
 def comparison_lines(plan: Plan) -> list[str]:
     """The baseline's figures, and the scenario's beside them."""
     base = plan.baseline
     lines = [
         f"model: {base.model.source}",
-        f"simulated {base.summary.weeks} weeks, seed {base.summary.seed}",
+        f"simulated {base.summary.weeks} week{'s' if base.summary.weeks != 1 else ''}, "
+        f"seed {base.summary.seed}",
     ]
-    rows = _rows(base.summary)
+    rows = summary_rows(base.summary)
     width = max(len(label) for label, _ in rows)
     if plan.scenario is None:
         lines += [f"{label:<{width}}  {value:>10}" for label, value in rows]
         return lines
-    lines.append(f"scenario {plan.scenario_name}: {plan.scenario.model.notes[-1]}")
+    lines.append(plan.scenario.model.notes[-1])
     lines.append(f"{'':<{width}}  {'baseline':>10}  {'scenario':>10}")
-    other = _rows(plan.scenario.summary)
+    other = summary_rows(plan.scenario.summary)
     for (label, before), (_, after) in zip(rows, other, strict=True):
         lines.append(f"{label:<{width}}  {before:>10}  {after:>10}")
     return lines
 
 
-def staffing_lines(model: RoomModel, needs: Sequence[Need]) -> list[str]:
+def staffing_lines(model: RoomModel, needs: Sequence[StaffingNeed]) -> list[str]:
     """Handlers needed by hour of the day and day of the week, every channel together, and
     each channel's handler-hours needed against the roster's."""
     hourly = hourly_handlers((need.interval, need.handlers) for need in needs)
@@ -119,7 +87,7 @@ def staffing_lines(model: RoomModel, needs: Sequence[Need]) -> list[str]:
     return lines
 
 
-def staffing_csv(needs: Sequence[Need]) -> str:
+def staffing_csv(needs: Sequence[StaffingNeed]) -> str:
     """channel, interval, day, time, handlers: one row per channel and half hour."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

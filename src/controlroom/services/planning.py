@@ -21,7 +21,7 @@ from controlroom.domain.planning.export import Labelled
 from controlroom.domain.planning.from_records import RecordsBuilder, RecordsModel, RecordsOptions
 from controlroom.domain.planning.model import HandlerGroup, RoomModel
 from controlroom.domain.planning.results import SimulationResult
-from controlroom.domain.planning.roster import groups_from_needs, with_groups
+from controlroom.domain.planning.roster import default_roster, with_groups
 from controlroom.domain.planning.scenario import Scenario, apply_scenario
 from controlroom.domain.planning.simulation import simulate
 from controlroom.domain.planning.staffing import StaffingNeed, handlers_needed
@@ -94,12 +94,6 @@ def records_model(
         else default_roster(found.model)
     )
     return Records(replace(found, model=rostered), tuple(damaged))
-
-
-def default_roster(model: RoomModel) -> RoomModel:
-    """``model`` rostered with the handlers the staffing calculator says each channel needs."""
-    groups = groups_from_needs(model, handlers_needed(model))
-    return with_groups(model, groups, "the staffing calculator's handlers for each channel")
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,10 @@ STANDARDS = {
 }
 
 
+#: Handlers rostered for each Erlang of weekday load (999 needs the most slack).
+MARGINS = {Channel.EMERGENCY: 1.35, Channel.NON_EMERGENCY: 1.15, Channel.DIGITAL: 0.9}
+
+
 def _shape(interval: int, weekend_night: bool) -> float:
     """Relative arrivals in a half hour: lowest at 05:00, highest at 17:00."""
     hour = (interval % INTERVALS_PER_DAY) / 2
@@ -88,7 +92,7 @@ def _handlers(channel: Channel, kinds: tuple[ContactKind, ...]) -> tuple[int, ..
     margin for the answer standard."""
     mean = sum(kind.share * kind.handling.mean for kind in kinds)
     arrivals = _arrivals(DAILY[channel], weekend_night=False)
-    margin = 1.35 if channel is Channel.EMERGENCY else 1.15
+    margin = MARGINS[channel]
     return tuple(math.ceil(rate * mean / 1800 * margin) + 1 for rate in arrivals)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from controlroom.domain.planning.model import INTERVALS_PER_DAY, RoomModel
 from controlroom.domain.planning.results import SimulationResult
-from controlroom.domain.planning.roster import Need
+from controlroom.domain.planning.staffing import StaffingNeed
 from controlroom.domain.planning.summary import RunSummary
 from controlroom.domain.planning.week import DAYS, clock
 
@@ -44,7 +44,7 @@ class Labelled:
     model: RoomModel
     result: SimulationResult
     summary: RunSummary
-    needs: Sequence[Need]
+    needs: Sequence[StaffingNeed]
 
 
 def _when(interval: int) -> tuple[str, str]:

@@ -133,3 +133,36 @@ def by_hour_of_day(values: Sequence[float | None]) -> list[float | None]:
         found = [v for v in values[hour::24] if v is not None]
         out.append(sum(found) / len(found) if found else None)
     return out
+
+
+def percent(value: float | None) -> str:
+    """``91.3%``, or ``-`` for no value."""
+    return "-" if value is None else f"{value:.1%}"
+
+
+def seconds(value: float | None) -> str:
+    """``2.6 s``, or ``-`` for no value."""
+    return "-" if value is None else f"{value:.1f} s"
+
+
+def summary_rows(summary: RunSummary) -> list[tuple[str, str]]:
+    """The run's figures as (label, value) lines, as the CLI and the page show them."""
+    rows = []
+    for item in summary.channels:
+        name = item.channel.value
+        within = f"{item.answer_within_seconds:g} s (standard {item.target_share:.0%})"
+        rows += [
+            (f"{name} answered within {within}", percent(item.service_level)),
+            (f"{name} mean answer", seconds(item.mean_answer_seconds)),
+            (f"{name} p90 answer", seconds(item.p90_answer_seconds)),
+            (f"{name} abandoned", percent(item.abandoned_share)),
+        ]
+    rows += [
+        ("occupancy", percent(summary.occupancy)),
+        ("handler-hours on duty a week", f"{summary.handler_hours_per_week:.0f}"),
+        (
+            "handler-hours on inappropriate calls a week",
+            f"{summary.inappropriate_hours_per_week:.1f}",
+        ),
+    ]
+    return rows
