@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,7 +49,7 @@ def _from_records(first: str, last: str, roster: Path | None) -> tuple[RoomModel
     """The model of the contacts offered from ``first`` to ``last`` (force-local days)."""
     from controlroom.adapters.planning_file import read_roster
     from controlroom.bootstrap import nuisance_for, policy_for, uow_factory
-    from controlroom.domain.planning.from_records import RecordsOptions, Standard
+    from controlroom.domain.planning.from_records import RecordsOptions, Standard, period_of
     from controlroom.domain.planning.model import Channel
     from controlroom.services.planning import records_model
 
@@ -65,11 +65,12 @@ def _from_records(first: str, last: str, roster: Path | None) -> tuple[RoomModel
         standards[Channel.NON_EMERGENCY] = Standard(float(level.seconds), level.share)
         # the records are read as a supervisor reads the room's figures (reports:read)
         reader = Principal(local_actor().id, Role.SUPERVISOR)
+        start, stop = period_of(begin, end, zone)
         found = records_model(
             uow_factory(settings),
             reader,
-            start=datetime.combine(begin, time(), zone).astimezone(UTC),
-            end=datetime.combine(end + timedelta(days=1), time(), zone).astimezone(UTC),
+            start=start,
+            end=stop,
             zone=zone,
             options=RecordsOptions(defaults.patience, defaults.handling, standards),
             groups=groups,

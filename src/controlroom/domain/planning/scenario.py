@@ -2,7 +2,8 @@
 
 * :class:`MoveShare` moves a share of one channel's inappropriate contacts (by default 999's
   §4.12 calls) to another channel; there they take that channel's handling time for the kind
-  ``as_kind`` (``police_non_emergency`` unless told), or a stated one, and stop counting as
+  ``as_kind`` (``police_non_emergency`` unless told; if the channel has no such kind, an
+  exponential with the mean of its whole mix), or a stated one, and stop counting as
   inappropriate.
 * :class:`AddHandlers` adds (or, negative, takes away) handlers in a window of the week.
 * :class:`Surge` multiplies arrivals in a window by ``1 + percent / 100``.
@@ -20,10 +21,12 @@ from controlroom.domain.planning.model import (
     Channel,
     ChannelModel,
     ContactKind,
+    DistributionKind,
     Duration,
     HandlerGroup,
     RoomModel,
 )
+from controlroom.domain.planning.sampling import mean_of
 from controlroom.domain.planning.validation import validate_duration, validate_model
 from controlroom.domain.planning.week import Window
 
@@ -38,7 +41,7 @@ class MoveShare:
     share: float
     target: Channel
     source: Channel = Channel.EMERGENCY
-    as_kind: str = DEFAULT_AS_KIND
+    as_kind: str | None = None
     handling: Duration | None = None
 
     def describe(self) -> str:
@@ -157,10 +160,13 @@ def _ratio(part: float, whole: float) -> float:
     return part / whole if whole > 0 else 0.0
 
 
-def _handling_of(target: ChannelModel, name: str, path: str) -> Duration:
+def _handling_of(target: ChannelModel, name: str | None, path: str) -> Duration:
     for kind in target.kinds:
-        if kind.name == name:
+        if kind.name == (name or DEFAULT_AS_KIND):
             return kind.handling
+    if name is None:
+        mean = sum(kind.share * mean_of(kind.handling) for kind in target.kinds)
+        return Duration(DistributionKind.EXPONENTIAL, mean)
     known = ", ".join(kind.name for kind in target.kinds)
     raise InvalidInput(
         f"{path}.as_kind: the {target.channel.value} channel has no kind {name!r}",

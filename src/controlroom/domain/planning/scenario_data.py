@@ -11,7 +11,6 @@ from typing import Any
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.planning.model import Channel, DistributionKind, Duration
 from controlroom.domain.planning.scenario import (
-    DEFAULT_AS_KIND,
     AddHandlers,
     Change,
     MoveShare,
@@ -23,6 +22,10 @@ from controlroom.domain.planning.week import parse_window
 SCENARIO_FORMAT = "controlroom.scenario/1"
 #: The most changes one scenario holds.
 MAX_CHANGES = 50
+#: Bounds that keep a run of a scenario to a sensible size.
+MAX_SURGE_PERCENT = 1000
+MAX_HANDLERS = 1000
+MAX_HANDLING_SECONDS = 86_400
 _KEYS = {
     "move": {"type", "share", "percent", "from", "to", "as_kind", "handling_seconds"},
     "add_handlers": {"type", "handlers", "days", "from", "to", "group"},
@@ -61,11 +64,13 @@ def _move(raw: Mapping[str, Any], path: str) -> MoveShare:
     handling = None
     if "handling_seconds" in raw:
         seconds = _number(raw, "handling_seconds", path)
-        if seconds <= 0:
-            raise _bad(f"{path}.handling_seconds", "must be above 0")
+        if not 0 < seconds <= MAX_HANDLING_SECONDS:
+            raise _bad(
+                f"{path}.handling_seconds", f"must be above 0 and at most {MAX_HANDLING_SECONDS}"
+            )
         handling = Duration(DistributionKind.EXPONENTIAL, seconds)
-    as_kind = raw.get("as_kind", DEFAULT_AS_KIND)
-    if not isinstance(as_kind, str) or not as_kind:
+    as_kind = raw.get("as_kind")
+    if as_kind is not None and (not isinstance(as_kind, str) or not as_kind):
         raise _bad(f"{path}.as_kind", "must be the name of a kind")
     return MoveShare(
         share=share,
@@ -87,6 +92,8 @@ def _add(raw: Mapping[str, Any], path: str) -> AddHandlers:
     handlers = raw.get("handlers")
     if isinstance(handlers, bool) or not isinstance(handlers, int) or handlers == 0:
         raise _bad(f"{path}.handlers", "must be a whole number other than 0", "e.g. 2, or -1")
+    if abs(handlers) > MAX_HANDLERS:
+        raise _bad(f"{path}.handlers", f"must be between -{MAX_HANDLERS} and {MAX_HANDLERS}")
     group = raw.get("group")
     if group is not None and (not isinstance(group, str) or not group):
         raise _bad(f"{path}.group", "must be the name of a handler group")
@@ -95,8 +102,8 @@ def _add(raw: Mapping[str, Any], path: str) -> AddHandlers:
 
 def _surge(raw: Mapping[str, Any], path: str) -> Surge:
     percent = _number(raw, "percent", path)
-    if percent < -100:
-        raise _bad(f"{path}.percent", "must be -100 or more")
+    if not -100 <= percent <= MAX_SURGE_PERCENT:
+        raise _bad(f"{path}.percent", f"must be from -100 to {MAX_SURGE_PERCENT}")
     channels = raw.get("channels", [])
     if isinstance(channels, str):
         channels = [channels]

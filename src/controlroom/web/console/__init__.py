@@ -17,8 +17,8 @@ from controlroom.web.console.location import router as location_router
 from controlroom.web.console.nuisance_cases import router as cases_router
 from controlroom.web.console.outbox import router as outbox_router
 from controlroom.web.console.pages import router as pages_router
-from controlroom.web.console.planning import router as planning_router
 from controlroom.web.console.partners import router as partners_router
+from controlroom.web.console.planning import router as planning_router
 from controlroom.web.console.queue_view import router as queue_view_router
 from controlroom.web.console.search import router as search_router
 from controlroom.web.console.sms import router as sms_router
