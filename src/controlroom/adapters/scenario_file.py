@@ -38,4 +38,4 @@ def _named(path: Path, raw: object) -> Scenario:
     try:
         return scenario_from_data(raw)
     except InvalidInput as exc:
-        raise InvalidInput(f"{path}: {exc.message}", field=exc.field, hint=exc.hint) from None
+        raise InvalidInput(f"{path}: {exc.message}", field=str(path), hint=exc.hint) from None

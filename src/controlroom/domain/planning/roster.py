@@ -34,6 +34,10 @@ def with_groups(model: RoomModel, groups: tuple[HandlerGroup, ...], said: str) -
 
 
 def default_roster(model: RoomModel) -> RoomModel:
-    """``model`` rostered by the staffing calculator."""
+    """``model`` rostered by the staffing calculator, its groups named ``999 handlers``,
+    ``101 handlers``... (as in the demo model, so that scenarios name them the same)."""
     staffed = staffed_model(replace(model, groups=()))
-    return replace(staffed, notes=(*model.notes, f"roster: {DEFAULT_ROSTER}"))
+    groups = tuple(
+        replace(group, name=f"{group.skills[0].value} handlers") for group in staffed.groups
+    )
+    return replace(staffed, groups=groups, notes=(*model.notes, f"roster: {DEFAULT_ROSTER}"))
