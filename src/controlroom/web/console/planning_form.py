@@ -140,7 +140,7 @@ def read_plan_form(
     today = datetime.now(zone).date()
     values["from"] = params.get("from") or (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
     values["to"] = params.get("to") or today.isoformat()
-    asked = any(key in params for key in ("source", "run"))
+    asked = "source" in params  # a submitted form always says; a bare link takes the defaults
     days = {
         key: tuple(day for day in DAYS if day in day_lists.get(key, [])) if asked else default
         for key, default in DEFAULT_DAYS_OF.items()
