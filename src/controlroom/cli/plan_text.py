@@ -38,7 +38,7 @@ def model_lines(model: RoomModel) -> list[str]:
     for channel in model.channels:
         week = sum(channel.arrivals)
         lines.append(
-            f"  {channel.channel.value:<8} {week:9.0f} contacts a week; standard "
+            f"  {channel.channel.value:<8} {week:9.1f} contacts a week; standard "
             f"{channel.target_share:.0%} within {channel.answer_within_seconds:g} s"
         )
     for group in model.groups:

@@ -1,8 +1,11 @@
 """The figures people read from a simulation: per channel over the whole run, and by hour of
 the week for the plots.
 
-``p90_answer_seconds`` of a channel is the 90th percentiles of its half hours averaged with the
-answered contacts as weights (the engine keeps percentiles per half hour, not every wait).
+``p90_answer_seconds`` of a channel is estimated from its half hours' 90th percentiles (the
+result keeps a percentile per half hour, not every wait): each half hour's waits are taken to
+have an exponential tail through its own 90th percentile (none beyond 0 when that is 0), and
+the answer is the time that 10% of all answered contacts, every half hour weighted by its
+answered contacts, waited longer than. Half hours that all share one percentile give it back.
 Figures per week divide the run's totals by the weeks simulated.
 """
 
@@ -71,7 +74,6 @@ def summarise(model: RoomModel, result: SimulationResult) -> RunSummary:
     for item in model.channels:
         rows = result.for_channel(item.channel)
         answered = sum(row.answered for row in rows)
-        weighted = sum(row.wait_p90_seconds * row.answered for row in rows)
         channels.append(
             ChannelSummary(
                 channel=item.channel,
@@ -80,7 +82,9 @@ def summarise(model: RoomModel, result: SimulationResult) -> RunSummary:
                 abandoned=sum(row.abandoned for row in rows),
                 in_target=sum(row.answered_in_target for row in rows),
                 wait_seconds_total=sum(row.wait_seconds_total for row in rows),
-                p90_answer_seconds=weighted / answered if answered else None,
+                p90_answer_seconds=pooled_p90(
+                    [(row.answered, row.wait_p90_seconds) for row in rows]
+                ),
                 answer_within_seconds=item.answer_within_seconds,
                 target_share=item.target_share,
             )
@@ -96,6 +100,26 @@ def summarise(model: RoomModel, result: SimulationResult) -> RunSummary:
         handler_hours_per_week=on_duty / 3600 / weeks,
         inappropriate_hours_per_week=result.inappropriate_handler_hours / weeks,
     )
+
+
+def pooled_p90(parts: Sequence[tuple[int, float]]) -> float | None:
+    """The 90th percentile of waits pooled from parts given as (answered, their own 90th
+    percentile), as the module doc says; None when nothing was answered."""
+    total = sum(count for count, _ in parts)
+    if not total:
+        return None
+    tails = [(count, p90) for count, p90 in parts if count and p90 > 0]
+
+    def above(t: float) -> float:
+        return float(sum(count * 0.1 ** (t / p90) for count, p90 in tails)) / total
+
+    if above(0.0) <= 0.1:
+        return 0.0
+    low, high = 0.0, max(p90 for _, p90 in tails)
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if above(middle) > 0.1 else (low, middle)
+    return high
 
 
 def hourly_service_level(result: SimulationResult, channel: Channel) -> list[float | None]:
