@@ -135,7 +135,9 @@ def _logsumexp(*values: float) -> float:
 def _logdiffexp(big: float, small: float) -> float:
     if small == -math.inf:
         return big
-    return big + math.log1p(-math.exp(min(0.0, small - big)))
+    if small >= big:  # equal to rounding: the difference is lost, and is about nothing
+        return -math.inf
+    return big + math.log1p(-math.exp(small - big))
 
 
 @dataclass(frozen=True)

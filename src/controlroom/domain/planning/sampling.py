@@ -40,12 +40,25 @@ def sampler(duration: Duration, rng: random.Random) -> Sampler:
         return exponential
     if duration.sd <= 0.0:
         return lambda: mean
-    mu, sigma = lognormal_parameters(mean, duration.sd)
-    gauss = rng.gauss
-    exp = math.exp
+    return _lognormal(*lognormal_parameters(mean, duration.sd), rand)
+
+
+def _lognormal(mu: float, sigma: float, rand: Callable[[], float]) -> Sampler:
+    """exp of a normal drawn by Box and Muller's method, two at a time (the second kept for
+    the next call): faster here than ``random.gauss``, and as exact."""
+    log, sqrt, exp, sin, cos = math.log, math.sqrt, math.exp, math.sin, math.cos
+    spare = -1.0
 
     def lognormal() -> float:
-        return exp(gauss(mu, sigma))
+        nonlocal spare
+        if spare >= 0.0:
+            value = spare
+            spare = -1.0
+            return value
+        radius = sigma * sqrt(-2.0 * log(1.0 - rand()))
+        angle = math.tau * rand()
+        spare = exp(mu + radius * sin(angle))
+        return exp(mu + radius * cos(angle))
 
     return lognormal
 

@@ -28,7 +28,15 @@ from controlroom.domain.errors import InvalidInput
 from controlroom.domain.planning.model import INTERVAL_SECONDS, INTERVALS_PER_WEEK, RoomModel
 from controlroom.domain.planning.results import SimulationResult
 from controlroom.domain.planning.sampling import Sampler, sampler
-from controlroom.domain.planning.tally import Tally
+from controlroom.domain.planning.tally import (
+    BINS,
+    COARSE_WIDTH,
+    FINE_BINS,
+    FINE_LIMIT,
+    FINE_PER_SECOND,
+    LAST_BIN,
+    Tally,
+)
 from controlroom.domain.planning.validation import validate_model
 
 MAX_WEEKS = 520
@@ -92,10 +100,10 @@ def run(
     chans = sorted(model.channels, key=lambda m: m.channel.priority)
     row_of = {m.channel: c for c, m in enumerate(chans)}
     tally = Tally(len(chans), len(model.groups))
-    offered, answered, abandoned = tally.offered, tally.answered, tally.abandoned
-    in_target, wait_total, zero_waits = tally.in_target, tally.wait_total, tally.zero_waits
+    offered, abandoned, zero_waits = tally.offered, tally.abandoned, tally.zero_waits
+    waited, waited_in_target, wait_total = tally.waited, tally.waited_in_target, tally.wait_total
+    histograms = tally.histograms
     on_duty, busy, inappropriate = tally.on_duty, tally.busy, tally.inappropriate
-    record_wait = tally.record_wait
 
     targets = [float(m.answer_within_seconds) for m in chans]
     patience: list[Sampler | None] = [
@@ -150,7 +158,7 @@ def run(
 
         rate_gap = span / totals[i] if totals[i] > 0 else 0.0
         edges = channel_edges[i]
-        t = t0 - rate_gap * log(1.0 - rand()) if rate_gap else t1
+        t = min(t1, t0 - rate_gap * log(1.0 - rand())) if rate_gap else t1
         while True:
             if heap and heap[0][0] <= t:
                 s, g = heappop(heap)
@@ -174,15 +182,21 @@ def run(
                     free[g] += 1
                     continue
                 wait = s - arrived
-                answered[at] += 1
-                wait_total[at] += wait
                 if wait > 0.0:
-                    record_wait(at, wait)
+                    waited[at] += 1
+                    wait_total[at] += wait
                     if wait <= targets[c]:
-                        in_target[at] += 1
+                        waited_in_target[at] += 1
+                    histogram = histograms[at]
+                    if histogram is None:
+                        histogram = histograms[at] = [0] * BINS
+                    histogram[
+                        int(wait * FINE_PER_SECOND)
+                        if wait < FINE_LIMIT
+                        else min(LAST_BIN, FINE_BINS + int((wait - FINE_LIMIT) / COARSE_WIDTH))
+                    ] += 1
                 else:
                     zero_waits[at] += 1
-                    in_target[at] += 1
             else:
                 if t >= t1:
                     break
@@ -191,6 +205,8 @@ def run(
                 offered[at] += 1
                 s = t
                 t -= rate_gap * log(1.0 - rand())
+                if t > t1:  # no more arrivals this half hour: finish it, then the next
+                    t = t1
                 for g in takers[c]:
                     if free[g]:
                         free[g] -= 1
@@ -199,9 +215,7 @@ def run(
                     wait_for = patience[c]
                     queues[c].append((s, s + wait_for() if wait_for else inf, at))
                     continue
-                answered[at] += 1
                 zero_waits[at] += 1
-                in_target[at] += 1
             edges_k = kind_edges[c]
             kind = bisect(edges_k, rand()) if edges_k else 0
             d = draws[c][kind]()

@@ -18,17 +18,13 @@ FINE_PER_SECOND = 2.0
 COARSE_WIDTH = 30.0
 FINE_BINS = int(FINE_LIMIT * FINE_PER_SECOND)
 BINS = FINE_BINS + int(3 * 3600 / COARSE_WIDTH) + 1
-
-
-def wait_bin(wait: float) -> int:
-    """The histogram bin of a positive answer time in seconds."""
-    if wait < FINE_LIMIT:
-        return int(wait * FINE_PER_SECOND)
-    return min(FINE_BINS + int((wait - FINE_LIMIT) / COARSE_WIDTH), BINS - 1)
+LAST_BIN = BINS - 1
 
 
 def bin_middle(index: int) -> float:
-    """The answer time a bin stands for: its middle (the lower edge of the last, open, bin)."""
+    """Bin ``index`` holds waits from ``index / 2`` seconds (under five minutes) or from
+    ``300 + (index - 600) * 30`` seconds, the last one everything from three hours. The answer
+    time a bin stands for: its middle (the lower edge of the last, open, bin)."""
     if index < FINE_BINS:
         return (index + 0.5) / FINE_PER_SECOND
     if index == BINS - 1:
@@ -42,28 +38,31 @@ class Tally:
     def __init__(self, channels: int, groups: int) -> None:
         size = channels * INTERVALS_PER_WEEK
         self.offered = [0] * size
-        self.answered = [0] * size
         self.abandoned = [0] * size
-        self.in_target = [0] * size
         self.waiting_at_end = [0] * size
-        self.wait_total = [0.0] * size
+        #: answered at once (always within any standard)
         self.zero_waits = [0] * size
+        #: answered after waiting, within the standard, and their total wait
+        self.waited = [0] * size
+        self.waited_in_target = [0] * size
+        self.wait_total = [0.0] * size
         self.histograms: list[list[int] | None] = [None] * size
         gsize = groups * INTERVALS_PER_WEEK
         self.on_duty = [0.0] * gsize
         self.busy = [0.0] * gsize
         self.inappropriate = [0.0] * gsize
 
-    def record_wait(self, index: int, wait: float) -> None:
-        """Put a positive answer time into the histogram of channel-interval ``index``."""
-        histogram = self.histograms[index]
-        if histogram is None:
-            histogram = self.histograms[index] = [0] * BINS
-        histogram[wait_bin(wait)] += 1
+    @property
+    def answered(self) -> list[int]:
+        return [a + b for a, b in zip(self.zero_waits, self.waited, strict=True)]
+
+    @property
+    def in_target(self) -> list[int]:
+        return [a + b for a, b in zip(self.zero_waits, self.waited_in_target, strict=True)]
 
     def wait_p90(self, index: int) -> float:
         """The 90th percentile answer time of channel-interval ``index`` (0 when none answered)."""
-        answered = self.answered[index]
+        answered = self.zero_waits[index] + self.waited[index]
         if not answered:
             return 0.0
         rank = math.ceil(0.9 * answered)
@@ -88,6 +87,7 @@ class Tally:
     ) -> SimulationResult:
         """The result, channels listed as given (``order[n]`` is the tally row of channel n)."""
         week = INTERVALS_PER_WEEK
+        answered, in_target = self.answered, self.in_target
         rows = []
         for channel, row in zip(channels, order, strict=True):
             for interval in range(week):
@@ -97,9 +97,9 @@ class Tally:
                         channel=channel,
                         interval=interval,
                         offered=self.offered[at],
-                        answered=self.answered[at],
+                        answered=answered[at],
                         abandoned=self.abandoned[at],
-                        answered_in_target=self.in_target[at],
+                        answered_in_target=in_target[at],
                         wait_seconds_total=self.wait_total[at],
                         wait_p90_seconds=self.wait_p90(at),
                     )
