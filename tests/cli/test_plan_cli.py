@@ -158,3 +158,19 @@ def test_a_model_from_the_records(database_url: str, policy: Policy, tmp_path: P
         url=database_url,
     )
     assert code == 0, err
+
+
+def test_a_roster_file_replaces_the_handlers(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.json"
+    groups = [{"name": "everyone", "skills": ["999", "101", "digital"], "roster": [30] * 336}]
+    roster.write_text(json.dumps({"format": "controlroom.roster/1", "groups": groups}))
+    code, out, err = run("plan", "model", "--demo", "--roster", str(roster))
+    assert code == 0, err
+    assert "group 'everyone' (999, 101, digital): 5040 handler-hours a week" in out
+    assert f"note: roster: from {roster}" in out
+    code, out, _ = run("plan", "run", "--demo", "--roster", str(roster), "--weeks", "1")
+    assert code == 0 and figure(out, "handler-hours on duty a week") == ["5040"]
+    groups[0]["roster"] = [30] * 300
+    roster.write_text(json.dumps({"format": "controlroom.roster/1", "groups": groups}))
+    code, _, err = run("plan", "run", "--demo", "--roster", str(roster))
+    assert code == 2 and "roster: has 300 values, not 336" in err

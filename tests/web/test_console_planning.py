@@ -8,11 +8,15 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from controlroom.domain.policy import Policy
+from controlroom.domain.triage import Channel
+from tests.planning_support import store_call
 from tests.web.console_support import add_users, sign_in
 
 RUN = (
@@ -90,3 +94,32 @@ def test_only_supervisors_plan(app: FastAPI) -> None:
         sign_in(client, "hana")
         assert client.get("/console/planning").status_code == 403
         assert client.get("/console/planning.csv").status_code == 403
+
+
+def test_the_records_of_the_last_four_weeks(
+    browser: TestClient, app: FastAPI, policy: Policy
+) -> None:
+    at = datetime.now(UTC) - timedelta(days=3)
+    factory = app.state.uow_factory
+    store_call(factory, policy, at, kind="inappropriate", handling=200)
+    store_call(factory, policy, at + timedelta(minutes=5), kind="emergency", handling=400)
+    store_call(factory, policy, at + timedelta(minutes=9), channel=Channel.ONE_ZERO_ONE)
+    page = browser.get(RUN.replace("source=demo", "source=records"))
+    assert page.status_code == 200, page.text
+    held = page.text.split('id="plan-records"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r"<td>(\d+)</td>", held) == [
+        "2",
+        "0",
+        "1",
+        "1",
+        "1",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+    ]
+    assert "(3 contacts, 4.0 weeks)" in page.text
+    assert "roster: the staffing calculator&#39;s handlers for each channel" in page.text

@@ -19,6 +19,7 @@ from controlroom.cli.output import EXIT_BAD_INPUT, fail
 from controlroom.domain.access import Principal
 from controlroom.domain.contacts.values import Role
 from controlroom.domain.errors import DomainError
+from controlroom.domain.planning.from_records import RecordsModel
 from controlroom.domain.planning.model import RoomModel
 
 #: Runs at least this long (weeks, both runs together) show a progress bar.
@@ -45,7 +46,9 @@ def _day(value: str, name: str) -> date:
         fail(f"error: {name}: {value!r} is not a date; write YYYY-MM-DD", EXIT_BAD_INPUT)
 
 
-def _from_records(first: str, last: str, roster: Path | None) -> tuple[RoomModel, Any]:
+def _from_records(
+    first: str, last: str, roster: Path | None
+) -> tuple[RoomModel, RecordsModel | None]:
     """The model of the contacts offered from ``first`` to ``last`` (force-local days)."""
     from controlroom.adapters.planning_file import read_roster
     from controlroom.bootstrap import nuisance_for, policy_for, uow_factory
@@ -82,7 +85,7 @@ def _from_records(first: str, last: str, roster: Path | None) -> tuple[RoomModel
 
 def _model(
     path: Path | None, demo: bool, first: str | None, last: str | None, roster: Path | None
-) -> tuple[RoomModel, Any]:
+) -> tuple[RoomModel, RecordsModel | None]:
     from controlroom.adapters.planning_file import read_model, read_roster
     from controlroom.domain.planning.demo import demo_model
     from controlroom.domain.planning.roster import with_groups

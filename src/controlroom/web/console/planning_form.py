@@ -5,6 +5,7 @@ how many weeks to simulate (at most :data:`PAGE_MAX_WEEKS`, to keep a page quick
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ DEFAULTS: dict[str, str] = {
 }
 DEFAULT_DAYS_OF = {"add_days": ("fri", "sat"), "surge_days": ("sat",)}
 _SECTIONS = {"move": "Move", "add_handlers": "Add handlers", "surge": "Surge"}
+_CHANGE_FIELD = re.compile(r"changes\[(\d+)\]\.(.+)")
 
 
 @dataclass(frozen=True)
@@ -123,12 +125,14 @@ def _scenario(values: Mapping[str, str], days: Mapping[str, tuple[str, ...]]) ->
     try:
         return scenario_from_data(raw)
     except InvalidInput as exc:
-        index = int(exc.field.split("]")[0].split("[")[1]) if exc.field else 0
-        section = _SECTIONS[changes[index]["type"]]
+        # "changes[1].from: ..." becomes "Add handlers: from: ...", in the form's words
+        found = _CHANGE_FIELD.match(exc.field or "")
+        if found is None:
+            raise
+        section = _SECTIONS[changes[int(found.group(1))]["type"]]
         message = exc.message.split(": ", 1)[-1]
-        where = (exc.field or "").split(".", 1)[-1]
         raise InvalidInput(
-            f"{section}: {where}: {message}", field=exc.field, hint=exc.hint
+            f"{section}: {found.group(2)}: {message}", field=exc.field, hint=exc.hint
         ) from None
 
 
