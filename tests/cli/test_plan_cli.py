@@ -112,6 +112,12 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "--from: '01/11/2026' is not a date" in err
     code, _, err = run("plan", "model", "--from", "1066-10-14", "--to", "1066-10-30")
     assert code == 2 and "outside the accepted range" in err
+    code, _, err = run("plan", "model", "--demo", "--patience", "999=60")
+    assert code == 2 and "--patience is for a model from the records" in err
+    code, _, err = run(
+        "plan", "model", "--from", "2026-11-01", "--to", "2026-11-28", "--patience", "999:60"
+    )
+    assert code == 2 and "--patience: '999:60' is not CHANNEL=SECONDS" in err
 
 
 def test_a_model_from_the_records(database_url: str, policy: Policy, tmp_path: Path) -> None:
@@ -140,6 +146,22 @@ def test_a_model_from_the_records(database_url: str, policy: Policy, tmp_path: P
     assert "999: 3 offered, 2 answered, 1 abandoned, 1 genuine emergencies, 1 inappropriate" in out
     assert re.search(r"inappropriate_advised\s+50.0%\s+1 contacts\s+handling mean\s+90.0 s", out)
     assert "patience: assumed (mean 180 s): fewer than 5 abandoned contacts" in out
+    code, out, _ = run(
+        "plan",
+        "model",
+        "--from",
+        first,
+        "--to",
+        today.isoformat(),
+        "--patience",
+        "999=60",
+        "--patience",
+        "101=none",
+        url=database_url,
+    )
+    assert code == 0
+    assert "patience: assumed (mean 60 s): fewer than 5 abandoned contacts" in out
+    assert "patience: assumed (nobody abandons): fewer than 5 abandoned contacts" in out
     assert "roster: the staffing calculator's handlers for each channel" in out
     model = json.loads(out_path.read_text())
     nine = model["channels"][0]

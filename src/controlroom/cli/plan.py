@@ -20,7 +20,7 @@ from controlroom.domain.access import Principal
 from controlroom.domain.contacts.values import Role
 from controlroom.domain.errors import DomainError
 from controlroom.domain.planning.from_records import RecordsModel
-from controlroom.domain.planning.model import RoomModel
+from controlroom.domain.planning.model import Channel, DistributionKind, Duration, RoomModel
 
 #: Runs at least this long (weeks, both runs together) show a progress bar.
 PROGRESS_FROM = 8
@@ -46,16 +46,37 @@ def _day(value: str, name: str) -> date:
         fail(f"error: {name}: {value!r} is not a date; write YYYY-MM-DD", EXIT_BAD_INPUT)
 
 
+def _patience(values: tuple[str, ...]) -> dict[Channel, Duration | None]:
+    """``999=120`` (an exponential patience with that mean) or ``digital=none`` (nobody
+    abandons), for each channel named."""
+    chosen: dict[Channel, Duration | None] = {}
+    for value in values:
+        name, _, seconds = value.partition("=")
+        try:
+            channel = Channel(name.strip())
+            mean = None if seconds.strip().lower() == "none" else float(seconds)
+        except ValueError:
+            fail(
+                f"error: --patience: {value!r} is not CHANNEL=SECONDS; "
+                "e.g. 999=120, 101=300 or digital=none",
+                EXIT_BAD_INPUT,
+            )
+        if mean is not None and not 0 < mean < 86_400:
+            fail(f"error: --patience: {value!r}: give seconds above 0", EXIT_BAD_INPUT)
+        chosen[channel] = None if mean is None else Duration(DistributionKind.EXPONENTIAL, mean)
+    return chosen
+
+
 def _from_records(
-    first: str, last: str, roster: Path | None
+    first: str, last: str, roster: Path | None, patience: tuple[str, ...]
 ) -> tuple[RoomModel, RecordsModel | None]:
     """The model of the contacts offered from ``first`` to ``last`` (force-local days)."""
     from controlroom.adapters.planning_file import read_roster
     from controlroom.bootstrap import nuisance_for, policy_for, uow_factory
     from controlroom.domain.planning.from_records import RecordsOptions, Standard, period_of
-    from controlroom.domain.planning.model import Channel
     from controlroom.services.planning import records_model
 
+    assumed = _patience(patience)
     settings = settings_or_exit()
     begin, end = _day(first, "--from"), _day(last, "--to")
     with database_errors(settings):
@@ -75,7 +96,7 @@ def _from_records(
             start=start,
             end=stop,
             zone=zone,
-            options=RecordsOptions(defaults.patience, defaults.handling, standards),
+            options=RecordsOptions(dict(defaults.patience) | assumed, defaults.handling, standards),
             groups=groups,
         )
     if found.damaged:
@@ -84,8 +105,15 @@ def _from_records(
 
 
 def _model(
-    path: Path | None, demo: bool, first: str | None, last: str | None, roster: Path | None
+    model_path: Path | None,
+    demo: bool,
+    first: str | None,
+    last: str | None,
+    roster: Path | None,
+    patience: tuple[str, ...],
 ) -> tuple[RoomModel, RecordsModel | None]:
+    """The model the options choose (:func:`model_options`)."""
+    path = model_path
     from controlroom.adapters.planning_file import read_model, read_roster
     from controlroom.domain.planning.demo import demo_model
     from controlroom.domain.planning.roster import with_groups
@@ -96,7 +124,13 @@ def _model(
     if first is not None or last is not None:
         if first is None or last is None:
             fail("error: --from and --to go together", EXIT_BAD_INPUT)
-        return _from_records(first, last, roster)
+        return _from_records(first, last, roster, patience)
+    if patience:
+        fail(
+            "error: --patience: a model file or the demo states its own patience; "
+            "--patience is for a model from the records",
+            EXIT_BAD_INPUT,
+        )
     with _errors():
         model = demo_model() if demo else read_model(path) if path else demo_model()
         if roster is not None:
@@ -115,6 +149,13 @@ def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--roster", type=Path, help="A roster file (controlroom.roster/1) to use."
             ),
+            click.option(
+                "--patience",
+                multiple=True,
+                metavar="CHANNEL=SECONDS",
+                help="Records: the patience assumed where too few callers abandoned "
+                "(999=180, 101=300, digital=none by default).",
+            ),
         ]
     ):
         command = option(command)
@@ -124,19 +165,12 @@ def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @plan.command("model")
 @model_options
 @click.option("--out", type=Path, help="Write the model to this file (controlroom.room-model/1).")
-def model_command(
-    model_path: Path | None,
-    demo: bool,
-    first: str | None,
-    last: str | None,
-    roster: Path | None,
-    out: Path | None,
-) -> None:
+def model_command(out: Path | None, **choice: Any) -> None:
     """Show a model: from the records (--from, --to), a MODEL file or the demo; --out saves it."""
     from controlroom.adapters.planning_file import model_to_json
     from controlroom.cli.plan_text import model_lines, records_lines
 
-    model, found = _model(model_path, demo, first, last, roster)
+    model, found = _model(**choice)
     lines = records_lines(found) if found is not None else []
     for line in [*lines, *model_lines(model)]:
         click.echo(line)
@@ -160,16 +194,12 @@ def _write(path: Path, text: str) -> None:
 @click.option("--csv", "csv_path", type=Path, help="Write the half hours to this CSV file.")
 @click.option("--json", "json_path", type=Path, help="Write everything to this JSON file.")
 def run_command(
-    model_path: Path | None,
-    demo: bool,
-    first: str | None,
-    last: str | None,
-    roster: Path | None,
     scenario: Path | None,
     weeks: int,
     seed: int,
     csv_path: Path | None,
     json_path: Path | None,
+    **choice: Any,
 ) -> None:
     """Simulate a model (and a scenario beside it) and print the figures."""
     from controlroom.adapters.planning_file import model_to_data
@@ -178,7 +208,7 @@ def run_command(
     from controlroom.domain.planning.export import plan_csv, run_data
     from controlroom.services.planning import labelled, run_plan
 
-    model, _ = _model(model_path, demo, first, last, roster)
+    model, _ = _model(**choice)
     with _errors():
         changes = None if scenario is None else read_scenario(scenario)
         total = weeks * (1 if changes is None else 2)
@@ -211,19 +241,12 @@ def run_command(
 @plan.command("staff")
 @model_options
 @click.option("--csv", "csv_path", type=Path, help="Write the handlers needed to this CSV file.")
-def staff_command(
-    model_path: Path | None,
-    demo: bool,
-    first: str | None,
-    last: str | None,
-    roster: Path | None,
-    csv_path: Path | None,
-) -> None:
+def staff_command(csv_path: Path | None, **choice: Any) -> None:
     """The handlers each channel needs in each half hour to meet its standard."""
     from controlroom.cli.plan_text import staffing_csv, staffing_lines
     from controlroom.domain.planning.staffing import handlers_needed
 
-    model, _ = _model(model_path, demo, first, last, roster)
+    model, _ = _model(**choice)
     with _errors():
         needs = handlers_needed(model)
     for line in staffing_lines(model, needs):
