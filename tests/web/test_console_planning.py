@@ -68,6 +68,7 @@ def test_the_downloads_hold_both_runs(browser: TestClient) -> None:
     assert len(rows) == 2 * 3 * 336
     data = json.loads(browser.get(f"/console/planning.json?{query}").text)
     assert [run["run"] for run in data["runs"]] == ["baseline", "scenario"]
+    assert data["runs"][1]["model"]["format"] == "controlroom.room-model/1"
 
 
 @pytest.mark.parametrize(
@@ -122,4 +123,6 @@ def test_the_records_of_the_last_four_weeks(
         "0",
     ]
     assert "(3 contacts, 4.0 weeks)" in page.text
+    kinds = page.text.split('id="plan-kinds"', 1)[1].split("</table>", 1)[0]
+    assert "<td>inappropriate advised</td><td>50.0%</td><td>1</td><td>200 s</td>" in kinds
     assert "roster: the staffing calculator&#39;s handlers for each channel" in page.text

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from controlroom.adapters.planning_file import model_to_data
 from controlroom.domain.access import Permission
 from controlroom.domain.errors import DomainError
 from controlroom.domain.planning.export import plan_csv, run_data
@@ -165,7 +166,10 @@ def _download(request: Request, session: Session, kind: str) -> Response:
     if kind == "csv":
         body, media = plan_csv(runs), "text/csv; charset=utf-8"
     else:
-        data = {"format": "controlroom.plan-run/1", "runs": [run_data(run) for run in runs]}
+        data = {
+            "format": "controlroom.plan-run/1",
+            "runs": [run_data(run, model_to_data(run.model)) for run in runs],
+        }
         body, media = json.dumps(data, ensure_ascii=False), "application/json"
     headers = {"Content-Disposition": f'attachment; filename="controlroom-plan.{kind}"'}
     return Response(body, media_type=media, headers=headers)
