@@ -189,8 +189,16 @@ def _write(path: Path, text: str) -> None:
 @plan.command("run")
 @model_options
 @click.option("--scenario", type=Path, help="A scenario file (TOML, controlroom.scenario/1).")
-@click.option("--weeks", default=4, show_default=True, help="Weeks to simulate.")
-@click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same run).")
+@click.option(
+    "--weeks", default=4, show_default=True, type=click.IntRange(1, 520), help="Weeks to simulate."
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Random seed (same seed, same run).",
+)
 @click.option("--csv", "csv_path", type=Path, help="Write the half hours to this CSV file.")
 @click.option("--json", "json_path", type=Path, help="Write everything to this JSON file.")
 def run_command(

@@ -26,13 +26,10 @@ from controlroom.domain.planning.scenario import Scenario, apply_scenario
 from controlroom.domain.planning.simulation import simulate
 from controlroom.domain.planning.staffing import StaffingNeed, handlers_needed
 from controlroom.domain.planning.summary import RunSummary, summarise
-from controlroom.domain.planning.validation import validate_model
 from controlroom.services.contacts import UowFactory
 
 #: The longest period of records a model is built from, in days.
 MAX_DAYS = 366
-#: The most weeks one run simulates.
-MAX_WEEKS = 520
 #: Contacts read at a time.
 PAGE = 500
 
@@ -119,9 +116,6 @@ def run_one(
     model: RoomModel, *, weeks: int, seed: int, progress: Callable[[int], None] | None = None
 ) -> Run:
     """Simulate ``model`` for ``weeks`` with ``seed`` and work out the handlers it needs."""
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise InvalidInput(f"weeks must be 1 to {MAX_WEEKS}", field="weeks")
-    validate_model(model)
     result = simulate(model, weeks=weeks, seed=seed, progress=progress)
     return Run(model, result, summarise(model, result), tuple(handlers_needed(model)))
 
