@@ -29,6 +29,9 @@ from controlroom.domain.planning.from_records import (
     planning_channel,
 )
 from controlroom.domain.planning.model import Channel, DistributionKind, Duration
+from controlroom.domain.planning.roster import default_roster
+from controlroom.domain.planning.simulation import simulate
+from controlroom.domain.planning.summary import summarise
 from controlroom.domain.triage import Channel as ContactChannel
 
 LONDON = ZoneInfo("Europe/London")
@@ -208,3 +211,22 @@ def test_open_contacts_count_as_arrivals_without_a_handling_sample() -> None:
     nine = next(c for c in found.channels if c.channel is Channel.EMERGENCY)
     assert (nine.offered, nine.answered) == (2, 2)
     assert nine.kinds[0].samples == 1
+
+
+def test_a_model_from_records_staffs_and_simulates() -> None:
+    at = START + timedelta(hours=9)
+    calls = [
+        record(at + timedelta(minutes=7 * n), channel=ContactChannel.ONE_ZERO_ONE, handling=60 + n)
+        for n in range(120)
+    ]
+    model = default_roster(build(calls).model)
+    kind = model.channel(Channel.NON_EMERGENCY).kinds[0]
+    assert kind.handling.kind is DistributionKind.EMPIRICAL
+    needed = sum(model.groups[1].roster)
+    assert model.groups[1].name == "101 handlers" and needed > 0
+    result = simulate(model, weeks=20, seed=1)
+    offered = sum(row.offered for row in result.for_channel(Channel.NON_EMERGENCY))
+    assert offered == pytest.approx(20 * 60, rel=0.1)  # 120 calls in two weeks: 60 a week
+    summary = summarise(model, result)
+    level = summary.channel(Channel.NON_EMERGENCY)
+    assert level is not None and level.meets_standard  # staffed by the calculator
