@@ -18,6 +18,8 @@ from controlroom.domain.planning.results import SimulationResult
 from controlroom.domain.planning.simulation import simulate
 from tests.domain.planning.helpers import single_queue
 
+pytestmark = pytest.mark.slow  # each case simulates 0.3 to 1.5 million contacts, 1 to 4 s
+
 CASES = [
     # handlers, load in erlangs, mean handling s, mean patience s (None: Erlang C), within s, weeks
     pytest.param(5, 3.5, 240.0, None, 20.0, 100, id="C n=5 load 0.70"),

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from controlroom.domain.planning.erlang import erlang_c
+from controlroom.domain.planning.erlang import erlang_a, erlang_c
 from controlroom.domain.planning.model import (
     INTERVAL_SECONDS,
     INTERVALS_PER_WEEK,
@@ -151,3 +151,27 @@ def test_progress_is_reported_after_each_week_and_weeks_add_up() -> None:
     assert abs(offered - expected) < 4 * math.sqrt(expected)
     assert len(result.channels) == INTERVALS_PER_WEEK
     assert [r.interval for r in result.channels] == list(range(INTERVALS_PER_WEEK))
+
+
+def test_idle_999_handlers_do_not_answer_a_101_queue_they_have_no_skill_for() -> None:
+    model = RoomModel(
+        channels=(
+            channel(Channel.EMERGENCY, per_half_hour=1, handling=60),
+            channel(Channel.NON_EMERGENCY, per_half_hour=40, handling=300, patience=120),
+        ),
+        groups=(
+            group("999 only", (Channel.EMERGENCY,), 10),
+            group("101 only", (Channel.NON_EMERGENCY,), 5),
+        ),
+    )
+    result = simulate(model, weeks=1, seed=7)
+    idle = result.for_group("999 only")
+    swamped = result.for_group("101 only")
+    assert sum(r.busy_seconds for r in idle) < 0.01 * sum(r.on_duty_seconds for r in idle)
+    # the 101 handlers are as busy as Erlang A says five handlers alone would be
+    expected = erlang_a(40 / 1800, 300, 120, 5, 10)
+    occupancy = sum(r.busy_seconds for r in swamped) / sum(r.on_duty_seconds for r in swamped)
+    assert occupancy == pytest.approx(40 / 1800 * (1 - expected.abandon_share) * 300 / 5, abs=0.02)
+    rows_101 = result.for_channel(Channel.NON_EMERGENCY)
+    abandoned = sum(r.abandoned for r in rows_101) / sum(r.offered for r in rows_101)
+    assert abandoned == pytest.approx(expected.abandon_share, abs=0.02)

@@ -81,6 +81,7 @@ def test_when_demand_falls_the_work_still_in_hand_is_staffed_for() -> None:
     assert carried[0] == pytest.approx(100.0)  # Sunday night was quieter: no carry
 
 
+@pytest.mark.slow
 def test_a_staffed_plan_meets_the_standard_through_the_day_when_simulated() -> None:
     model = RoomModel(
         channels=(

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from controlroom.domain.errors import InvalidInput
 
 _EPS = 1e-15
+#: Bound on the terms of a series or continued fraction (they converge in far fewer).
+_MAX_TERMS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -94,21 +96,20 @@ def log_lower_gamma(a: float, x: float) -> float:
     if x < a + 1.0:  # series: gamma(a,x) = x^a e^-x sum x^n / (a (a+1) ... (a+n))
         term = total = 1.0 / a
         n = a
-        while True:
+        for _ in range(_MAX_TERMS):
             n += 1.0
             term *= x / n
             total += term
             if term < total * _EPS:
-                return log_prefix + math.log(total)
+                break
+        return log_prefix + math.log(total)
     # continued fraction (modified Lentz) for the upper function, then gamma = Gamma - upper
     tiny = 1e-300
     b = x + 1.0 - a
     c = 1.0 / tiny
     d = 1.0 / b
     h = d
-    i = 0
-    while True:
-        i += 1
+    for i in range(1, _MAX_TERMS):
         an = -i * (i - a)
         b += 2.0
         d = an * d + b
