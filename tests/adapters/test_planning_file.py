@@ -14,7 +14,6 @@ import pytest
 
 from controlroom.adapters.planning_file import (
     model_from_data,
-    model_to_data,
     model_to_json,
     read_model,
     read_roster,
@@ -23,6 +22,7 @@ from controlroom.adapters.scenario_file import read_scenario
 from controlroom.domain.contacts import Caller, ContactRecord, ProcedureName, State, Timestamps
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.planning.demo import demo_model
+from controlroom.domain.planning.export import model_to_data
 from controlroom.domain.planning.from_records import RecordsBuilder
 from controlroom.domain.planning.model import Channel
 from controlroom.domain.planning.roster import default_roster

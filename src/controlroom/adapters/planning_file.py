@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from controlroom.domain.errors import InvalidInput
+from controlroom.domain.planning.export import MODEL_FORMAT, model_to_data
 from controlroom.domain.planning.model import (
     Channel,
     ChannelModel,
@@ -27,7 +28,6 @@ from controlroom.domain.planning.model import (
 )
 from controlroom.domain.planning.validation import validate_model
 
-MODEL_FORMAT = "controlroom.room-model/1"
 ROSTER_FORMAT = "controlroom.roster/1"
 #: The largest file read, in bytes.
 MAX_BYTES = 20_000_000
@@ -203,48 +203,6 @@ def read_model(path: Path) -> RoomModel:
 def read_roster(path: Path) -> tuple[HandlerGroup, ...]:
     """The handler groups in the roster (or room-model) file at ``path``."""
     return groups_from_data(read_json(path))
-
-
-def _duration_out(duration: Duration) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": duration.kind.value, "mean": duration.mean}
-    if duration.kind is DistributionKind.LOGNORMAL:
-        out["sd"] = duration.sd
-    if duration.kind is DistributionKind.EMPIRICAL:
-        out["quantiles"] = list(duration.quantiles)
-    return out
-
-
-def model_to_data(model: RoomModel) -> dict[str, Any]:
-    """``model`` as the file format's JSON object."""
-    return {
-        "format": MODEL_FORMAT,
-        "source": model.source,
-        "notes": list(model.notes),
-        "channels": [
-            {
-                "channel": c.channel.value,
-                "answer_within_seconds": c.answer_within_seconds,
-                "target_share": c.target_share,
-                "patience": None if c.patience is None else _duration_out(c.patience),
-                "kinds": [
-                    {
-                        "name": k.name,
-                        "share": k.share,
-                        "inappropriate": k.inappropriate,
-                        "genuine_emergency": k.genuine_emergency,
-                        "handling": _duration_out(k.handling),
-                    }
-                    for k in c.kinds
-                ],
-                "arrivals": list(c.arrivals),
-            }
-            for c in model.channels
-        ],
-        "groups": [
-            {"name": g.name, "skills": [s.value for s in g.skills], "roster": list(g.roster)}
-            for g in model.groups
-        ],
-    }
 
 
 def model_to_json(model: RoomModel) -> str:

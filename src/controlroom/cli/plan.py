@@ -210,10 +210,9 @@ def run_command(
     **choice: Any,
 ) -> None:
     """Simulate a model (and a scenario beside it) and print the figures."""
-    from controlroom.adapters.planning_file import model_to_data
     from controlroom.adapters.scenario_file import read_scenario
     from controlroom.cli.plan_text import comparison_lines
-    from controlroom.domain.planning.export import plan_csv, run_data
+    from controlroom.domain.planning.export import model_to_data, plan_csv, run_data
     from controlroom.services.planning import labelled, run_plan
 
     model, _ = _model(**choice)

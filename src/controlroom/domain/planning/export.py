@@ -13,12 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from controlroom.domain.planning.model import INTERVALS_PER_DAY, RoomModel
+from controlroom.domain.planning.model import (
+    INTERVALS_PER_DAY,
+    DistributionKind,
+    Duration,
+    RoomModel,
+)
 from controlroom.domain.planning.results import SimulationResult
 from controlroom.domain.planning.staffing import StaffingNeed
 from controlroom.domain.planning.summary import RunSummary
 from controlroom.domain.planning.week import DAYS, clock
 
+MODEL_FORMAT = "controlroom.room-model/1"
 CSV_COLUMNS = (
     "run",
     "channel",
@@ -154,3 +160,45 @@ def run_data(run: Labelled, model_data: dict[str, Any] | None = None) -> dict[st
     if model_data is not None:
         data["model"] = model_data
     return data
+
+
+def _duration_out(duration: Duration) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": duration.kind.value, "mean": duration.mean}
+    if duration.kind is DistributionKind.LOGNORMAL:
+        out["sd"] = duration.sd
+    if duration.kind is DistributionKind.EMPIRICAL:
+        out["quantiles"] = list(duration.quantiles)
+    return out
+
+
+def model_to_data(model: RoomModel) -> dict[str, Any]:
+    """``model`` as the file format's JSON object."""
+    return {
+        "format": MODEL_FORMAT,
+        "source": model.source,
+        "notes": list(model.notes),
+        "channels": [
+            {
+                "channel": c.channel.value,
+                "answer_within_seconds": c.answer_within_seconds,
+                "target_share": c.target_share,
+                "patience": None if c.patience is None else _duration_out(c.patience),
+                "kinds": [
+                    {
+                        "name": k.name,
+                        "share": k.share,
+                        "inappropriate": k.inappropriate,
+                        "genuine_emergency": k.genuine_emergency,
+                        "handling": _duration_out(k.handling),
+                    }
+                    for k in c.kinds
+                ],
+                "arrivals": list(c.arrivals),
+            }
+            for c in model.channels
+        ],
+        "groups": [
+            {"name": g.name, "skills": [s.value for s in g.skills], "roster": list(g.roster)}
+            for g in model.groups
+        ],
+    }

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from controlroom.adapters.planning_file import model_to_data
 from controlroom.domain.access import Permission
 from controlroom.domain.errors import DomainError
-from controlroom.domain.planning.export import plan_csv, run_data
+from controlroom.domain.planning.export import model_to_data, plan_csv, run_data
 from controlroom.domain.planning.model import Channel
 from controlroom.domain.planning.summary import (
     by_hour_of_day,
