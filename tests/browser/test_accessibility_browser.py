@@ -167,6 +167,11 @@ def test_the_console_pages_of_a_supervisor(sized_page: Any, live_server: LiveSer
     visit(page, server.url + "/console/supervisor")
     page.wait_for_selector(".chart svg")
     audit.check("supervisor")
+    visit(page, server.url + "/console/planning?run=1&weeks=1")
+    page.wait_for_selector("#plan-results .chart svg")
+    audit.check("planning")
+    visit(page, server.url + "/console/planning?run=1&weeks=9")
+    audit.check("planning, refused")
     audit.assert_clean()
 
 

@@ -82,6 +82,7 @@ ENDPOINTS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/location/aml"): P.TELEPHONY_INGEST,
     ("GET", "/api/audit"): P.AUDIT_READ,
     ("GET", "/api/figures"): P.REPORTS_READ,  # the supervisor's figures for a period
+    ("POST", "/api/planning/run"): P.REPORTS_READ,  # capacity planning
     ("GET", "/api/outbox"): P.REPORTS_READ,
     ("POST", "/api/outbox/{message_id}/retry"): P.CONTACT_SUPERVISE,
     ("POST", "/api/mait/acknowledgements"): P.PARTNER_ACKNOWLEDGE,
@@ -214,6 +215,7 @@ def _request(
         "/api/nuisance/calls/{contact_id}/markers": {"hoax": True, "reason": "no such crash"},
         "/api/contacts/{contact_id}/messages": {"text": "Police are on the way."},
         "/api/outbox/{message_id}/retry": {},
+        "/api/planning/run": {"weeks": 1},
     }
     if path == "/api/location/aml":
         return method, url, {"content": _aml_body(serial, now), "headers": _FORM}

@@ -54,6 +54,9 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/console/supervisor"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures"): P.REPORTS_READ,
     ("GET", "/console/supervisor/figures.csv"): P.REPORTS_READ,
+    ("GET", "/console/planning"): P.REPORTS_READ,
+    ("GET", "/console/planning.csv"): P.REPORTS_READ,
+    ("GET", "/console/planning.json"): P.REPORTS_READ,
     ("POST", "/console/nuisance/{case_id}/{decision}"): P.REPORTS_READ,
     ("GET", "/console/outbox"): P.REPORTS_READ,
     # a retry needs contact:supervise too, checked by the service

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "outbox": "controlroom.cli.outbox:outbox",
     "retention": "controlroom.cli.retention:retention",
     "doctor": "controlroom.cli.doctor:doctor",
+    "plan": "controlroom.cli.plan:plan",
 }
 
 

@@ -29,6 +29,7 @@ from controlroom.web.api.mait import router as mait_router
 from controlroom.web.api.nuisance import callers_router
 from controlroom.web.api.nuisance import router as nuisance_router
 from controlroom.web.api.outbox import router as outbox_router
+from controlroom.web.api.planning import router as planning_router
 from controlroom.web.api.search import router as search_router
 from controlroom.web.api.sms import router as sms_router
 from controlroom.web.api.telephony import router as telephony_router
@@ -68,6 +69,7 @@ def install_api(app: FastAPI) -> None:
     app.include_router(figures_router)
     app.include_router(outbox_router)
     app.include_router(mait_router)
+    app.include_router(planning_router)
     app.add_middleware(TelephonyFastPath)
     app.add_middleware(BodyGuard)  # added last, so it runs first
     generate = app.openapi

@@ -18,6 +18,7 @@ from controlroom.web.console.nuisance_cases import router as cases_router
 from controlroom.web.console.outbox import router as outbox_router
 from controlroom.web.console.pages import router as pages_router
 from controlroom.web.console.partners import router as partners_router
+from controlroom.web.console.planning import router as planning_router
 from controlroom.web.console.queue_view import router as queue_view_router
 from controlroom.web.console.search import router as search_router
 from controlroom.web.console.sms import router as sms_router
@@ -50,4 +51,5 @@ def install_console(app: FastAPI) -> None:
     app.include_router(chat_router)
     app.include_router(outbox_router)
     app.include_router(partners_router)
+    app.include_router(planning_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -169,3 +169,8 @@ def genuine_share_line(hours: Sequence[HourFigures]) -> Markup:
 
 def _polyline(points: list[str]) -> str:
     return f'<polyline points="{" ".join(points)}" fill="none" stroke="#ffa657" stroke-width="2"/>'
+
+
+#: The frame and the y axis, for the other pages' plots (web/console/planning_charts.py).
+frame = _frame
+y_ticks = _y_ticks
