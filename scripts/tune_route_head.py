@@ -58,9 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROUTES = [route.value for route in Route]
 HIDDEN, HEADS = 384, 12
 EPOCHS, BATCH, LAYER_RATE, HEAD_RATE, SMOOTHING, DECAY = 6, 32, 1e-4, 1e-2, 0.1, 0.01
-RECIPE = (
-    f"last-layer+linear/length-batches/epochs={EPOCHS}/batch={BATCH}/lr={LAYER_RATE},{HEAD_RATE}/ls={SMOOTHING}"
-)
+RECIPE = f"last-layer+linear/length-batches/epochs={EPOCHS}/batch={BATCH}/lr={LAYER_RATE},{HEAD_RATE}/ls={SMOOTHING}"
 LABEL_ROUTE = {
     "emergency": "emergency",
     "non_emergency_police": "police_non_emergency",
@@ -122,6 +120,25 @@ class Head(nn.Module):
         x = self.layer(x, mask)
         pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
         return self.classify(F.normalize(pooled, dim=-1) * HEAD_SCALE)
+
+
+#: The published names of :class:`Layer`'s parts (how the head file names them).
+PUBLISHED = {
+    "query": "attention.self.query",
+    "key": "attention.self.key",
+    "value": "attention.self.value",
+    "out": "attention.output.dense",
+    "norm1": "attention.output.LayerNorm",
+    "up": "intermediate.dense",
+    "down": "output.dense",
+    "norm2": "output.LayerNorm",
+}
+
+
+def published_name(name: str) -> str:
+    """``query.weight`` -> ``attention.self.query.weight``."""
+    part, _, kind = name.partition(".")
+    return f"{PUBLISHED[part]}.{kind}"
 
 
 def _padded(rows: list[Any]) -> tuple[Any, Any]:
@@ -232,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         head = train(layers[TUNED_LAYER], bank_rows, labels)
         tensors = {
-            f"layer.{k}": v.detach().to(torch.float16).contiguous()
+            "layer." + published_name(k): v.detach().to(torch.float16).contiguous()
             for k, v in head.layer.state_dict().items()
         }
         tensors["classify.weight"] = head.classify.weight.detach().to(torch.float16)
