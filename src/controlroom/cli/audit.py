@@ -41,6 +41,12 @@ def verify_command() -> None:
             f"audit log intact: {report.count} rows; "
             f"head row {report.last_seq}, hash {report.last_hash}"
         )
+        click.echo(f"redacted under the retention policy: {report.redacted} rows")
+    if report.version_1:
+        click.echo(
+            f"chain version 1 (hashed over their details, written before the upgrade): "
+            f"{report.version_1} rows"
+        )
     if contacts is None:
         return
     if contacts.ok:

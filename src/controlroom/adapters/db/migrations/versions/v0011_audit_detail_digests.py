@@ -37,12 +37,12 @@ _SQLITE_OLD_UPDATE = (
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
 )
 _SQLITE_TOMBSTONE = (
-    "json_valid({0}.details) AND json_type({0}.details, '$.redacted') = 'object' "
+    "json_valid({0}.details) AND json_type({0}.details, '$.redacted') IS 'object' "
     "AND (SELECT count(*) FROM json_each({0}.details)) = 1"
 )
 _SQLITE_UPDATE = (
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log WHEN NOT ("
-    "OLD.chain_version = 2 AND NEW.chain_version IS 2 AND NEW.seq IS OLD.seq "
+    "OLD.chain_version IS 2 AND NEW.chain_version IS 2 AND NEW.seq IS OLD.seq "
     "AND NEW.actor IS OLD.actor AND NEW.role IS OLD.role AND NEW.tag IS OLD.tag "
     "AND NEW.subject IS OLD.subject AND NEW.at IS OLD.at AND NEW.prev_hash IS OLD.prev_hash "
     "AND NEW.hash IS OLD.hash AND NEW.details_digest IS OLD.details_digest "
