@@ -142,9 +142,9 @@ def downgrade() -> None:
     ).scalar_one()
     if newer:
         raise RuntimeError(
-            f"cannot downgrade below 0011_audit_detail_digests: {newer} audit rows are of chain "
-            "version 2, which the older schema cannot verify; restore a backup taken before "
-            "the upgrade instead"
+            "cannot downgrade below 0011_audit_detail_digests: the audit log has rows of chain "
+            f"version 2 ({newer}), which the older schema cannot verify; restore a backup "
+            "taken before the upgrade instead"
         )
     if connection.dialect.name == "postgresql":
         op.execute(_PG_OLD_FUNCTION)
