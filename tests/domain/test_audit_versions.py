@@ -38,15 +38,26 @@ SMS = {"event_id": "e-1", "text": "he has a knife, 12 Mill Lane", "occurred_at":
 def v1_row(seq: int, prev: str, details: dict[str, Any]) -> AuditEntry:
     """A row as written before chain version 2 (and as migration 0011 leaves it)."""
     at = START + timedelta(seconds=seq)
-    fields = dict(actor="h", role="call_handler", tag="contact:procedure:add_note", at=at)
-    hashed = chain_hash(prev, seq=seq, subject="contact:C-1", details=details, **fields)  # type: ignore[arg-type]
+    tag = "contact:procedure:add_note"
+    hashed = chain_hash(
+        prev,
+        seq=seq,
+        actor="h",
+        role="call_handler",
+        tag=tag,
+        subject="contact:C-1",
+        at=at,
+        details=details,
+    )
+    digest = details_digest(details)
     return AuditEntry(
-        seq, "h", "call_handler", "contact:procedure:add_note", "contact:C-1", at, details,
-        prev, hashed, details_digest(details), CHAIN_V1,
-    )  # fmt: skip
+        seq, "h", "call_handler", tag, "contact:C-1", at, details, prev, hashed, digest, CHAIN_V1
+    )
 
 
-def v2_row(seq: int, prev: str, details: dict[str, Any], tag: str = AuditTag.TELEPHONY_SMS_RECEIVED) -> AuditEntry:  # fmt: skip
+def v2_row(
+    seq: int, prev: str, details: dict[str, Any], tag: str = AuditTag.TELEPHONY_SMS_RECEIVED
+) -> AuditEntry:
     return AuditEntry.create(
         seq=seq,
         actor="telephony",
@@ -92,10 +103,20 @@ def test_the_version_2_hash_is_sha256_of_the_documented_canonical_json() -> None
         '"subject":"s","tag":"t"}'
     )
     expected = hashlib.sha256(document.encode()).hexdigest()
-    at = START
-    kwargs = dict(seq=1, actor="a", role="admin", tag="t", subject="s", at=at)
-    assert chain_hash_v2(GENESIS_HASH, digest=digest, **kwargs) == expected  # type: ignore[arg-type]
-    entry = AuditEntry.create(details=details, prev_hash=GENESIS_HASH, **kwargs)  # type: ignore[arg-type]
+    got = chain_hash_v2(
+        GENESIS_HASH, seq=1, actor="a", role="admin", tag="t", subject="s", at=START, digest=digest
+    )
+    assert got == expected
+    entry = AuditEntry.create(
+        seq=1,
+        actor="a",
+        role="admin",
+        tag="t",
+        subject="s",
+        at=START,
+        details=details,
+        prev_hash=GENESIS_HASH,
+    )
     assert (entry.hash, entry.details_digest, entry.chain_version) == (expected, digest, CHAIN_V2)
     assert canonical_json(entry.details) == '{"b":[1,2],"text":"é"}'
 

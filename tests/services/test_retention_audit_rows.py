@@ -99,6 +99,6 @@ def test_a_tombstoned_row_tampered_with_is_named(
         connection.execute(
             audit_log.update().where(audit_log.c.seq == stone.seq).values(actor="mallory")
         )
-    code, out, err = run(database_url, "audit", "verify")
+    code, _, err = run(database_url, "audit", "verify")
     assert code == 1
     assert f"row {stone.seq} (edited): its content does not match its stored hash" in err

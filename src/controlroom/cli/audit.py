@@ -98,6 +98,8 @@ def tail_command(count: int, subject: str | None, as_json: bool) -> None:
                 "tag": entry.tag,
                 "subject": entry.subject,
                 "details": dict(entry.details),
+                "details_digest": entry.details_digest,
+                "chain_version": entry.chain_version,
                 "prev_hash": entry.prev_hash,
                 "hash": entry.hash,
             }

@@ -71,9 +71,6 @@ def message_text(item: AuditEntry | str) -> str:
     return MARKER if item.redacted else str(item.details["text"])
 
 
-
-
-
 def effective(
     base: Decision | None, record: ContactRecord, entries: Sequence[AuditEntry], policy: Policy
 ) -> Decision | None:

@@ -100,17 +100,22 @@ def test_retention_tombstones_a_row_and_the_chain_verifies(
     assert again.redacted == 0 and verify(make_uow).count == 5
 
 
+SET_DETAILS = "UPDATE audit_log SET details = :d WHERE seq = 2"
 REFUSED = [
     ("a version 1 row", "UPDATE audit_log SET details = :d WHERE seq = 1", {"d": STONE}),
-    ("another column", "UPDATE audit_log SET actor = 'x', details = :d WHERE seq = 2", {"d": STONE}),
+    (
+        "another column",
+        "UPDATE audit_log SET actor = 'x', details = :d WHERE seq = 2",
+        {"d": STONE},
+    ),
     ("the digest", "UPDATE audit_log SET details_digest = 'x' WHERE seq = 2", {}),
     ("the version", "UPDATE audit_log SET chain_version = 1 WHERE seq = 2", {}),
-    ("details not a tombstone", "UPDATE audit_log SET details = :d WHERE seq = 2", {"d": {"a": 1}}),
-    ("a tombstone and more", "UPDATE audit_log SET details = :d WHERE seq = 2", {"d": STONE | {"a": 1}}),
-    ("a tombstone not an object", "UPDATE audit_log SET details = :d WHERE seq = 2", {"d": {"redacted": 1}}),
+    ("details not a tombstone", SET_DETAILS, {"d": {"a": 1}}),
+    ("a tombstone and more", SET_DETAILS, {"d": STONE | {"a": 1}}),
+    ("a tombstone not an object", SET_DETAILS, {"d": {"redacted": 1}}),
     ("the hash", "UPDATE audit_log SET hash = 'x' WHERE seq = 3", {}),
     ("a delete", "DELETE FROM audit_log WHERE seq = 4", {}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("what", "sql", "params"), REFUSED, ids=[r[0] for r in REFUSED])
