@@ -27,6 +27,7 @@ from controlroom.domain.retention_scrub import MARKER
 from controlroom.services import contacts as service
 from controlroom.services.retention import apply
 from tests.web.conftest import ADMIN
+from tests.web.console_support import USERS, add_users, sign_in
 from tests.web.test_sms_api import EVENTS, FIRST, conversation, reply, sms
 
 HANDLER = Principal("alice", Role.CALL_HANDLER)
@@ -94,3 +95,11 @@ def test_a_redacted_thread_shows_its_messages_removed(
     with app.state.uow_factory(read_only=True) as uow:
         report = uow.audit.verify()
     assert report.ok and report.redacted == done.audit_rows.redacted
+
+    add_users(app)  # an auditor reads it in the console: the page and the thread
+    with TestClient(app, raise_server_exceptions=False) as console:
+        sign_in(console, USERS["auditor"])
+        for path in (f"/console/handler/{contact_id}", f"/console/contacts/{contact_id}/thread"):
+            page = console.get(path)
+            assert page.status_code == 200, path
+            assert MARKER in page.text and "Fore Street" not in page.text, path
