@@ -55,11 +55,11 @@ OLD_INSERT = text(
 ).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("details", type_=JSON()))
 
 
-def write_old_rows(engine: Engine) -> str:
-    """Two rows as controlroom wrote them before 0011; the last hash."""
-    prev = GENESIS_HASH
+def write_old_rows(engine: Engine, first: int = 1, prev: str = GENESIS_HASH) -> str:
+    """Two rows as controlroom wrote them before 0011 (rows ``first`` and the next); the last
+    hash."""
     with engine.begin() as connection:
-        for seq, details in enumerate(OLD_DETAILS, 1):
+        for seq, details in enumerate(OLD_DETAILS, first):
             at = START + timedelta(seconds=seq)
             fields = {"actor": "alice", "role": "call_handler", "tag": "contact:procedure:add_note"}
             hashed = chain_hash(
@@ -68,7 +68,8 @@ def write_old_rows(engine: Engine) -> str:
             params = {"seq": seq, "at": at, "details": details, "prev": prev, "hash": hashed}
             connection.execute(OLD_INSERT, params | fields)
             prev = hashed
-        connection.execute(text("UPDATE audit_head SET seq = 2, hash = :h"), {"h": prev})
+        head = {"seq": first + 1, "h": prev}
+        connection.execute(text("UPDATE audit_head SET seq = :seq, hash = :h"), head)
     return prev
 
 
@@ -76,7 +77,7 @@ def test_0011_up_and_down(fresh_url: str) -> None:
     migrate.upgrade(fresh_url, BEFORE)
     engine = create_engine_for(fresh_url)
     try:
-        write_old_rows(engine)
+        last = write_old_rows(engine)
         migrate.upgrade(fresh_url)
         assert migrate.current(fresh_url) == migrate.head_revision()
         assert migrate.check_drift(fresh_url, engine=engine) == []
@@ -97,13 +98,16 @@ def test_0011_up_and_down(fresh_url: str) -> None:
             connection.execute(text("UPDATE audit_log SET actor = 'x'"))
         migrate.upgrade(fresh_url)
 
+        # an instance of the older version still running during a rolling deploy writes rows
+        # without the new columns: they are of chain version 1, and verify
+        last = write_old_rows(engine, 3, last)
         with SqlUnitOfWork(engine, FakePublisher()) as writing:
             actor = Actor("bob", Role.CALL_HANDLER)
             writing.audit.append(actor, AuditTag.CONTACT_ADD_NOTE, "contact:C-1", {"n": 3}, START)
             writing.commit()
         with SqlUnitOfWork(engine, FakePublisher(), read_only=True) as reading:
             report = reading.audit.verify()
-        assert report.ok and (report.count, report.version_1) == (3, 2)
+        assert report.ok and (report.count, report.version_1) == (5, 4)
         with pytest.raises(RuntimeError, match=r"rows of chain version 2 \(1\)"):
             command.downgrade(config, BEFORE)
         assert migrate.current(fresh_url) == migrate.head_revision()
