@@ -68,8 +68,9 @@ class Store:
     def audit_rows(self, subject: str) -> list[AuditEntry]:
         return [row for row in self.rows if row.subject == subject]
 
-    def redact(self, seq: int, details: Mapping[str, Any]) -> None:
-        self.rows[seq - 1] = replace(self.rows[seq - 1], details=dict(details))
+    def redact(self, tombstones: Mapping[int, Mapping[str, Any]]) -> None:
+        for seq, details in tombstones.items():
+            self.rows[seq - 1] = replace(self.rows[seq - 1], details=dict(details))
 
     def ended_contacts(
         self, before: datetime, *, after_id: str = "", limit: int = 500

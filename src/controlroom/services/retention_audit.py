@@ -28,7 +28,7 @@ class AuditRows(Protocol):
     """Reading and redacting the audit rows about one subject (adapters/db/retention.py)."""
 
     def audit_rows(self, subject: str) -> Sequence[AuditEntry]: ...
-    def redact(self, seq: int, details: Mapping[str, Any]) -> None: ...
+    def redact(self, tombstones: Mapping[int, Mapping[str, Any]]) -> None: ...
 
 
 class Appender(Protocol):
@@ -68,8 +68,7 @@ def redact_rows(
         return AuditCount(0, kept)
     details = redaction_details(rule, [row.seq for row in due])
     record = audit.append(actor, AuditTag.AUDIT_REDACT.value, subject, details, at)
-    for row in due:
-        store.redact(row.seq, tombstone(row, rule=rule, row=record.seq, at=at))
+    store.redact({row.seq: tombstone(row, rule=rule, row=record.seq, at=at) for row in due})
     return AuditCount(len(due), kept)
 
 

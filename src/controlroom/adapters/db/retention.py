@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, select, update
+from sqlalchemy import JSON, Connection, Select, bindparam, delete, func, select, update
 
 from controlroom.adapters.db.audit_log import entry_from_row
 from controlroom.adapters.db.records_json import record_digest, record_from_json
@@ -55,6 +55,13 @@ class StoredCase:
     id: str
     closed_at: datetime
     digest: str
+
+
+_REDACT = (
+    update(audit_log)
+    .where(audit_log.c.seq == bindparam("b_seq"))
+    .values(details=bindparam("b_details", type_=JSON()))
+)
 
 
 class SqlRetentionStore:
@@ -218,11 +225,11 @@ class SqlRetentionStore:
         query = select(audit_log).where(audit_log.c.subject == subject).order_by(audit_log.c.seq)
         return [entry_from_row(row) for row in self._connection.execute(query)]
 
-    def redact(self, seq: int, details: Mapping[str, Any]) -> None:
-        """Replace audit row ``seq``'s details by the tombstone ``details``."""
-        self._connection.execute(
-            update(audit_log).where(audit_log.c.seq == seq).values(details=dict(details))
-        )
+    def redact(self, tombstones: Mapping[int, Mapping[str, Any]]) -> None:
+        """Replace each audit row's details (by seq) by its tombstone, in one statement."""
+        if tombstones:
+            params = [{"b_seq": seq, "b_details": dict(t)} for seq, t in tombstones.items()]
+            self._connection.execute(_REDACT, params)
 
     def digest(self, record: Mapping[str, Any]) -> str:
         """The digest a contact's audit rows record for ``record`` (its JSON)."""
