@@ -65,3 +65,26 @@ def test_tail(database_url: str) -> None:
     (row,) = [json.loads(line) for line in out.splitlines()]
     assert row["seq"] == 1 and row["details"]["name"] == "alice" and row["role"] == "admin"
     assert run(database_url, "audit", "tail", "-n", "0")[0] == 2
+
+
+def test_an_export_recomputes_with_the_documented_recipe(database_url: str) -> None:
+    import hashlib
+
+    def sha256(value: object) -> str:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    populate(database_url)
+    code, out, _ = run(database_url, "audit", "tail", "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    prev = "0" * 64
+    for row in rows:
+        body = {key: row[key] for key in ("actor", "at", "role", "seq", "subject", "tag")}
+        body |= {"prev_hash": prev, "chain_version": 2, "details_digest": row["details_digest"]}
+        assert row["chain_version"] == 2 and row["details_digest"] == sha256(row["details"])
+        assert row["prev_hash"] == prev and row["hash"] == sha256(body)
+        prev = row["hash"]
+    verified = run(database_url, "audit", "verify")[1]
+    assert f"head row 3, hash {prev}" in verified
+    assert "redacted under the retention policy: 0 rows" in verified

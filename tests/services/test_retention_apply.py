@@ -1,5 +1,6 @@
 """``services.retention.apply`` over an in-memory store: applying twice changes nothing the
-second time, an unexpired contact is never touched, and every change has its audit row."""
+second time, an unexpired contact is never touched, every change has its audit row, and the
+audit rows about a changed contact lose their personal details to tombstones."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from controlroom.domain.audit import GENESIS_HASH, AuditEntry, AuditTag, verify_chain
 from controlroom.domain.contacts import Actor, Role
 from controlroom.domain.retention import Action, ContactFacts, Kind, RetentionPolicy, Rule
 from controlroom.services.retention import apply, review
@@ -37,11 +39,38 @@ def digest(record: Mapping[str, Any]) -> str:
 
 
 class Store:
-    """Contacts in a dict; the audit rows appended in a list."""
+    """Contacts in a dict; the audit rows appended by retention in a list, and the whole
+    chain (an offer row per contact first) in another."""
 
     def __init__(self, stored: dict[str, tuple[datetime, bool, dict[str, Any]]]) -> None:
         self.stored = stored
         self.audit: list[tuple[str, str, Mapping[str, Any]]] = []
+        self.rows: list[AuditEntry] = []
+        for cid, (_, _, made) in sorted(stored.items()):
+            offer = {"caller": made["caller"]["number"], "narrative": made["narrative"]}
+            self.append(AuditTag.TELEPHONY_OFFERED, f"contact:{cid}", offer, AS_OF)
+
+    def append(self, tag: str, subject: str, details: Any, at: datetime) -> AuditEntry:
+        prev = self.rows[-1].hash if self.rows else GENESIS_HASH
+        entry = AuditEntry.create(
+            seq=len(self.rows) + 1,
+            actor=ACTOR.id,
+            role=ACTOR.role.value,
+            tag=tag,
+            subject=subject,
+            at=at,
+            details=details,
+            prev_hash=prev,
+        )
+        self.rows.append(entry)
+        return entry
+
+    def audit_rows(self, subject: str) -> list[AuditEntry]:
+        return [row for row in self.rows if row.subject == subject]
+
+    def redact(self, tombstones: Mapping[int, Mapping[str, Any]]) -> None:
+        for seq, details in tombstones.items():
+            self.rows[seq - 1] = replace(self.rows[seq - 1], details=dict(details))
 
     def ended_contacts(
         self, before: datetime, *, after_id: str = "", limit: int = 500
@@ -86,8 +115,10 @@ class Audit:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def append(self, actor: Actor, tag: str, subject: str, details: Any, at: datetime) -> None:
-        self.store.audit.append((tag, subject, details))
+    def append(self, actor: Actor, tag: str, subject: str, details: Any, at: datetime) -> Any:
+        if tag != AuditTag.AUDIT_REDACT:
+            self.store.audit.append((tag, subject, details))
+        return self.store.append(tag, subject, details, at)
 
 
 class Uow:
@@ -152,12 +183,19 @@ def test_apply_twice_changes_nothing_and_never_touches_the_unexpired(
     session = session_on(store)
     first = apply(session, policy, AS_OF, actor=ACTOR, now=lambda: AS_OF, batch=batch)
     assert len(store.audit) == first.changed  # one audit row per change
+    changed = {subject for _, subject, _ in store.audit}
+    assert first.audit_rows.redacted == len(changed)  # each one's offer row
     for cid, (ended, has_incident, _) in original.items():
         shortest = policy.rule(Kind.CONTACTS_WITH_INCIDENT if has_incident else Kind.FREE_TEXT)
+        offer = store.audit_rows(f"contact:{cid}")[0]
         if ended + timedelta(days=shortest.after_days) > AS_OF:
             assert store.stored[cid] == original[cid]  # unexpired: untouched
-    once, rows = copy.deepcopy(store.stored), len(store.audit)
+            assert offer.details["caller"] == "+447700900001"
+        else:
+            assert offer.redacted and offer.details["redacted"]["fields"] == ["caller", "narrative"]
+    assert verify_chain(store.rows).ok
+    once, rows = copy.deepcopy(store.stored), list(store.rows)
     assert review(session, policy, AS_OF).changed == 0
     second = apply(session, policy, AS_OF, actor=ACTOR, now=lambda: AS_OF, batch=batch)
-    assert second.changed == 0
-    assert store.stored == once and len(store.audit) == rows
+    assert second.changed == 0 and second.audit_rows.redacted == 0
+    assert store.stored == once and store.rows == rows

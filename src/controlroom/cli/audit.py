@@ -41,6 +41,12 @@ def verify_command() -> None:
             f"audit log intact: {report.count} rows; "
             f"head row {report.last_seq}, hash {report.last_hash}"
         )
+        click.echo(f"redacted under the retention policy: {report.redacted} rows")
+    if report.version_1:
+        click.echo(
+            f"chain version 1 (hashed over their details, written before the upgrade): "
+            f"{report.version_1} rows"
+        )
     if contacts is None:
         return
     if contacts.ok:
@@ -92,6 +98,8 @@ def tail_command(count: int, subject: str | None, as_json: bool) -> None:
                 "tag": entry.tag,
                 "subject": entry.subject,
                 "details": dict(entry.details),
+                "details_digest": entry.details_digest,
+                "chain_version": entry.chain_version,
                 "prev_hash": entry.prev_hash,
                 "hash": entry.hash,
             }

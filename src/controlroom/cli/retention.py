@@ -113,6 +113,8 @@ def _report_json(report: Any, policy: RetentionPolicy, *, applied: bool) -> dict
             "action": Action.KEEP.value,
             "past_period": report.audit_expired,
             "oldest": format_time(report.audit_oldest) if report.audit_oldest else None,
+            "redacted": report.audit_rows.redacted,
+            "kept_version_1": report.audit_rows.kept_version_1,
         },
     }
 
@@ -131,9 +133,13 @@ def _print(data: dict[str, Any], *, applied: bool) -> None:
         for reason, count in sorted(item["held_reasons"].items()):
             click.echo(f"    held back: {count} {reason}")
     audit = data["audit"]
+    verb = "tombstoned" if applied else "to tombstone"
+    kept = audit["kept_version_1"]
+    older = f"; {kept} kept whole (written before chain version 2)" if kept else ""
+    click.echo(f"  audit rows about them with personal details: {audit['redacted']} {verb}{older}")
     click.echo(
         f"  audit (after {audit['after_days']} days): {audit['past_period']} rows past the "
-        "period, kept (the audit log is append-only)"
+        "period, kept (rows are never removed)"
     )
 
 

@@ -2,9 +2,10 @@
 
 Every change writes one :class:`AuditEntry` in the same transaction. Entries are numbered
 1, 2, 3... (``seq``) and each stores the hash of the one before it (``prev_hash``; the first
-stores :data:`GENESIS_HASH`) and its own :func:`chain_hash`. :func:`verify_chain` walks them in
-order and reports the first row that was edited, inserted or deleted. docs/audit.md describes
-the hash byte for byte.
+stores :data:`GENESIS_HASH`) and its own hash: over its details (chain version 1,
+:func:`chain_hash`), or over their digest (version 2, :func:`chain_hash_v2`), so that they may
+become a tombstone and the row still verify. :func:`verify_chain` walks them in order and
+reports the first row edited, inserted or deleted. docs/audit.md describes the hash.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from controlroom.domain.errors import InvalidInput
 
 #: ``prev_hash`` of the first entry.
 GENESIS_HASH = "0" * 64
+#: Chain versions: 1 hashes a row's details, 2 the digest of its details.
+CHAIN_V1, CHAIN_V2 = 1, 2
+#: The only key of a tombstone: details replaced under the retention policy.
+TOMBSTONE = "redacted"
 
 
 class AuditTag(StrEnum):
@@ -73,6 +78,8 @@ class AuditTag(StrEnum):
     USER_DISABLE = "user:account:disable"
     TOKEN_CREATE = "token:credential:create"
     TOKEN_REVOKE = "token:credential:revoke"
+    # Audit rows whose details were replaced by tombstones (the rows' seqs and the rule).
+    AUDIT_REDACT = "audit:retention:redact"
 
 
 _TELEPHONY_TAGS = {
@@ -117,6 +124,34 @@ def format_time(at: datetime) -> str:
     return require_utc(at, "at").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def details_digest(details: Mapping[str, Any]) -> str:
+    """The SHA-256 (lower-case hex) of ``details`` as :func:`canonical_json`, UTF-8."""
+    return _sha256(dict(details))
+
+
+def is_tombstone(details: Mapping[str, Any]) -> bool:
+    """True when ``details`` is a tombstone: one key, :data:`TOMBSTONE`, holding an object."""
+    return len(details) == 1 and isinstance(details.get(TOMBSTONE), dict)
+
+
+def _document(
+    prev_hash: str, seq: int, actor: str, role: str, tag: str, subject: str, at: datetime
+) -> dict[str, Any]:
+    return {
+        "actor": actor,
+        "at": format_time(at),
+        "prev_hash": prev_hash,
+        "role": role,
+        "seq": seq,
+        "subject": subject,
+        "tag": tag,
+    }
+
+
+def _sha256(value: object) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
 def chain_hash(
     prev_hash: str,
     *,
@@ -128,28 +163,37 @@ def chain_hash(
     at: datetime,
     details: Mapping[str, Any],
 ) -> str:
-    """The SHA-256 (lower-case hex) of an entry's canonical JSON.
+    """The SHA-256 (lower-case hex) of a chain version 1 entry's canonical JSON.
 
     The JSON object has the keys ``actor``, ``at`` (:func:`format_time`), ``details``,
     ``prev_hash``, ``role``, ``seq``, ``subject`` and ``tag``, written by
     :func:`canonical_json` and encoded as UTF-8.
     """
-    document = {
-        "actor": actor,
-        "at": format_time(at),
-        "details": dict(details),
-        "prev_hash": prev_hash,
-        "role": role,
-        "seq": seq,
-        "subject": subject,
-        "tag": tag,
-    }
-    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+    document = _document(prev_hash, seq, actor, role, tag, subject, at)
+    return _sha256(document | {"details": dict(details)})
+
+
+def chain_hash_v2(
+    prev_hash: str,
+    *,
+    seq: int,
+    actor: str,
+    role: str,
+    tag: str,
+    subject: str,
+    at: datetime,
+    digest: str,
+) -> str:
+    """A chain version 2 hash: as :func:`chain_hash`, with ``chain_version`` (2) and
+    ``details_digest`` (:func:`details_digest`) in place of ``details``."""
+    document = _document(prev_hash, seq, actor, role, tag, subject, at)
+    return _sha256(document | {"chain_version": CHAIN_V2, "details_digest": digest})
 
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One row of the audit log."""
+    """One row of the audit log. ``details_digest`` is empty on a row built in memory
+    without one (version 1 rows are then checked by their hash alone)."""
 
     seq: int
     actor: str
@@ -160,6 +204,8 @@ class AuditEntry:
     details: Mapping[str, Any]
     prev_hash: str
     hash: str
+    details_digest: str = ""
+    chain_version: int = CHAIN_V1
 
     @classmethod
     def create(
@@ -174,10 +220,12 @@ class AuditEntry:
         details: Mapping[str, Any],
         prev_hash: str,
     ) -> AuditEntry:
-        """A new entry following one whose hash is ``prev_hash``, with its hash computed."""
+        """A new entry (chain version 2) following one whose hash is ``prev_hash``, with its
+        details' digest and its hash computed."""
         at = require_utc(at, "at")
         normal = normalise_details(details)
-        digest = chain_hash(
+        digest = details_digest(normal)
+        hashed = chain_hash_v2(
             prev_hash,
             seq=seq,
             actor=actor,
@@ -185,22 +233,35 @@ class AuditEntry:
             tag=tag,
             subject=subject,
             at=at,
-            details=normal,
+            digest=digest,
         )
-        return cls(seq, actor, role, tag, subject, at, normal, prev_hash, digest)
+        return cls(seq, actor, role, tag, subject, at, normal, prev_hash, hashed, digest, CHAIN_V2)
+
+    @property
+    def redacted(self) -> bool:
+        """True when the details are a tombstone."""
+        return is_tombstone(self.details)
 
     def computed_hash(self) -> str:
-        """The hash this entry's content should have."""
-        return chain_hash(
-            self.prev_hash,
-            seq=self.seq,
-            actor=self.actor,
-            role=self.role,
-            tag=self.tag,
-            subject=self.subject,
-            at=self.at,
-            details=self.details,
+        """The hash this entry's content should have (by its chain version)."""
+        at = require_utc(self.at, "at")
+        base = _document(
+            self.prev_hash, self.seq, self.actor, self.role, self.tag, self.subject, at
         )
+        if self.chain_version == CHAIN_V2:
+            return _sha256(
+                base | {"chain_version": CHAIN_V2, "details_digest": self.details_digest}
+            )
+        return _sha256(base | {"details": dict(self.details)})
+
+    def digest_problem(self) -> str | None:
+        """What is wrong with the stored digest of the details, if anything: it must be the
+        digest of the details, unless they are a tombstone (only on a version 2 row)."""
+        if self.redacted and self.chain_version == CHAIN_V2:
+            return None
+        if self.details_digest and self.details_digest != details_digest(self.details):
+            return "its details do not match their stored digest (a detail was changed)"
+        return None
 
 
 @dataclass(frozen=True)
@@ -235,12 +296,15 @@ class ChainProblem:
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The result of :func:`verify_chain`: rows checked, the last seq and hash, the problem."""
+    """The result of :func:`verify_chain`: rows checked, the last seq and hash, the problem,
+    and how many rows are tombstones and how many of chain version 1."""
 
     count: int
     last_seq: int
     last_hash: str
     problem: ChainProblem | None = None
+    redacted: int = 0
+    version_1: int = 0
 
     @property
     def ok(self) -> bool:
@@ -255,24 +319,44 @@ def verify_chain(entries: Iterable[AuditEntry], head: ChainHead | None = None) -
     following the previous one (``deleted`` for a gap, ``out_of_order`` otherwise), and its
     ``prev_hash`` against the previous row's hash (``broken_link``: a row inserted or deleted
     before it, or the row before replaced). With ``head``, the last row must be the head
-    (``deleted`` when rows after it are missing, ``head_mismatch`` otherwise).
+    (``deleted`` when rows after it are missing, ``head_mismatch`` otherwise). A row's details
+    must match their stored digest unless they are a tombstone, and a tombstone must be named
+    by a later ``audit:retention:redact`` row (``edited`` otherwise).
     """
     count, last_seq, last_hash = 0, 0, GENESIS_HASH
+    redacted, version_1 = 0, 0
+    unrecorded: set[int] = set()  # tombstones no redaction row has named yet
     for entry in entries:
         problem = _check(entry, last_seq, last_hash)
         if problem is not None:
-            return ChainReport(count, last_seq, last_hash, problem)
+            return ChainReport(count, last_seq, last_hash, problem, redacted, version_1)
         count, last_seq, last_hash = count + 1, entry.seq, entry.hash
-    if head is not None and (head.seq, head.hash) != (last_seq, last_hash):
+        version_1 += entry.chain_version == CHAIN_V1
+        if entry.redacted:
+            redacted += 1
+            unrecorded.add(entry.seq)
+        elif entry.tag == AuditTag.AUDIT_REDACT:
+            rows = entry.details.get("rows")
+            unrecorded.difference_update(rows if isinstance(rows, list) else ())
+    problem = None
+    if unrecorded:
+        problem = ChainProblem(
+            min(unrecorded),
+            ProblemKind.EDITED,
+            "its details were replaced by a tombstone that no redaction row records",
+        )
+    elif head is not None and (head.seq, head.hash) != (last_seq, last_hash):
         problem = _head_problem(head, last_seq)
-        return ChainReport(count, last_seq, last_hash, problem)
-    return ChainReport(count, last_seq, last_hash)
+    return ChainReport(count, last_seq, last_hash, problem, redacted, version_1)
 
 
 def _check(entry: AuditEntry, last_seq: int, last_hash: str) -> ChainProblem | None:
     seq = entry.seq
     if entry.computed_hash() != entry.hash:
         return ChainProblem(seq, ProblemKind.EDITED, "its content does not match its stored hash")
+    digest_problem = entry.digest_problem()
+    if digest_problem is not None:
+        return ChainProblem(seq, ProblemKind.EDITED, digest_problem)
     if seq > last_seq + 1:
         missing = _rows(last_seq + 1, seq - 1)
         return ChainProblem(seq, ProblemKind.DELETED, f"{missing} missing before it")

@@ -5,7 +5,8 @@ records would be changed, the oldest, and what is held back and why. :func:`appl
 bounded transactions of ``batch`` records, each change with its audit row (a tombstone) in the
 same transaction: a contact anonymised is sealed again (the row carries the new record's digest,
 so ``audit verify`` checks it as before) and records the digest of what was removed; a record
-deleted leaves a row with its digest. Nothing is ever removed from the audit log itself.
+deleted leaves a row with its digest. The audit rows about it that hold personal details get
+tombstones in the same transaction (``services.retention_audit``); no row is ever removed.
 
 Running it again changes nothing until more has expired; stopped half-way, it carries on where
 it stopped (what is done is not done again).
@@ -30,10 +31,13 @@ from controlroom.domain.retention import (
     decide_contact,
 )
 from controlroom.domain.retention_scrub import anonymise, scrub_free_text
+from controlroom.services.retention_audit import AuditCount, AuditRows, count_rows, redact_rows
 
 #: The audit tags retention writes.
 TAG_CONTACT = "contact:retention:{action}"
 TAG_CASE = "nuisance:retention:delete"
+#: The audit subject of a nuisance case's own rows.
+CASE_SUBJECT = "nuisance_case:"
 #: Contacts read per page; a transaction of apply changes at most ``batch`` of them.
 PAGE = 500
 
@@ -64,7 +68,7 @@ class StoredCase(Protocol):
     def digest(self) -> str: ...
 
 
-class RetentionStore(Protocol):
+class RetentionStore(AuditRows, Protocol):
     """What retention reads and changes (adapters/db/retention.py)."""
 
     def ended_contacts(
@@ -99,6 +103,7 @@ class Report:
     tallies: dict[tuple[Kind, Action], Tally] = field(default_factory=dict)
     audit_expired: int = 0
     audit_oldest: datetime | None = None
+    audit_rows: AuditCount = field(default_factory=AuditCount)  # tombstoned, kept (version 1)
 
     def tally(self, kind: Kind, action: Action) -> Tally:
         """The tally of ``kind`` and ``action``, made on first use."""
@@ -161,12 +166,15 @@ def review(session: Session, policy: RetentionPolicy, as_of: datetime) -> Report
                 change, held = contact_change(stored, policy, as_of)
                 if change is not None:
                     report.tally(change.kind, change.action).add(change.at, held)
+                if change is not None and held is None:
+                    report.audit_rows.add(count_rows(store, f"contact:{stored.facts.id}"))
             if len(page) < PAGE:
                 break
             after = page[-1].facts.id
         case_rule = policy.rule(Kind.NUISANCE_CASES)
         for case in store.closed_cases(policy.cutoff(Kind.NUISANCE_CASES, as_of), limit=10**9):
             report.tally(Kind.NUISANCE_CASES, case_rule.action).add(case.closed_at, None)
+            report.audit_rows.add(count_rows(store, f"{CASE_SUBJECT}{case.id}"))
         count, oldest = store.audit_before(policy.cutoff(Kind.AUDIT, as_of))
         report.audit_expired, report.audit_oldest = count, oldest
     return report
@@ -214,7 +222,10 @@ def apply(
             for case in cases:
                 store.delete_case(case.id)
                 details = {"removed_hash": case.digest, "after_days": rule.after_days}
-                uow.audit.append(actor, TAG_CASE, f"nuisance:{case.id}", details, now())
+                at = now()
+                uow.audit.append(actor, TAG_CASE, f"nuisance:{case.id}", details, at)
+                subject, kind = f"{CASE_SUBJECT}{case.id}", Kind.NUISANCE_CASES.value
+                done.audit_rows.add(redact_rows(uow.audit, store, subject, kind, actor, at))
                 done.tally(Kind.NUISANCE_CASES, rule.action).add(case.closed_at, None)
             uow.commit()
         if cases:
@@ -244,7 +255,10 @@ def _change_contacts(
                 continue
             done.tally(change.kind, change.action).add(change.at, held)
             if held is None:
-                _change_contact(uow, store, stored, change, actor, now())
+                at = now()
+                _change_contact(uow, store, stored, change, actor, at)
+                subject, kind = f"contact:{stored.facts.id}", change.kind.value
+                done.audit_rows.add(redact_rows(uow.audit, store, subject, kind, actor, at))
                 changed += 1
         uow.commit()
     return changed

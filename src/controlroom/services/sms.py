@@ -24,6 +24,7 @@ from controlroom.domain.contacts.damaged import DamagedContact
 from controlroom.domain.errors import InvalidInput, NotFound
 from controlroom.domain.location import looks_like_aml
 from controlroom.domain.policy import Policy
+from controlroom.domain.retention_scrub import MARKER
 from controlroom.domain.sms import (
     DeliveryStatus,
     Direction,
@@ -147,7 +148,7 @@ def thread_of(record: ContactRecord, entries: Sequence[AuditEntry]) -> Thread:
             continue
         details = item.details
         at = _time(details.get("occurred_at"), item.at)
-        text, raised = str(details["text"]), str(details.get("raised", ""))
+        text, raised = sms_triage.message_text(item), str(details.get("raised", ""))
         event_id = str(details.get("event_id", item.seq))
         messages.append(
             Message(event_id, Direction.INBOUND, text, at, _number(record), raised=raised)
@@ -155,7 +156,11 @@ def thread_of(record: ContactRecord, entries: Sequence[AuditEntry]) -> Thread:
     for entry in entries:
         details = entry.details
         command = str(details.get("command_id", ""))
-        if entry.tag == REPLY_TAG.value and command:
+        if entry.tag == REPLY_TAG.value and entry.redacted:  # removed under the retention policy
+            messages.append(
+                Message(str(entry.seq), Direction.OUTBOUND, MARKER, entry.at, entry.actor)
+            )
+        elif entry.tag == REPLY_TAG.value and command:
             reply = Message(
                 command,
                 Direction.OUTBOUND,

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from controlroom.domain.audit import AuditEntry, AuditTag
+from controlroom.domain.audit_redaction import tombstone_fields
 from controlroom.domain.contacts import ContactRecord
 from controlroom.domain.errors import DomainError
 from controlroom.domain.location import looks_like_aml
 from controlroom.domain.policy import Policy
+from controlroom.domain.retention_scrub import MARKER
 from controlroom.domain.sms import most_urgent, urgency
 from controlroom.domain.triage import Channel, Decision
 from controlroom.services.triage import triage_text
@@ -40,21 +42,33 @@ def decide(text: str, channel: Channel, policy: Policy) -> Decision | None:
 
 def inbound(record: ContactRecord, entries: Sequence[AuditEntry]) -> list[AuditEntry | str]:
     """The caller's messages oldest first: their audit rows, led by the narrative when the
-    first message has no row of its own (a conversation recorded before rows were kept)."""
-    rows: list[AuditEntry | str] = [
-        e
-        for e in entries
-        if e.tag == SMS_TAG
-        and isinstance(e.details.get("text"), str)
-        and not looks_like_aml(str(e.details["text"]))
-    ]
-    if not any(isinstance(r, AuditEntry) and r.details.get("first") for r in rows):
+    first message has no row of its own (a conversation recorded before rows were kept). A row
+    whose details were removed under the retention policy stays, its text :data:`MARKER`."""
+    rows: list[AuditEntry | str] = [e for e in entries if e.tag == SMS_TAG and _is_message(e)]
+    if not any(isinstance(r, AuditEntry) and _was(r, "first") for r in rows):
         rows.insert(0, record.narrative)
     return rows
 
 
-def _text(item: AuditEntry | str) -> str:
-    return item if isinstance(item, str) else str(item.details["text"])
+def _is_message(entry: AuditEntry) -> bool:
+    text = entry.details.get("text")
+    if entry.redacted:
+        return _was(entry, "text")
+    return isinstance(text, str) and not looks_like_aml(text)
+
+
+def _was(entry: AuditEntry, key: str) -> bool:
+    """True when the row has ``key`` set, or had it before its details were redacted."""
+    if entry.redacted:
+        return key in tombstone_fields(entry.details)
+    return bool(entry.details.get(key))
+
+
+def message_text(item: AuditEntry | str) -> str:
+    """A message's text: :data:`MARKER` once its row was redacted."""
+    if isinstance(item, str):
+        return item
+    return MARKER if item.redacted else str(item.details["text"])
 
 
 def effective(
@@ -73,9 +87,9 @@ def effective(
     last = messages[raised[-1]]
     assert isinstance(last, AuditEntry)
     if last.details.get("raised_scope") == MESSAGE:
-        text = _text(last)
+        text = message_text(last)
     else:
-        text = "\n".join(_text(m) for m in messages[: raised[-1] + 1])
+        text = "\n".join(message_text(m) for m in messages[: raised[-1] + 1])
     return most_urgent([base, decide(text, record.channel, policy)], list(policy.grades))
 
 
@@ -94,7 +108,7 @@ def retriage(
     it is more urgent than the contact's suggestion so far; ``(None, {})`` otherwise."""
     grades = list(policy.grades)
     before = suggestion_for(record, entries, policy)
-    earlier = [_text(m) for m in inbound(record, entries)]
+    earlier = [message_text(m) for m in inbound(record, entries)]
     alone = decide(text, record.channel, policy)
     whole = decide("\n".join([*earlier, text]), record.channel, policy)
     best = most_urgent([alone, whole], grades)

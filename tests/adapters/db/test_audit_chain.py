@@ -120,12 +120,15 @@ def _forged(seq: int, prev_hash: str) -> dict[str, object]:
         "details": {"role": "admin"},
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
+        "details_digest": entry.details_digest,
+        "chain_version": entry.chain_version,
     }
 
 
 INSERT = text(
-    "INSERT INTO audit_log (seq, actor, role, tag, subject, at, details, prev_hash, hash) "
-    "VALUES (:seq, :actor, :role, :tag, :subject, :at, :details, :prev_hash, :hash)"
+    "INSERT INTO audit_log (seq, actor, role, tag, subject, at, details, prev_hash, hash, "
+    "details_digest, chain_version) VALUES (:seq, :actor, :role, :tag, :subject, :at, "
+    ":details, :prev_hash, :hash, :details_digest, :chain_version)"
 ).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("details", type_=JSON()))
 
 

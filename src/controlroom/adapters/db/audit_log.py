@@ -33,7 +33,8 @@ _MOVE_HEAD = (
 )
 
 
-def _entry(row: Row[Any]) -> AuditEntry:
+def entry_from_row(row: Row[Any]) -> AuditEntry:
+    """An audit row as an entry."""
     return AuditEntry(
         row.seq,
         row.actor,
@@ -44,6 +45,8 @@ def _entry(row: Row[Any]) -> AuditEntry:
         row.details,
         row.prev_hash,
         row.hash,
+        row.details_digest,
+        row.chain_version,
     )
 
 
@@ -120,6 +123,8 @@ class SqlAuditLog:
             "details": dict(entry.details),
             "prev_hash": entry.prev_hash,
             "hash": entry.hash,
+            "details_digest": entry.details_digest,
+            "chain_version": entry.chain_version,
         }
         self._unwritten.append(row)
         self._held, self._moved = ChainHead(entry.seq, entry.hash), True
@@ -139,7 +144,7 @@ class SqlAuditLog:
             .execution_options(yield_per=1000)
         )
         for row in self._connection.execute(query):
-            yield _entry(row)
+            yield entry_from_row(row)
 
     def tail(self, n: int = 20, *, subject: str | None = None) -> list[AuditEntry]:
         """The last ``n`` entries (about ``subject``), oldest first."""
@@ -147,7 +152,7 @@ class SqlAuditLog:
         query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(max(n, 0))
         if subject is not None:
             query = query.where(audit_log.c.subject == subject)
-        return [_entry(row) for row in reversed(self._connection.execute(query).all())]
+        return [entry_from_row(row) for row in reversed(self._connection.execute(query).all())]
 
     def tagged(self, tag: str, *, after_seq: int = 0, limit: int = 100) -> list[AuditEntry]:
         """The first ``limit`` entries tagged ``tag`` after ``after_seq``, in seq order."""
@@ -158,7 +163,7 @@ class SqlAuditLog:
             .order_by(audit_log.c.seq)
             .limit(max(limit, 0))
         )
-        return [_entry(row) for row in self._connection.execute(query).all()]
+        return [entry_from_row(row) for row in self._connection.execute(query).all()]
 
     def verify(self) -> ChainReport:
         """Check the chain against the head.

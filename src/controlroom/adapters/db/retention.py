@@ -4,7 +4,8 @@ Contacts are changed in place: an anonymised record is written with the columns 
 it (the caller's number gone), and its caller-history row loses its number and IMEI; an online
 report's private details go with it. A deleted contact takes its caller-history row, online
 report, incident references and delivered outbox messages with it. Closed nuisance cases are
-deleted with their identifiers. The audit rows (tombstones) are appended by the service.
+deleted with their identifiers. The audit rows are appended by the service; here a row's
+details are replaced by a tombstone (the only update the audit log's triggers allow).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, select, update
+from sqlalchemy import JSON, Connection, Select, bindparam, delete, func, select, update
 
+from controlroom.adapters.db.audit_log import entry_from_row
 from controlroom.adapters.db.records_json import record_digest, record_from_json
 from controlroom.adapters.db.repositories import stored_columns
 from controlroom.adapters.db.tables import (
@@ -28,6 +30,7 @@ from controlroom.adapters.db.tables import (
     online_reports,
     outbox,
 )
+from controlroom.domain.audit import AuditEntry
 from controlroom.domain.nuisance.states import CaseState
 from controlroom.domain.outbox import MessageState
 from controlroom.domain.retention import ContactFacts
@@ -52,6 +55,13 @@ class StoredCase:
     id: str
     closed_at: datetime
     digest: str
+
+
+_REDACT = (
+    update(audit_log)
+    .where(audit_log.c.seq == bindparam("b_seq"))
+    .values(details=bindparam("b_details", type_=JSON()))
+)
 
 
 class SqlRetentionStore:
@@ -209,6 +219,17 @@ class SqlRetentionStore:
         if isinstance(oldest, str):  # SQLite's MIN() loses the column type
             oldest = datetime.fromisoformat(oldest)
         return int(count), _utc(oldest)
+
+    def audit_rows(self, subject: str) -> list[AuditEntry]:
+        """Every audit row about ``subject``, in seq order."""
+        query = select(audit_log).where(audit_log.c.subject == subject).order_by(audit_log.c.seq)
+        return [entry_from_row(row) for row in self._connection.execute(query)]
+
+    def redact(self, tombstones: Mapping[int, Mapping[str, Any]]) -> None:
+        """Replace each audit row's details (by seq) by its tombstone, in one statement."""
+        if tombstones:
+            params = [{"b_seq": seq, "b_details": dict(t)} for seq, t in tombstones.items()]
+            self._connection.execute(_REDACT, params)
 
     def digest(self, record: Mapping[str, Any]) -> str:
         """The digest a contact's audit rows record for ``record`` (its JSON)."""

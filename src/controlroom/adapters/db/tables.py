@@ -106,6 +106,10 @@ audit_log = Table(
     Column("details", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # the SHA-256 of the details as written (kept when they become a tombstone), and the
+    # chain version: 1 hashes the details, 2 this digest (migration 0011; docs/audit.md)
+    Column("details_digest", String(64), nullable=False, server_default=""),
+    Column("chain_version", Integer, nullable=False, server_default="1"),
     Index(None, "subject"),
     Index(None, "tag"),
     Index(None, "at"),
