@@ -56,7 +56,8 @@ RAISE_AT = [0.45, 0.50, 0.55, 0.60, 0.70]
 MARGIN = [0.04, 0.06, 0.08]
 RECOGNISE_AT = [0.35]  # a floor set by hand, not tuned: see docs/triage.md
 NEIGHBOURS = [3]
-RAISE_LIKELIHOOD = [0.50, 0.60, 0.70, 0.75, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 1.0]  # 1.0: never
+# 1.0: the route model never raises
+RAISE_LIKELIHOOD = [0.50, 0.60, 0.70, 0.75, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 1.0]
 RECOGNISE_LIKELIHOOD = [0.30, 0.40, 0.50]
 LEAD = [0.10]
 FOLDS = [f"fold={i}" for i in range(1, 6)]

@@ -58,7 +58,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ROUTES = [route.value for route in Route]
 HIDDEN, HEADS = 384, 12
 EPOCHS, BATCH, LAYER_RATE, HEAD_RATE, SMOOTHING, DECAY = 6, 32, 1e-4, 1e-2, 0.1, 0.01
-RECIPE = f"last-layer+linear/length-batches/epochs={EPOCHS}/batch={BATCH}/lr={LAYER_RATE},{HEAD_RATE}/ls={SMOOTHING}"
+_RATES = f"lr={LAYER_RATE},{HEAD_RATE}/ls={SMOOTHING}"
+RECIPE = f"last-layer+linear/length-batches/epochs={EPOCHS}/batch={BATCH}/{_RATES}"
 LABEL_ROUTE = {
     "emergency": "emergency",
     "non_emergency_police": "police_non_emergency",
