@@ -43,10 +43,12 @@ ATTENTION_MASK = "attention_mask"
 VECTORS = "vectors"
 #: A second output: the token states entering the last layer, read by the tuned route head.
 STATES = "states"
+#: The tuned route head's output (:mod:`.route_head`).
+LIKELIHOODS = "likelihoods"
 MODEL_FILE = "model-int8.onnx"
 MANIFEST_FILE = "model-int8.json"
 #: How the file is made; a file made otherwise is built again.
-RECIPE = "onnx-graph-3/words-float16/matmul-qint8-per-column/states"
+RECIPE = "onnx-graph-4/words-float16/matmul-qint8-per-column/states"
 
 
 @contextmanager

@@ -21,7 +21,13 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from safetensors.numpy import load_file
 
-from controlroom.adapters.embeddings.int8_model import ATTENTION_MASK, INPUT_IDS, STATES, VECTORS
+from controlroom.adapters.embeddings.int8_model import (
+    ATTENTION_MASK,
+    INPUT_IDS,
+    LIKELIHOODS,
+    STATES,
+    VECTORS,
+)
 from controlroom.adapters.embeddings.minilm import HEADS, HIDDEN, LAYER_NORM_EPS, LAYERS
 from controlroom.adapters.embeddings.route_head import TUNED_LAYER
 
@@ -40,6 +46,11 @@ class _Graph:
     def constant(self, name: str, value: npt.ArrayLike) -> str:
         self.constants.append(numpy_helper.from_array(np.asarray(value), name))
         return name
+
+    def used_constants(self) -> list[onnx.TensorProto]:
+        """The constants some node reads (ONNX Runtime warns of any other)."""
+        read = {name for node in self.nodes for name in node.input}
+        return [c for c in self.constants if c.name in read]
 
     def node(self, op: str, inputs: list[str], output: str | None = None, **attrs: Any) -> str:
         name = output or f"{op.lower()}_{len(self.nodes)}"
@@ -86,18 +97,10 @@ def _encoder_layer(
     return _layer_norm(g, weights, g.node("Add", [x, down]), p + "output.LayerNorm")
 
 
-def build_graph(weights_file: Path) -> onnx.ModelProto:
-    """The encoder as an ONNX model: ``input_ids`` (int64, batch × length) and
-    ``attention_mask`` (float, 1 for a token, 0 for padding) in, ``vectors`` (batch × 384,
-    unit length) and ``states`` (the token states entering the last layer) out.
-    ``weights_file`` must already be verified."""
-    weights: dict[str, npt.NDArray[np.float32]] = load_file(str(weights_file))
-    g = _Graph()
+def _constants(g: _Graph) -> None:
+    """The shared constants the layers use."""
     head = HIDDEN // HEADS
-    for name, value in {
-        "words": weights["embeddings.word_embeddings.weight"].astype(np.float16),
-        "positions": weights["embeddings.position_embeddings.weight"],
-        "token_type": weights["embeddings.token_type_embeddings.weight"][0],
+    values: dict[str, npt.NDArray[Any]] = {
         "axis_0": np.array([0], np.int64),
         "axis_1": np.array([1], np.int64),
         "axis_2": np.array([2], np.int64),
@@ -110,8 +113,59 @@ def build_graph(weights_file: Path) -> onnx.ModelProto:
         "join_heads": np.array([0, 0, HIDDEN], np.int64),
         "least_count": np.array(1e-9, np.float32),
         "least_norm": np.array(1e-12, np.float32),
-    }.items():
+    }
+    for name, value in values.items():
         g.constant(name, value)
+
+
+def build_head_graph(
+    tensors: dict[str, npt.NDArray[np.float32]], scale: float, routes: int
+) -> onnx.ModelProto:
+    """The tuned route head as an ONNX model: one text's token states entering the last layer
+    (1 × length × 384) in, each route's likelihood (1 × ``routes``) out. ``tensors`` are the
+    head file's, already checked."""
+    weights = {
+        f"encoder.layer.{TUNED_LAYER}." + name.removeprefix("layer."): value
+        for name, value in tensors.items()
+        if name.startswith("layer.")
+    }
+    g = _Graph()
+    _constants(g)
+    g.constant("no_padding", np.zeros((1, 1, 1, 1), np.float32))
+    g.constant("head_scale", np.array(scale, np.float32))
+    g.constant("classify.W", np.ascontiguousarray(tensors["classify.weight"].T))
+    g.constant("classify.b", tensors["classify.bias"])
+    x = _encoder_layer(g, weights, STATES, TUNED_LAYER, "no_padding")
+    pooled = g.node("ReduceMean", [x, "axis_1"], keepdims=0)
+    norm = g.node("Max", [g.node("ReduceL2", [pooled, "axis_1"], keepdims=1), "least_norm"])
+    unit = g.node("Mul", [g.node("Div", [pooled, norm]), "head_scale"])
+    logits = g.node("Add", [g.node("MatMul", [unit, "classify.W"]), "classify.b"])
+    g.node("Softmax", [logits], output=LIKELIHOODS, axis=-1)
+    graph = helper.make_graph(
+        g.nodes,
+        "route-head",
+        [helper.make_tensor_value_info(STATES, TensorProto.FLOAT, [1, "length", HIDDEN])],
+        [helper.make_tensor_value_info(LIKELIHOODS, TensorProto.FLOAT, [1, routes])],
+        g.used_constants(),
+    )
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="controlroom"
+    )
+    onnx.checker.check_model(model)
+    return model
+
+
+def build_graph(weights_file: Path) -> onnx.ModelProto:
+    """The encoder as an ONNX model: ``input_ids`` (int64, batch × length) and
+    ``attention_mask`` (float, 1 for a token, 0 for padding) in, ``vectors`` (batch × 384,
+    unit length) and ``states`` (the token states entering the last layer) out.
+    ``weights_file`` must already be verified."""
+    weights: dict[str, npt.NDArray[np.float32]] = load_file(str(weights_file))
+    g = _Graph()
+    _constants(g)
+    g.constant("words", weights["embeddings.word_embeddings.weight"].astype(np.float16))
+    g.constant("positions", weights["embeddings.position_embeddings.weight"])
+    g.constant("token_type", weights["embeddings.token_type_embeddings.weight"][0])
     length = g.node("Slice", [g.node("Shape", [INPUT_IDS]), "axis_1", "axis_2"])
     words = g.node("Cast", [g.node("Gather", ["words", INPUT_IDS])], to=TensorProto.FLOAT)
     positions = g.node("Slice", ["positions", "axis_0", length])

@@ -16,10 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
-from controlroom.adapters.embeddings.minilm import HIDDEN, LAYERS, Matrix, MiniLM, layer_from
+from controlroom.adapters.embeddings.int8_model import LIKELIHOODS, STATES
+from controlroom.adapters.embeddings.minilm import HIDDEN, LAYERS, Matrix
 from controlroom.adapters.embeddings.model_files import ModelIntegrityError, sha256_of
 from controlroom.domain.exemplars import Situation
 from controlroom.domain.policy import Route
@@ -68,26 +70,16 @@ class RouteHead:
         if metadata.get("routes") != ",".join(r.value for r in ROUTES):
             raise ModelIntegrityError(f"the route head {path} names other routes")
         tensors = {k: v.astype(np.float32) for k, v in load_file(str(path)).items()}
-        self.layer = layer_from(tensors, "layer.")
-        self.weights: Matrix = np.ascontiguousarray(tensors["classify.weight"].T)
-        self.bias: Matrix = tensors["classify.bias"]
         self.name = f"route-head/{actual[:16]}"
+        self._session = _session(tensors)
 
     def likelihoods(self, states: Sequence[Matrix]) -> Matrix:
         """Each text's likelihood of every route (rows sum to 1), one text a run."""
         found = np.zeros((len(states), len(ROUTES)), dtype=np.float32)
         for row, tokens in enumerate(states):
-            x = MiniLM.layer(
-                tokens.reshape(1, -1, HIDDEN).astype(np.float32, copy=False),
-                self.layer,
-                np.zeros((1, 1, 1, tokens.shape[0]), dtype=np.float32),
-            )[0]
-            pooled = x.mean(axis=0)
-            pooled *= HEAD_SCALE / max(float(np.linalg.norm(pooled)), 1e-12)
-            logits = pooled @ self.weights + self.bias
-            logits -= logits.max()
-            odds = np.exp(logits)
-            found[row] = odds / odds.sum()
+            x = tokens.reshape(1, -1, HIDDEN).astype(np.float32, copy=False)
+            (chances,) = self._session.run([LIKELIHOODS], {STATES: x})
+            found[row] = chances[0]
         return found
 
     def per_route(self, states: Sequence[Matrix]) -> list[dict[Route, float]]:
@@ -96,3 +88,17 @@ class RouteHead:
             {route: float(p) for route, p in zip(ROUTES, row, strict=True)}
             for row in self.likelihoods(states)
         ]
+
+
+def _session(tensors: dict[str, Matrix]) -> ort.InferenceSession:
+    """The head as an ONNX Runtime session on one thread, like the encoder's."""
+    from controlroom.adapters.embeddings.onnx_graph import build_head_graph  # imports onnx
+
+    graph = build_head_graph(tensors, HEAD_SCALE, len(ROUTES))
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(
+        graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
