@@ -71,6 +71,8 @@ QUEUE_ROWS = """() => Array.from(document.querySelectorAll("#queue .qrow:not(.wr
   (row) => [row.dataset.id, row.closest("ul, ol").id, row.querySelector(".state").textContent])
   .sort()"""
 CHAT_LINES = "items => items.map(i => i.textContent)"
+#: What the pages' sockets did, shown when a reconnection was late.
+TRACE: list[str] = []
 
 
 @pytest.fixture
@@ -84,11 +86,21 @@ def people(browser: Any, deployed: Layout) -> Iterator[Any]:  # noqa: F811
         if response.status >= 500:
             errors.append(f"{response.status} {response.request.method} {response.url}")
 
+    def socket(ws: Any) -> None:
+        def note(what: str) -> None:
+            TRACE.append(f"{time.time() * 1000:.0f} socket {what}")
+
+        note("opening")
+        ws.on("framereceived", lambda frame: note(f"frame {str(frame)[:60]}"))
+        ws.on("socketerror", lambda error: note(f"error {error}"))
+        ws.on("close", lambda _: note("closed"))
+
     def person() -> Any:
         context = browser.new_context(viewport=VIEWPORT, locale="en-GB", ignore_https_errors=True)
         context.set_default_timeout(15_000)
         context.add_init_script(WATCH_RECONNECTS)
         context.on("response", seen)
+        context.on("page", lambda page: page.on("websocket", socket))
         contexts.append(context)
         return context.new_page()
 
@@ -130,11 +142,28 @@ def wait_live(*pages: Any) -> None:
         time.sleep(0.1)
 
 
-def check_back_in_time(found: list[dict[str, Any]], went_away_ms: float, what: str) -> list[int]:
+def evidence(deployed: Layout) -> str:
+    """What nginx and the instances said went wrong, for a failure's message."""
+    logs = deployed.folder / "logs"
+    lines = (logs / "error.log").read_text(errors="replace").splitlines()[-20:]
+    for log in sorted(logs.glob("instance-*.log")):
+        lines += [
+            f"{log.name}: {line}"
+            for line in log.read_text(errors="replace").splitlines()
+            if '" 50' in line or "WARNING" in line or "ERROR" in line or '"warning"' in line
+        ][-15:]
+    return "\n".join(TRACE[-30:] + lines)
+
+
+def check_back_in_time(
+    deployed: Layout, found: list[dict[str, Any]], went_away_ms: float, what: str
+) -> list[int]:
     """Every reconnection began by ``went_away_ms`` was over within the limit: their times."""
     times = [round(outage["to"] - went_away_ms) for outage in found]
     late = [o for o, took in zip(found, times, strict=True) if took > RECONNECT_LIMIT_MS]
-    assert not late, f"{what}: back later than {RECONNECT_LIMIT_MS} ms: {late}"
+    assert not late, f"{what}: back later than {RECONNECT_LIMIT_MS} ms: {late}\n" + evidence(
+        deployed
+    )
     return times
 
 
@@ -178,7 +207,7 @@ def test_console_and_chat_reconnect_through_a_rolling_restart_and_a_kill(
         deployed.restart_instance(index)
         wait_live(*pages)
         found = outages(*pages, after_ms=went_away)
-        rolling += check_back_in_time(found, went_away, f"restart of instance {index}")
+        rolling += check_back_in_time(deployed, found, went_away, f"restart of instance {index}")
         time.sleep(3)  # nginx takes the instance back (fail_timeout) before the next goes
     out, err = calls.communicate(timeout=300)
     assert calls.returncode == 0, out + err
@@ -213,7 +242,7 @@ def test_console_and_chat_reconnect_through_a_rolling_restart_and_a_kill(
     wait_live(*pages)
     found = outages(*pages, after_ms=went_away)
     assert found, "no page lost its connection when its instance was killed"
-    killed = check_back_in_time(found, went_away, "kill")
+    killed = check_back_in_time(deployed, found, went_away, "kill")
     deployed.instances[0] = deployed.start_instance(victim.port)
     visitor.fill("#f-message", "After the kill: still there?")
     visitor.click("#send button")
