@@ -182,7 +182,13 @@ class Layout:
             stderr=subprocess.STDOUT,
         )
         instance = Instance(port, process, log)
-        _wait_ready(instance.url + "/readyz", process)
+        try:
+            _wait_ready(instance.url + "/readyz", process)
+        except RuntimeError as exc:  # never leave a half-started instance behind
+            process.kill()
+            process.wait(timeout=30)
+            last = log.read_text(errors="replace").splitlines()[-5:]
+            raise RuntimeError(f"{exc}; the instance's last lines:\n" + "\n".join(last)) from exc
         return instance
 
     def stop_instance(self, instance: Instance, *, kill: bool = False) -> int:
