@@ -4,12 +4,13 @@ in turn, then one is killed outright; nothing acknowledged may be lost or stored
     .venv/bin/python bench/restart_drill.py [--calls 300] [--rate 40] [--json results.json]
 
 Brings the loopback layout up (scripts/layout.py: nginx with TLS, two instances, PostgreSQL,
-Redis), creates an integration token, and runs ``controlroom replay`` through the proxy. A few
-seconds in, each instance is restarted gracefully in turn (SIGTERM; the next only once nginx
-has taken the last back), then one is killed (SIGKILL) and started again. Checks: the replay
-ends with every event acknowledged (exit 0), each event is stored exactly once in
-``telephony_events`` (the stream repeats some deliveries on purpose, as a switch does: those
-must be answered as the first was), and every answer other than 2xx was a documented 503.
+Redis), creates an integration token, and runs ``controlroom replay --json`` through the
+proxy. A few seconds in, each instance is restarted gracefully in turn (SIGTERM; the next
+only once nginx has taken the last back), then one is killed (SIGKILL) and started again.
+Checks: the replay ends with every event acknowledged (exit 0), each event is stored exactly
+once in ``telephony_events`` (the stream repeats some deliveries on purpose, as a switch
+does: those must be answered as the first was), and every answer other than 2xx was a
+documented 503.
 Prints a table (and writes JSON with ``--json``); exit 0 when every check holds.
 """
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import signal
 import subprocess
 import sys
@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -95,17 +96,13 @@ def stored_events(running: Layout, run: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _number(pattern: str, text: str) -> float:
-    found = re.search(pattern, text)
-    return float(found.group(1).replace(",", "")) if found else -1.0
-
-
 def drill(running: Layout, calls: int, rate: float, seed: int = 7) -> DrillFigures:
     """Run the replay through ``running`` while restarting and killing instances."""
     env = {**running.env, "SSL_CERT_FILE": str(running.certificate)}
     started = time.monotonic()
     command = [CONTROLROOM, "replay", "--url", running.url, "--token", integration_token(running)]
     command += ["--calls", str(calls), "--rate", str(rate), "--seed", str(seed), "--retries", "8"]
+    command += ["--json"]
     replay = subprocess.Popen(
         command,
         env=env,
@@ -129,24 +126,25 @@ def drill(running: Layout, calls: int, rate: float, seed: int = 7) -> DrillFigur
     running.instances[0] = running.start_instance(victim.port)
     reader.join(timeout=600)
     out, err = outputs.get("out", ""), outputs.get("err", "")
-    run = re.search(r"ids (r\d+-[0-9a-f]+)-", err)
-    section = out.split("STATUS", 1)[-1].split("\n\n", 1)[0]
-    statuses = dict(re.findall(r"^(\d{3}|no answer)\s+([\d,]+)$", section, re.MULTILINE))
     (running.folder / "logs" / "replay.out").write_text(out + "\n" + err)
+    try:
+        report: dict[str, Any] = json.loads(out)
+    except json.JSONDecodeError:
+        report = {}  # the replay did not finish: every figure below is -1
     return DrillFigures(
-        events=int(_number(r"events sent\s+[\d,]+ of ([\d,]+)", out)),
-        acknowledged=int(_number(r"acknowledged \(2xx\)\s+([\d,]+)", out)),
-        duplicates=int(_number(r"duplicates answered identically\s+[\d,]+ of ([\d,]+)", out)),
-        same_answer=int(_number(r"duplicates answered identically\s+([\d,]+)", out)),
-        stored=stored_events(running, run.group(1)) if run else -1,
-        errors=int(_number(r"errors\s+([\d,]+)", out)),
-        retries=int(_number(r"retries: ([\d,]+)", out)),
-        statuses={status: int(n.replace(",", "")) for status, n in statuses.items()},
+        events=int(report.get("planned", -1)),
+        acknowledged=int(report.get("acknowledged", -1)),
+        duplicates=int(report.get("duplicates", -1)),
+        same_answer=int(report.get("duplicates_answered_identically", -1)),
+        stored=stored_events(running, report["run"]) if "run" in report else -1,
+        errors=int(report.get("errors", -1)),
+        retries=int(report.get("retries", -1)),
+        statuses=dict(report.get("statuses", {})),
         restarts=restarts,
         kills=1,
         seconds=round(time.monotonic() - started, 1),
-        ack_p99_ms=_number(r"ack latency p50 / p99 / max\s+[\d.]+ / ([\d.]+)", out),
-        ack_max_ms=_number(r"ack latency p50 / p99 / max\s+[\d.]+ / [\d.]+ / ([\d.]+)", out),
+        ack_p99_ms=float(report.get("ack_ms", {}).get("p99", -1)),
+        ack_max_ms=float(report.get("ack_ms", {}).get("max", -1)),
         replay_exit=replay.returncode if replay.returncode is not None else -1,
     )
 

@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx" / "controlroom.conf"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/14"
-#: How long nginx rests an instance that failed (the upstreams' ``fail_timeout``).
-FAIL_TIMEOUT_SECONDS = 2
+#: The pause between two instances' restarts in :meth:`Layout.rolling_restart`.
+BETWEEN_RESTARTS_SECONDS = 1
 
 
 def free_port() -> int:
@@ -91,10 +91,7 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 def render_site(upstreams: list[int], http: int, https: int, cert: Path, key: Path) -> str:
     """deploy/nginx/controlroom.conf with this layout's values."""
     values = {
-        "UPSTREAMS": "\n    ".join(
-            f"server 127.0.0.1:{port} max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
-            for port in upstreams
-        ),
+        "UPSTREAMS": "\n    ".join(f"server 127.0.0.1:{port} max_fails=0;" for port in upstreams),
         "HTTP_LISTEN": f"127.0.0.1:{http}",
         "HTTPS_LISTEN": f"127.0.0.1:{https}",
         "HTTPS_PORT": str(https),
@@ -185,7 +182,13 @@ class Layout:
             stderr=subprocess.STDOUT,
         )
         instance = Instance(port, process, log)
-        _wait_ready(instance.url + "/readyz", process)
+        try:
+            _wait_ready(instance.url + "/readyz", process)
+        except RuntimeError as exc:  # never leave a half-started instance behind
+            process.kill()
+            process.wait(timeout=30)
+            last = log.read_text(errors="replace").splitlines()[-5:]
+            raise RuntimeError(f"{exc}; the instance's last lines:\n" + "\n".join(last)) from exc
         return instance
 
     def stop_instance(self, instance: Instance, *, kill: bool = False) -> int:
@@ -201,12 +204,12 @@ class Layout:
         return self.instances[index]
 
     def rolling_restart(self) -> None:
-        """Restart every instance in turn, as a deploy does: the next one only after nginx has
-        taken the last one back (it rests an instance that refused a connection for
-        ``fail_timeout``, 2 s here; were two resting at once, nothing would answer)."""
+        """Restart every instance in turn, as a deploy does: the next one once the last answers
+        ``/readyz`` again. nginx needs no time to take it back: with ``max_fails=0`` it never
+        sets an instance aside, and sends each request that finds one refusing to the next."""
         for index in range(len(self.instances)):
             self.restart_instance(index)
-            time.sleep(FAIL_TIMEOUT_SECONDS + 1)
+            time.sleep(BETWEEN_RESTARTS_SECONDS)
 
 
 def _create_database(admin_url: str) -> tuple[str, str]:

@@ -134,12 +134,13 @@ class Settings(BaseSettings):
         description="The longest an address that keeps failing waits between attempts (an "
         "account's wait is at most 1 minute, and never applies to a clean address).",
     )
-    login_checks: int = Field(
-        default=1,
+    login_checks: int | None = Field(
+        default=None,
         ge=1,
         le=32,
         description="Console passwords checked at once per instance (argon2, about 0.1 s of "
-        "CPU each); four times as many may wait, and further attempts get 503 at once.",
+        "CPU each); four times as many may wait, and further attempts get 503 at once. "
+        "Unset: from the machine (one per four cores an instance has, at least one).",
     )
     tile_url: str | None = Field(
         default=None,
@@ -222,6 +223,41 @@ class Settings(BaseSettings):
         gt=0,
         le=60,
         description="How often the delivery worker looks for due messages when idle.",
+    )
+    instances: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Instances running on this machine, which share its cores and memory; "
+        "unset: as many as recommended for it (one per core, two at least).",
+    )
+    hosts: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Machines running instances against the same database, each as many as "
+        "this one (PostgreSQL's connections are shared among them all).",
+    )
+    db_pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Database connections an instance keeps open; unset: from the machine "
+        "and PostgreSQL's max_connections.",
+    )
+    db_pool_overflow: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Further connections an instance opens when busy and closes after; "
+        "unset: from the machine and PostgreSQL's max_connections.",
+    )
+    threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Threads an instance does its database work in; unset: from the "
+        "machine's cores (16 per core, 8 to 64).",
     )
 
 

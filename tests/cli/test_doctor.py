@@ -94,7 +94,7 @@ def test_a_well_configured_deployment_passes(database_url: str, fake: str) -> No
     assert code == 0, checks
     expected = {
         "demo", "session secret", "public secret", "cookies", "proxy trust", "single sign-on",
-        "database",
+        "database", "sizing",
         "schema", "clock", "redis", "tiles", "what3words", "model", "outbox", "outbox secret",
     }  # fmt: skip
     assert set(checks) == expected
@@ -113,7 +113,7 @@ def test_the_text_report_names_each_check_and_its_fix(database_url: str, fake: s
     assert redis.startswith("FAIL  redis ")
     assert "cannot be reached" in redis and "— check CONTROLROOM_REDIS_URL" in redis
     assert any(line.startswith("ok    tiles ") for line in lines)
-    assert lines[-1] == "15 checks: 1 failed, 0 warnings"
+    assert lines[-1] == "16 checks: 1 failed, 0 warnings"
 
 
 def test_failures_say_what_to_fix(database_url: str, fake: str, tmp_path: Path) -> None:
@@ -186,3 +186,34 @@ def test_a_schema_behind_or_ahead_of_this_version(fake: str, tmp_path: Path) -> 
     engine.dispose()
     code, checks = doctor(good_env(url, fake))
     assert code == 1 and "newer than this version knows" in checks["schema"][1]
+
+
+def test_the_sizing_line_reports_the_pools(database_url: str, fake: str) -> None:
+    _, checks = doctor(good_env(database_url, fake))
+    level, found, _ = checks["sizing"]
+    assert level == "ok" and "database pool" in found and "threads" in found
+    assert ("allowed" in found) is database_url.startswith("postgresql")
+
+
+def test_pools_beyond_postgresql_s_connections_are_a_warning(database_url: str, fake: str) -> None:
+    env = good_env(database_url, fake) | {
+        "CONTROLROOM_INSTANCES": "2",
+        "CONTROLROOM_DB_POOL_SIZE": "400",
+        "CONTROLROOM_DB_POOL_OVERFLOW": "400",
+    }
+    code, checks = doctor(env)
+    level, found, fix = checks["sizing"]
+    if database_url.startswith("sqlite"):  # no connection limit to exceed
+        assert level == "ok" and "400 + 400" in found
+        return
+    assert code == 0 and level == "warn"
+    assert "more than PostgreSQL's max_connections" in found
+    assert "CONTROLROOM_DB_POOL_SIZE" in fix
+
+
+def test_more_instances_than_the_machine_suits_is_a_warning(database_url: str, fake: str) -> None:
+    code, checks = doctor(good_env(database_url, fake) | {"CONTROLROOM_INSTANCES": "256"})
+    level, found, fix = checks["sizing"]
+    assert code == 0 and level == "warn" and "256 instances here" in found
+    if database_url.startswith("sqlite"):  # (on PostgreSQL their connections exceed first)
+        assert fix.startswith("run at most ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -75,6 +76,23 @@ def test_a_replay_is_acknowledged_and_makes_its_contacts(service: Service) -> No
     with service.factory(read_only=True) as uow:
         assert uow.contacts.count() == 40
     assert "call.offered" in out and "created" in out and "999" in out
+
+
+def test_the_summary_as_json_for_a_program(service: Service) -> None:
+    args = ["--url", service.url, "--token", service.token, "--calls", "12", "--seed", "3"]
+    code, out, err = replay(*args, "--as-fast-as-possible", "--json")
+    assert code == 0, out + err
+    report = json.loads(out)  # stdout is the JSON alone; progress stays on stderr
+    assert report["sent"] == report["planned"] == report["acknowledged"] > 12
+    assert report["errors"] == 0 and report["statuses"]["201"] == 12  # one new contact a call
+    assert sum(report["statuses"].values()) == report["sent"]
+    assert report["contacts_created"] == report["calls"] == 12
+    assert report["duplicates_answered_identically"] == report["duplicates"]
+    assert 0 < report["ack_ms"]["p50"] <= report["ack_ms"]["p99"] <= report["ack_ms"]["max"]
+    assert report["seed"] == 3 and report["run"].startswith("r3-")
+    assert report["by_type"]["call.offered"]["sent"] == 12
+    with service.factory(read_only=True) as uow:
+        assert uow.contacts.count() == 12
 
 
 def test_a_refused_token_stops_the_replay_with_exit_1(service: Service) -> None:

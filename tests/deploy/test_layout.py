@@ -217,7 +217,6 @@ def test_a_stopping_instance_hands_its_feeds_and_sockets_on_at_once(deployed: La
     assert socket_closed < 2
     assert second.process.wait(timeout=30) in GRACEFUL_EXIT
     deployed.instances[1] = deployed.start_instance(second.port)
-    time.sleep(3)  # nginx takes the instance back (fail_timeout)
 
     trust = ssl.create_default_context(cafile=str(deployed.certificate))
     with connect(

@@ -10,14 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from controlroom.adapters.basemap import basemap
 from controlroom.adapters.chat_store import InProcessChatStore, RedisChatStore
 from controlroom.adapters.contact_log import CONTACT_LOG
 from controlroom.adapters.db import migrate
-from controlroom.adapters.db.engine import create_engine_for
 from controlroom.adapters.db.gazetteer import SqlGazetteer
 from controlroom.adapters.db.login_attempts import SqlAttemptStore
 from controlroom.adapters.db.outage import reason
@@ -38,6 +36,8 @@ from controlroom.adapters.signed_http import SignedHttpTransport
 from controlroom.adapters.spent_tokens import RedisSpentTokens
 from controlroom.adapters.what3words_client import What3WordsService
 from controlroom.bootstrap.outbox_metrics import add_outbox_gauge, count_delivery_round
+from controlroom.bootstrap.sizing import engine_for as engine_for
+from controlroom.bootstrap.sizing import sizing_for as sizing_for
 from controlroom.config import Settings
 from controlroom.domain.contacts import Actor
 from controlroom.domain.errors import DomainError, SchemaMismatch
@@ -82,16 +82,6 @@ def policy_for(settings: Settings) -> Policy:
     policy = triage_policy_for(settings)
     attach_mait(settings, policy)
     return policy
-
-
-@lru_cache(maxsize=8)
-def _engine(url: str) -> Engine:
-    return create_engine_for(url)
-
-
-def engine_for(settings: Settings) -> Engine:
-    """The engine for the configured database, one per process and URL."""
-    return _engine(settings.database_url)
 
 
 _migrated: set[str] = set()

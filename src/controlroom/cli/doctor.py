@@ -13,9 +13,12 @@ from controlroom.domain.doctor import Finding
 
 def findings() -> list[Finding]:
     """Every check, in the order printed."""
+    from controlroom import bootstrap
     from controlroom.adapters import doctor_probes as probe
 
     settings = settings_or_exit()
+    database = probe.probe_database(settings.database_url)
+    reachable = database[0].level is not judge.Level.FAIL
     return [
         judge.check_demo(settings.demo),
         judge.check_secret(
@@ -35,7 +38,8 @@ def findings() -> list[Finding]:
         judge.check_oidc(
             settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret
         ),
-        *probe.probe_database(settings.database_url),
+        *database,
+        judge.check_sizing(bootstrap.sizing_for(settings, ask_database=reachable)),
         probe.probe_redis(settings.redis_url),
         probe.probe_tiles(settings.tile_url),
         probe.probe_what3words(settings.what3words_api_url, settings.what3words_api_key),
@@ -48,7 +52,7 @@ def findings() -> list[Finding]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: every check's result.")
 def doctor(as_json: bool) -> None:
     """Check this deployment's configuration: secrets, cookies, proxy trust, single sign-on,
-    the database,
+    the database and the pools sized for it,
     Redis, the tile server, what3words, the model, the outbox and the clock. Each line says
     what was found and how to fix it; exit 1 when a check FAILs."""
     results = findings()

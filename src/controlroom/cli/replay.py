@@ -3,7 +3,8 @@
 The stream comes from :mod:`controlroom.services.call_stream`. Events of one call are sent in
 order, one after another; different calls go in parallel (``--concurrency``). A connection
 error or a 5xx is retried with the same event (safe: the API is idempotent). Progress goes to
-stderr, the summary to stdout. Only the standard library talks HTTP.
+stderr, the summary to stdout (``--json``: one JSON object). Only the standard library talks
+HTTP.
 """
 
 from __future__ import annotations
@@ -26,17 +27,11 @@ import click
 from click.exceptions import Exit
 
 from controlroom.cli.output import EXIT_BAD_INPUT, EXIT_FOUND_PROBLEMS, EXIT_OK, fail
-from controlroom.services.call_stream import CallStream, StreamEvent, generate
+from controlroom.cli.replay_report import percentile, summary, summary_data
+from controlroom.services.call_stream import StreamEvent, generate
 
 PATH = "/api/telephony/events"
 _FATAL = (401, 403)
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    """Nearest-rank percentile of sorted values (0 when there are none)."""
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 @dataclass
@@ -271,44 +266,6 @@ class Progress(threading.Thread):
         print(("\r" if self.tty else "") + f"{self.line():<96}", file=sys.stderr, flush=True)
 
 
-def summary(stream: CallStream, tally: Tally, seconds: float) -> list[str]:
-    """The summary tables."""
-    ordered = sorted(tally.latencies)
-    rate = tally.acked / seconds if seconds > 0 else 0.0
-    lines = [
-        f"{'events sent':<34}{tally.sent:,} of {tally.planned:,} in {seconds:,.1f} s "
-        f"({rate:,.1f} acknowledged/s)",
-        f"{'acknowledged (2xx)':<34}{tally.acked:,}",
-        f"{'errors':<34}{tally.errors:,} (retries: {tally.retries:,})",
-        f"{'ack latency p50 / p99 / max':<34}{1000 * percentile(ordered, 0.5):.1f} / "
-        f"{1000 * percentile(ordered, 0.99):.1f} / {1000 * (ordered[-1] if ordered else 0):.1f} ms",
-        f"{'duplicates answered identically':<34}{tally.same_answer:,} of {tally.duplicates:,}",
-        f"{'contacts created':<34}{len(tally.contacts):,} (the stream has {len(stream.calls):,}"
-        " calls)",
-        "",
-        f"{'TYPE':<20}{'SENT':>8}{'2XX':>8}{'ERRORS':>8}",
-    ]
-    for kind, row in sorted(tally.by_type.items()):
-        lines.append(f"{kind:<20}{row['sent']:>8,}{row['2xx']:>8,}{row['errors']:>8,}")
-    lines += ["", f"{'STATUS':<20}{'COUNT':>8}"]
-    lines += [
-        f"{status or 'no answer'!s:<20}{n:>8,}" for status, n in sorted(tally.statuses.items())
-    ]
-    lines += ["", f"{'RESULT':<20}{'COUNT':>8}"]
-    lines += [f"{result:<20}{n:>8,}" for result, n in tally.results.most_common()]
-    channels = Counter(call.channel.value for call in stream.calls)
-    lines += ["", f"{'CHANNEL (calls)':<20}{'COUNT':>8}"]
-    lines += [f"{channel:<20}{n:>8,}" for channel, n in channels.most_common()]
-    nines = [call for call in stream.calls if call.channel.value == "999"]
-    if nines:
-        share = 100 * sum(call.emergency for call in nines) / len(nines)
-        lines.append(f"999 calls whose account is an emergency: {share:.0f}%")
-    if tally.problems:
-        lines += ["", "PROBLEMS"]
-        lines += [f"  {n:,} x {text}" for text, n in tally.problems.most_common(5)]
-    return lines
-
-
 @click.command()
 @click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="The service.")
 @click.option(
@@ -337,6 +294,7 @@ def summary(stream: CallStream, tally: Tally, seconds: float) -> list[str]:
 )
 @click.option("--retries", default=5, show_default=True, type=click.IntRange(0))
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1))
+@click.option("--json", "as_json", is_flag=True, help="The summary as one JSON object.")
 def replay(
     url: str,
     token: str | None,
@@ -350,6 +308,7 @@ def replay(
     agents: tuple[str, ...],
     retries: int,
     timeout: float,
+    as_json: bool,
 ) -> None:
     """Send a realistic stream of calls' telephony events to a running service's API."""
     if not token:
@@ -391,8 +350,13 @@ def replay(
     except KeyboardInterrupt:
         interrupted = True
     progress.finish()
-    for line in summary(stream, tally, time.perf_counter() - began):
-        click.echo(line)
+    seconds = time.perf_counter() - began
+    if as_json:
+        data = summary_data(stream, tally, seconds) | {"seed": seed, "run": run}
+        click.echo(json.dumps(data, indent=2))
+    else:
+        for line in summary(stream, tally, seconds):
+            click.echo(line)
     if tally.fatal:
         refused = tally.fatal.startswith(("401", "403"))
         why = f"the service refused the token: {tally.fatal}" if refused else tally.fatal

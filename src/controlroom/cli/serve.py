@@ -93,6 +93,7 @@ def serve(
     policy = load_policy_or_exit(None)
     with database_errors(settings):
         app = create_app(settings, policy=policy)
+    logging.getLogger("controlroom.serve").info("sizing: %s", app.state.sizing.describe())
     warning = cookie_warning(settings)
     if warning and (log_format or settings.log_format) == "json":
         logging.getLogger("controlroom.serve").warning(warning)  # one JSON line like the rest

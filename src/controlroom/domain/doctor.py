@@ -8,6 +8,8 @@ import enum
 import ipaddress
 from dataclasses import dataclass
 
+from controlroom.domain.sizing import RESERVED_CONNECTIONS, Sizing
+
 #: A secret shorter than this is refused (the settings ask for 32+ random characters).
 MIN_SECRET_LENGTH = 32
 #: Clock skew against the database server: a warning from, a failure from (seconds).
@@ -168,3 +170,26 @@ def check_clock(skew_seconds: float | None, kind: str) -> Finding:
 def exit_code(findings: list[Finding]) -> int:
     """0 when nothing failed, 1 otherwise."""
     return 1 if any(finding.level is Level.FAIL for finding in findings) else 0
+
+
+def check_sizing(sizing: Sizing) -> Finding:
+    """The pools this instance will use: within PostgreSQL's ``max_connections`` (less a
+    reserve) with every instance counted, and no more instances than the machine suits."""
+    found = sizing.describe()
+    if sizing.excess:
+        return warn(
+            "sizing",
+            f"{found}: {sizing.instances * sizing.hosts} instances may open {sizing.excess} "
+            f"connections more than PostgreSQL's max_connections ({sizing.max_connections}) "
+            f"less {RESERVED_CONNECTIONS} kept for administration",
+            "unset CONTROLROOM_DB_POOL_SIZE and CONTROLROOM_DB_POOL_OVERFLOW (they are then "
+            "sized to fit), run fewer instances, or raise max_connections",
+        )
+    if sizing.instances > sizing.recommended_instances:
+        return warn(
+            "sizing",
+            f"{found}: more instances than this machine's cores and memory suit",
+            f"run at most {sizing.recommended_instances} instances here "
+            "(CONTROLROOM_INSTANCES says how many run)",
+        )
+    return ok("sizing", found)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -48,7 +50,13 @@ color:#111;background:#fff}a{color:#0b4f8a}</style></head>
 
 @asynccontextmanager
 async def _background(app: FastAPI) -> AsyncIterator[None]:
-    """Run the outbox's delivery worker (when one is configured) while the app serves."""
+    """Size the thread pools, and run the outbox's delivery worker (when one is configured)
+    while the app serves."""
+    threads = app.state.sizing.threads  # database work: the web server's and asyncio's pools
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(threads, thread_name_prefix="controlroom")
+    )
     worker = app.state.delivery_worker
     if worker is not None:
         worker.start()
@@ -88,6 +96,7 @@ def create_app(
         lifespan=_background,
     )
     app.state.settings = settings
+    app.state.sizing = bootstrap.sizing_for(settings)
     app.state.policy = policy or bootstrap.policy_for(settings)
     bootstrap.attach_mait(settings, app.state.policy)
     app.state.broker = broker or bootstrap.broker_for(settings)

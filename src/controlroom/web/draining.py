@@ -18,6 +18,9 @@ from fastapi import FastAPI
 
 #: Sent to a live feed as the instance stops: reconnect in a quarter of a second.
 RECONNECT_SOON = "retry: 250\n\n"
+#: Sent first on every live feed: after a connection lost without warning (an instance killed,
+#: a network fault) the browser tries again a second later, so it is back within two.
+RECONNECT_AFTER_LOSS = "retry: 1000\n\n"
 #: WebSocket close code for "the service is restarting: connect again".
 SERVICE_RESTART = 1012
 

@@ -18,14 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 #: How long a SQLite connection waits for a lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-#: Connections kept open per engine: enough for the web server's thread pool under load, so
-#: that a busy service does not open and close a connection for every request.
+#: Connections kept open per engine unless the caller says (``controlroom serve`` sizes them
+#: from the machine, domain/sizing.py): enough for a thread pool under load, so that a busy
+#: service does not open and close a connection for every request.
 POOL_SIZE = 20
 POOL_OVERFLOW = 40
 #: A pooled PostgreSQL connection idle for longer than this is checked (a round trip) before
@@ -74,6 +76,26 @@ def create_engine_for(url: str | URL, **options: Any) -> Engine:
     raise ValueError(f"unsupported database {backend!r}: use a sqlite:// or postgresql:// URL")
 
 
+def max_connections(url: str | URL) -> int | None:
+    """PostgreSQL's ``max_connections`` (one short connection); None for SQLite, or when the
+    server cannot be asked (whatever uses the database then says why)."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    options: dict[str, Any] = {"poolclass": NullPool}
+    if "connect_timeout" not in parsed.query:
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    try:
+        engine = create_engine(parsed, **options)
+        try:
+            with engine.connect() as connection:
+                return int(connection.execute(text("SHOW max_connections")).scalar_one())
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, ValueError):
+        return None
+
+
 def _ping_when_idle(engine: Engine) -> None:
     """Check a pooled connection before use when it has been idle a while (the database may
     have restarted or closed it since): a dead one is replaced, unseen by the caller.
@@ -107,7 +129,9 @@ def _sqlite_engine(url: URL, **options: Any) -> Engine:
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if not in_memory and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    if not in_memory:
+    if in_memory:  # one connection, held by its thread: no pool to size
+        options = {k: v for k, v in options.items() if k not in ("pool_size", "max_overflow")}
+    else:
         options = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW} | options
     engine = create_engine(url, **options)
 

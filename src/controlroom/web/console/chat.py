@@ -31,7 +31,12 @@ from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.forms import read_form
 from controlroom.web.console.pages import _handler_page as handler_page
 from controlroom.web.console.session import EXPIRED_FORM, check_csrf, expired_form
-from controlroom.web.draining import RECONNECT_SOON, draining, next_or_drain
+from controlroom.web.draining import (
+    RECONNECT_AFTER_LOSS,
+    RECONNECT_SOON,
+    draining,
+    next_or_drain,
+)
 from controlroom.web.errors import status_for
 from controlroom.web.public.sockets import follow, stop
 
@@ -92,7 +97,7 @@ async def chat_live(contact_id: str, request: Request, session: Reader) -> Respo
             follow(chats, chat.chat_id, after, frames, me=Sender.OPERATOR.value)
         )
         try:
-            yield "retry: 2000\n\n"
+            yield RECONNECT_AFTER_LOSS
             while not task.done():
                 came, frame = await next_or_drain(
                     asyncio.ensure_future(frames.queue.get()), KEEPALIVE_SECONDS, request.app

@@ -33,7 +33,12 @@ from controlroom.services.console import QueueItem
 from controlroom.services.sessions import Session
 from controlroom.web.console.deps import RequireSession
 from controlroom.web.console.templating import templates
-from controlroom.web.draining import RECONNECT_SOON, draining, next_or_drain
+from controlroom.web.draining import (
+    RECONNECT_AFTER_LOSS,
+    RECONNECT_SOON,
+    draining,
+    next_or_drain,
+)
 
 log = logging.getLogger(__name__)
 Reader = Annotated[Session, Depends(RequireSession(Permission.CONTACT_READ))]
@@ -69,6 +74,16 @@ class LiveFeed:
         ):
             self.listener = asyncio.create_task(self._listen())
         return queue
+
+    async def begin(self) -> None:
+        """Take the audit log's head now, before a new subscriber's stream opens, when the feed
+        has none yet: every change after it is sent, and the page's reload on opening covers
+        what came before (otherwise a change between the two could be missed)."""
+        if self.seq is None:
+            factory = self.app.state.uow_factory
+            head, _ = await run_in_threadpool(console_service.changes_since, factory, None)
+            if self.seq is None:
+                self.seq = head
 
     def unsubscribe(self, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
         """Stop sending to ``queue``."""
@@ -158,10 +173,15 @@ async def live(request: Request, _: Reader) -> StreamingResponse:
     """Server-sent events: queue rows as contacts change."""
     feed = feed_for(request)
     queue = feed.subscribe()
+    try:
+        await feed.begin()
+    except Exception:
+        feed.unsubscribe(queue)
+        raise
 
     async def stream() -> AsyncIterator[str]:
         try:
-            yield "retry: 2000\n\n"
+            yield RECONNECT_AFTER_LOSS
             while True:
                 came, message = await next_or_drain(
                     asyncio.ensure_future(queue.get()), KEEPALIVE_SECONDS, request.app

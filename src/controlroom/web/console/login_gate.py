@@ -141,7 +141,7 @@ def pool_of(app: FastAPI) -> CheckPool:
     with _SETUP:
         pool: CheckPool | None = getattr(state, "login_checks", None)
         if pool is None:
-            workers = state.settings.login_checks
+            workers = state.sizing.login_checks
             pool = state.login_checks = CheckPool(workers, workers * WAITING_PER_CHECK)
     return pool
 

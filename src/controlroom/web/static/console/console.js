@@ -48,6 +48,8 @@
 
   function applyRow(row) {
     const old = document.querySelector(`.qrow[data-id="${CSS.escape(row.id)}"]`);
+    // A row older than the one shown (instances' messages may cross) changes nothing.
+    if (old && row.section && Number(old.dataset.version) > row.version) return;
     const focused = old && old.contains(document.activeElement);
     if (old) old.remove();
     if (row.section && !wrappedUp().includes(row.id)) {
@@ -134,9 +136,11 @@
   }
 
   let lostAt = 0;
+  let sinceReload = null;  // rows the feed sent while the queue was being reloaded, by id
   function reloadQueue() {
     if (!queue) return;
     const active = head ? head.dataset.contact : "";
+    const live = sinceReload = new Map();
     fetch("/console/queue?active=" + encodeURIComponent(active), { credentials: "same-origin" })
       .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
       .then((html) => {
@@ -148,6 +152,9 @@
         const focused = document.activeElement && document.activeElement.closest(".qrow");
         const focusedId = focused && queue.contains(focused) ? focused.dataset.id : null;
         queue.replaceChildren(...fresh.childNodes);
+        // What the feed sent meanwhile may be newer than the reloaded list: apply it again.
+        if (sinceReload === live) sinceReload = null;
+        live.forEach(applyRow);
         dropWrappedUp();
         updateCounts();
         if (focusedId) {
@@ -156,15 +163,17 @@
         }
         tick();
       })
-      .catch(() => {});
+      .catch(() => { if (sinceReload === live) sinceReload = null; });
   }
 
   const listeners = [];
   window.consoleLive = { onChange: (fn) => listeners.push(fn), tick };
 
+  let retryAfter = 1000;  // when the browser gives up on the feed itself
   function connect() {
     const source = new EventSource("/console/live");
     source.addEventListener("open", () => {
+      retryAfter = 1000;
       if (status) status.hidden = true;
       // Anything that changed between rendering the page (or losing the stream) and now.
       reloadQueue();
@@ -172,6 +181,7 @@
     });
     source.addEventListener("queue", (event) => {
       const message = JSON.parse(event.data);
+      if (sinceReload) message.rows.forEach((row) => sinceReload.set(row.id, row));
       message.rows.forEach(applyRow);
       updateCounts();
       tick();
@@ -181,6 +191,12 @@
     source.addEventListener("error", () => {
       if (status) status.hidden = false;
       lostAt = lostAt || Date.now();
+      // An answer that is not a feed (a proxy's 502 while no instance is up) ends the
+      // browser's own retries: try again here, waiting longer each time.
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(connect, retryAfter);
+        retryAfter = Math.min(retryAfter * 2, 15000);
+      }
     });
   }
   if (document.body.dataset.csrf) connect();

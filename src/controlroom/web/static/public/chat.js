@@ -68,7 +68,11 @@
         if (frame.secret) { saved = { chat: frame.chat, secret: frame.secret, pending: pending }; save(); }
         showChat();
         Object.keys(pending).forEach(function (cid) { send({ type: "message", client_id: cid, text: pending[cid] }); });
+        // After a reconnection, replace "reconnecting…" with where the chat is.
         if (frame.state === "closed") setStatus("This chat has ended.");
+        else if (frame.state === "active") setStatus("You are chatting with an operator.");
+        else if (frame.position) setStatus("You are number " + frame.position + " in the queue. Please wait for an operator.");
+        else setStatus("");
       } else if (frame.type === "message") {
         show(frame);
       } else if (frame.type === "ack") {
