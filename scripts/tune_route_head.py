@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""Fine-tune the exemplar bank's route head: MiniLM's last layer and a four-route classifier.
+"""Fine-tune the exemplar bank's route head: MiniLM's last two layers and a route classifier.
 
     .venv/bin/pip install torch==2.13.0       # CPU build; needed here only, never at run time
     .venv/bin/python scripts/tune_route_head.py --cv CV.json   # cross-validated likelihoods
     .venv/bin/python scripts/tune_route_head.py --out FILE.safetensors
 
-The encoder's first five layers stay as published; its last layer is trained again, with a
-linear layer over the mean of its token states, to tell the four routes apart on the bank's
+The encoder's first four layers stay as published; its last two are trained again, with a
+linear layer over the mean of their token states, to tell the four routes apart on the bank's
 texts (each labelled with its situation's route). The result is a few megabytes of weights the
 policy names with their SHA-256 (``[route_head]`` in the first exemplar file); triage runs them
-in NumPy on the states of the verified encoder's fifth layer (:mod:`controlroom.adapters.
-embeddings.route_head`). Training is deterministic: one thread, fixed seeds, a fixed number of
-epochs.
+through ONNX Runtime on the token states the verified encoder gives entering its fifth layer
+(:mod:`controlroom.adapters.embeddings.route_head`). Training is deterministic: one thread,
+fixed seeds, a fixed number of epochs.
 
 ``--cv`` trains five heads, each without one development fold of the corpus (the bank holds
 those rows), and writes every development row's likelihoods from the head that did not see it:
@@ -41,12 +41,9 @@ try:
 except ImportError:  # pragma: no cover - a development tool
     sys.exit("this tool needs torch: .venv/bin/pip install torch==2.13.0 (CPU build)")
 
+from controlroom.adapters.embeddings.minilm import LAYERS, TUNED_LAYER
 from controlroom.adapters.embeddings.model_files import WEIGHTS, verify
-from controlroom.adapters.embeddings.route_head import (
-    HEAD_SCALE,
-    TUNED_LAYER,
-    bank_digest,
-)
+from controlroom.adapters.embeddings.route_head import HEAD_SCALE, bank_digest
 from controlroom.adapters.embeddings.wordpiece import WordPiece
 from controlroom.adapters.eval_tsv import read_eval_path
 from controlroom.config import load_settings
@@ -59,7 +56,8 @@ ROUTES = [route.value for route in Route]
 HIDDEN, HEADS = 384, 12
 EPOCHS, BATCH, LAYER_RATE, HEAD_RATE, SMOOTHING, DECAY = 6, 32, 1e-4, 1e-2, 0.1, 0.01
 _RATES = f"lr={LAYER_RATE},{HEAD_RATE}/ls={SMOOTHING}"
-RECIPE = f"last-layer+linear/length-batches/epochs={EPOCHS}/batch={BATCH}/{_RATES}"
+_TRAINED = f"last-{LAYERS - TUNED_LAYER}-layers+linear/length-batches"
+RECIPE = f"{_TRAINED}/epochs={EPOCHS}/batch={BATCH}/{_RATES}"
 LABEL_ROUTE = {
     "emergency": "emergency",
     "non_emergency_police": "police_non_emergency",
@@ -112,13 +110,14 @@ class Layer(nn.Module):
 
 
 class Head(nn.Module):
-    def __init__(self, last: Layer) -> None:
+    def __init__(self, tuned: list[Layer]) -> None:
         super().__init__()
-        self.layer = copy.deepcopy(last)
+        self.layers = nn.ModuleList(copy.deepcopy(layer) for layer in tuned)
         self.classify = nn.Linear(HIDDEN, len(ROUTES))
 
     def forward(self, x: Any, mask: Any) -> Any:
-        x = self.layer(x, mask)
+        for layer in self.layers:
+            x = layer(x, mask)
         pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
         return self.classify(F.normalize(pooled, dim=-1) * HEAD_SCALE)
 
@@ -177,13 +176,13 @@ def states(weights: dict[str, Any], layers: list[Layer], ids: list[list[int]]) -
     return found
 
 
-def train(last: Layer, rows: list[Any], labels: list[int]) -> Head:
+def train(tuned: list[Layer], rows: list[Any], labels: list[int]) -> Head:
     torch.manual_seed(0)
     shuffle = random.Random(0)
-    head = Head(last)
+    head = Head(tuned)
     optimiser = torch.optim.AdamW(
         [
-            {"params": head.layer.parameters(), "lr": LAYER_RATE},
+            {"params": head.layers.parameters(), "lr": LAYER_RATE},
             {"params": head.classify.parameters(), "lr": HEAD_RATE},
         ],
         weight_decay=DECAY,
@@ -232,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     folder = settings.model_dir
     weights = load_file(str(verify(folder, WEIGHTS)))
     tokenizer = WordPiece.from_file(folder / "vocab.txt")
-    layers = [Layer(weights, i) for i in range(TUNED_LAYER + 1)]
+    layers = [Layer(weights, i) for i in range(LAYERS)]
+    tuned = layers[TUNED_LAYER:]
     entries = bank.entries()
     texts = [text for _, text in entries]
     labels = [ROUTES.index(situation.route.value) for situation, _ in entries]
@@ -248,10 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     bank_rows = states(weights, layers, [tokenizer.encode(t, 256) for t in texts])
 
     if args.out:
-        head = train(layers[TUNED_LAYER], bank_rows, labels)
-        tensors = {
-            "layer." + published_name(k): v.detach().to(torch.float16).contiguous()
-            for k, v in head.layer.state_dict().items()
+        head = train(tuned, bank_rows, labels)
+        tensors = {  # "layers.0." is the encoder's layer TUNED_LAYER
+            f"layers.{k.split('.', 1)[0]}." + published_name(k.split(".", 1)[1]): v.detach()
+            .to(torch.float16)
+            .contiguous()
+            for k, v in head.layers.state_dict().items()
         }
         tensors["classify.weight"] = head.classify.weight.detach().to(torch.float16)
         tensors["classify.bias"] = head.classify.bias.detach().to(torch.float16)
@@ -259,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             "bank": bank_digest(entries),
             "source_sha256": WEIGHTS.sha256,
             "recipe": RECIPE,
+            "first_layer": str(TUNED_LAYER),
             "routes": ",".join(ROUTES),
             "torch": torch.__version__,
         }
@@ -277,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     for fold in sorted(set(folds)):
         keep = [i for i, t in enumerate(texts) if not (t in in_corpus and bank_folds[i] == fold)]
         print(f"{fold}: training on {len(keep):,} bank texts ...", flush=True)
-        head = train(layers[TUNED_LAYER], [bank_rows[i] for i in keep], [labels[i] for i in keep])
+        head = train(tuned, [bank_rows[i] for i in keep], [labels[i] for i in keep])
         members = [i for i, f in enumerate(folds) if f == fold]
         found = likelihoods(head, [row_states[i] for i in members])
         for i, p in zip(members, found, strict=True):

@@ -12,7 +12,7 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 from controlroom.adapters.embeddings.int8_model import MiniLMInt8, is_built
-from controlroom.adapters.embeddings.minilm import MiniLM
+from controlroom.adapters.embeddings.minilm import LAYERS, MiniLM
 from controlroom.adapters.embeddings.model_files import WEIGHTS, ModelIntegrityError, verify
 from controlroom.adapters.embeddings.route_head import (
     ROUTES,
@@ -41,21 +41,24 @@ TEXTS = [
 ]
 
 
-def _head_file(model_dir: Path, target: Path, bank: str) -> tuple[Path, str]:
-    """A head made of the published last layer and a fixed classifier, saved as the tuning
+def _head_file(
+    model_dir: Path, target: Path, bank: str, first: int = TUNED_LAYER
+) -> tuple[Path, str]:
+    """A head made of the published last layers and a fixed classifier, saved as the tuning
     tool saves one."""
     published = load_file(str(verify(model_dir, WEIGHTS)))
-    prefix = f"encoder.layer.{TUNED_LAYER}."
-    tensors = {
-        "layer." + name.removeprefix(prefix): value.astype(np.float16)
-        for name, value in published.items()
-        if name.startswith(prefix)
-    }
+    tensors = {}
+    for offset, index in enumerate(range(TUNED_LAYER, LAYERS)):
+        prefix = f"encoder.layer.{index}."
+        for name, value in published.items():
+            if name.startswith(prefix):
+                tensors[f"layers.{offset}." + name.removeprefix(prefix)] = value.astype(np.float16)
     rng = np.random.default_rng(3)
     tensors["classify.weight"] = (0.1 * rng.normal(size=(len(ROUTES), 384))).astype(np.float16)
     tensors["classify.bias"] = np.zeros(len(ROUTES), np.float16)
     routes = ",".join(r.value for r in ROUTES)
-    save_file(tensors, str(target), metadata={"bank": bank, "routes": routes})
+    metadata = {"bank": bank, "routes": routes, "first_layer": str(first)}
+    save_file(tensors, str(target), metadata=metadata)
     return target, hashlib.sha256(target.read_bytes()).hexdigest()
 
 
@@ -84,6 +87,24 @@ def test_a_head_whose_hash_differs_is_refused(model_dir: Path, tmp_path: Path) -
     path.write_bytes(bytes(data))
     with pytest.raises(ModelIntegrityError, match="not loaded"):
         RouteHead(path, digest, BANK)
+
+
+def test_a_head_that_is_not_one_for_this_version_is_refused(
+    model_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path, digest = _head_file(model_dir, tmp_path / "head.safetensors", bank_digest(BANK), 5)
+    with pytest.raises(ModelIntegrityError, match="another layer"):
+        RouteHead(path, digest, BANK)
+    path.write_bytes(b"not a weights file")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(ModelIntegrityError, match="cannot be read"):
+        RouteHead(path, digest, BANK)
+    bank = ExemplarBank(
+        "test", tuple(s for s, _ in BANK), route_head=RouteHeadFile(str(path), digest)
+    )
+    with caplog.at_level(logging.WARNING):
+        assert route_head_for(bank) is None
+    assert "cannot be read" in caplog.text
 
 
 def test_a_head_trained_on_another_bank_gives_way_to_the_banks_own_model(

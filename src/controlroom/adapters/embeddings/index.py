@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from controlroom.adapters.embeddings.route_head import TUNED_LAYER
+from controlroom.adapters.embeddings.minilm import TUNED_LAYER
 from controlroom.adapters.embeddings.route_model import TRAINING, RouteModel, route_model
 from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
 from controlroom.domain.policy import Route

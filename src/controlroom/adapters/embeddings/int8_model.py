@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from controlroom.adapters.embeddings.minilm import HIDDEN, LAYERS, MAX_TOKENS, Matrix
+from controlroom.adapters.embeddings.minilm import HIDDEN, MAX_TOKENS, TUNED_LAYER, Matrix
 from controlroom.adapters.embeddings.model_files import (
     MODEL_REVISION,
     VOCABULARY,
@@ -41,14 +41,14 @@ from controlroom.adapters.embeddings.wordpiece import WordPiece
 INPUT_IDS = "input_ids"
 ATTENTION_MASK = "attention_mask"
 VECTORS = "vectors"
-#: A second output: the token states entering the last layer, read by the tuned route head.
+#: A second output: the token states entering the layers the tuned route head trains again.
 STATES = "states"
 #: The tuned route head's output (:mod:`.route_head`).
 LIKELIHOODS = "likelihoods"
 MODEL_FILE = "model-int8.onnx"
 MANIFEST_FILE = "model-int8.json"
 #: How the file is made; a file made otherwise is built again.
-RECIPE = "onnx-graph-4/words-float16/matmul-qint8-per-column/states"
+RECIPE = "onnx-graph-5/words-float16/matmul-qint8-per-column/states-4"
 
 
 @contextmanager
@@ -197,10 +197,10 @@ class MiniLMInt8:
         return self._run(texts, None)
 
     def encode_with_states(self, texts: Sequence[str], layer: int) -> tuple[Matrix, list[Matrix]]:
-        """:meth:`encode`, and each text's token states entering the last layer (the only
-        ``layer`` the graph gives)."""
-        if layer != LAYERS - 1:
-            raise ValueError(f"the 8-bit graph gives the states entering layer {LAYERS - 1} only")
+        """:meth:`encode`, and each text's token states entering layer ``layer`` (the graph
+        gives those of :data:`~.minilm.TUNED_LAYER` only)."""
+        if layer != TUNED_LAYER:
+            raise ValueError(f"the 8-bit graph gives the states entering layer {TUNED_LAYER} only")
         states: list[Matrix] = []
         return self._run(texts, states), states
 

@@ -28,8 +28,13 @@ from controlroom.adapters.embeddings.int8_model import (
     STATES,
     VECTORS,
 )
-from controlroom.adapters.embeddings.minilm import HEADS, HIDDEN, LAYER_NORM_EPS, LAYERS
-from controlroom.adapters.embeddings.route_head import TUNED_LAYER
+from controlroom.adapters.embeddings.minilm import (
+    HEADS,
+    HIDDEN,
+    LAYER_NORM_EPS,
+    LAYERS,
+    TUNED_LAYER,
+)
 
 #: The operator set the graph is written for (LayerNormalization and ReduceL2 with axes as an
 #: input need 18).
@@ -121,21 +126,24 @@ def _constants(g: _Graph) -> None:
 def build_head_graph(
     tensors: dict[str, npt.NDArray[np.float32]], scale: float, routes: int
 ) -> onnx.ModelProto:
-    """The tuned route head as an ONNX model: one text's token states entering the last layer
-    (1 × length × 384) in, each route's likelihood (1 × ``routes``) out. ``tensors`` are the
+    """The tuned route head as an ONNX model: one text's token states entering the first tuned
+    layer (1 × length × 384) in, each route's likelihood (1 × ``routes``) out. ``tensors`` are the
     head file's, already checked."""
-    weights = {
-        f"encoder.layer.{TUNED_LAYER}." + name.removeprefix("layer."): value
-        for name, value in tensors.items()
-        if name.startswith("layer.")
-    }
+    # the head file's "layers.0." is the encoder's layer TUNED_LAYER, "layers.1." the next
+    weights = {}
+    for name, value in tensors.items():
+        if name.startswith("layers."):
+            _, offset, rest = name.split(".", 2)
+            weights[f"encoder.layer.{TUNED_LAYER + int(offset)}.{rest}"] = value
     g = _Graph()
     _constants(g)
     g.constant("no_padding", np.zeros((1, 1, 1, 1), np.float32))
     g.constant("head_scale", np.array(scale, np.float32))
     g.constant("classify.W", np.ascontiguousarray(tensors["classify.weight"].T))
     g.constant("classify.b", tensors["classify.bias"])
-    x = _encoder_layer(g, weights, STATES, TUNED_LAYER, "no_padding")
+    x = STATES
+    for index in range(TUNED_LAYER, LAYERS):
+        x = _encoder_layer(g, weights, x, index, "no_padding")
     pooled = g.node("ReduceMean", [x, "axis_1"], keepdims=0)
     norm = g.node("Max", [g.node("ReduceL2", [pooled, "axis_1"], keepdims=1), "least_norm"])
     unit = g.node("Mul", [g.node("Div", [pooled, norm]), "head_scale"])
@@ -158,7 +166,7 @@ def build_head_graph(
 def build_graph(weights_file: Path) -> onnx.ModelProto:
     """The encoder as an ONNX model: ``input_ids`` (int64, batch × length) and
     ``attention_mask`` (float, 1 for a token, 0 for padding) in, ``vectors`` (batch × 384,
-    unit length) and ``states`` (the token states entering the last layer) out.
+    unit length) and ``states`` (the token states entering layer ``TUNED_LAYER``) out.
     ``weights_file`` must already be verified."""
     weights: dict[str, npt.NDArray[np.float32]] = load_file(str(weights_file))
     g = _Graph()

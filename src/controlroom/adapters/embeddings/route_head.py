@@ -1,12 +1,13 @@
-"""The bank's tuned route head: MiniLM's last layer trained again to tell the routes apart.
+"""The bank's tuned route head: MiniLM's last two layers trained again to tell the routes apart.
 
-A contact's token states entering the encoder's last layer (from the five published layers,
-whose weights are checked against their published hash) go through the tuned copy of that
-layer, are averaged, scaled to unit length and classified into the four routes. The weights are
-policy data: a safetensors file the exemplar bank names with its SHA-256, trained on that very
-bank by ``scripts/tune_route_head.py`` (which needs torch; running it here needs only NumPy).
-A file whose hash does not match is refused; one trained on another bank is not used (the
-route model trained where the bank is loaded runs instead), and each case is said in the log.
+A contact's token states entering the encoder's fifth layer (from the four published layers
+before it, whose weights are checked against their published hash) go through the tuned copies
+of the last two layers, are averaged, scaled to unit length and classified into the four
+routes, by ONNX Runtime on one thread. The weights are policy data: a safetensors file the
+exemplar bank names with its SHA-256, trained on that very bank by
+``scripts/tune_route_head.py`` (which needs torch; running it does not). A file whose hash does
+not match is refused; one trained on another bank is not used (the route model trained where
+the bank is loaded runs instead), and each case is said in the log.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from safetensors import safe_open
 from safetensors.numpy import load_file
 
 from controlroom.adapters.embeddings.int8_model import LIKELIHOODS, STATES
-from controlroom.adapters.embeddings.minilm import HIDDEN, LAYERS, Matrix
+from controlroom.adapters.embeddings.minilm import HIDDEN, TUNED_LAYER, Matrix
+
+__all__ = ["TUNED_LAYER", "RouteHead", "StaleHead", "bank_digest"]
 from controlroom.adapters.embeddings.model_files import ModelIntegrityError, sha256_of
 from controlroom.domain.exemplars import Situation
 from controlroom.domain.policy import Route
 
-#: The layer trained again (counted from 0): the states entering it are the head's input.
-TUNED_LAYER = LAYERS - 1
 #: The unit vector is scaled by this before the linear classifier (as in training).
 HEAD_SCALE = 10.0
 ROUTES: tuple[Route, ...] = tuple(Route)
@@ -46,7 +47,7 @@ def bank_digest(entries: Sequence[tuple[Situation, str]]) -> str:
 
 
 class RouteHead:
-    """Each route's likelihood for a text, from its token states entering :data:`TUNED_LAYER`."""
+    """Each route's likelihood for a text, from its token states entering ``TUNED_LAYER``."""
 
     def __init__(self, path: Path, sha256: str, entries: Sequence[tuple[Situation, str]]):
         """Load the head at ``path`` once its SHA-256 is ``sha256``
@@ -60,8 +61,11 @@ class RouteHead:
                 f"the route head {path} has SHA-256 {actual}, not the {sha256} the exemplar "
                 "bank names; it was not loaded"
             )
-        with safe_open(str(path), framework="numpy") as opened:
-            metadata = opened.metadata() or {}
+        try:
+            with safe_open(str(path), framework="numpy") as opened:
+                metadata = opened.metadata() or {}
+        except Exception as exc:  # safetensors raises its own error type for a bad file
+            raise ModelIntegrityError(f"the route head {path} cannot be read: {exc}") from None
         if metadata.get("bank") != bank_digest(entries):
             raise StaleHead(
                 f"the route head {path.name} was trained on another exemplar bank; "
@@ -69,9 +73,19 @@ class RouteHead:
             )
         if metadata.get("routes") != ",".join(r.value for r in ROUTES):
             raise ModelIntegrityError(f"the route head {path} names other routes")
+        if metadata.get("first_layer") != str(TUNED_LAYER):
+            raise ModelIntegrityError(
+                f"the route head {path} was trained from another layer than this version's "
+                f"({TUNED_LAYER}): retrain it with scripts/tune_route_head.py"
+            )
         tensors = {k: v.astype(np.float32) for k, v in load_file(str(path)).items()}
         self.name = f"route-head/{actual[:16]}"
-        self._session = _session(tensors)
+        try:
+            self._session = _session(tensors)
+        except (KeyError, ValueError) as exc:
+            raise ModelIntegrityError(f"the route head {path} is not whole: {exc}") from None
+        #: Re-exported for the encoders' callers.
+        self.first_layer = TUNED_LAYER
 
     def likelihoods(self, states: Sequence[Matrix]) -> Matrix:
         """Each text's likelihood of every route (rows sum to 1), one text a run."""
