@@ -67,3 +67,25 @@ def test_by_hour_of_the_week_and_of_the_day() -> None:
     assert needed[:2] == [7, 4]  # the larger half hour of each hour, channels together
     day = by_hour_of_day([1.0] * 24 + [3.0] * 24 + [None] * 120)
     assert day == [2.0] * 24
+
+
+def test_the_runs_90th_percentile_is_the_engines_own_when_recorded() -> None:
+    from dataclasses import replace
+
+    exact = replace(RESULT, run_p90_seconds=((Channel.EMERGENCY, 12.5),))
+    nine = summarise(demo_model(), exact).channel(Channel.EMERGENCY)
+    assert nine is not None and nine.p90_answer_seconds == 12.5
+    estimated = summarise(demo_model(), RESULT).channel(Channel.EMERGENCY)
+    assert estimated is not None and estimated.p90_answer_seconds != 12.5
+
+
+def test_a_simulations_run_percentile_lies_within_its_half_hours() -> None:
+    from controlroom.domain.planning.simulation import simulate
+
+    model = demo_model()
+    result = simulate(model, weeks=1, seed=3)
+    for item in model.channels:
+        rows = [row for row in result.for_channel(item.channel) if row.answered]
+        run = result.run_p90(item.channel)
+        assert run is not None and rows
+        assert min(r.wait_p90_seconds for r in rows) <= run <= max(r.wait_p90_seconds for r in rows)

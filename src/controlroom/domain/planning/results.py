@@ -58,6 +58,12 @@ class SimulationResult:
     seed: int
     channels: tuple[ChannelInterval, ...]
     groups: tuple[GroupInterval, ...]
+    #: Each channel's 90th percentile answer time over the whole run (from all its answers).
+    run_p90_seconds: tuple[tuple[Channel, float], ...] = ()
+
+    def run_p90(self, channel: Channel) -> float | None:
+        """The channel's 90th percentile answer time over the whole run, when recorded."""
+        return dict(self.run_p90_seconds).get(channel)
 
     def for_channel(self, channel: Channel) -> tuple[ChannelInterval, ...]:
         return tuple(row for row in self.channels if row.channel is channel)

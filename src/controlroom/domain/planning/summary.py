@@ -1,11 +1,10 @@
 """The figures people read from a simulation: per channel over the whole run, and by hour of
 the week for the plots.
 
-``p90_answer_seconds`` of a channel is estimated from its half hours' 90th percentiles (the
-result keeps a percentile per half hour, not every wait): each half hour's waits are taken to
-have an exponential tail through its own 90th percentile (none beyond 0 when that is 0), and
-the answer is the time that 10% of all answered contacts, every half hour weighted by its
-answered contacts, waited longer than. Half hours that all share one percentile give it back.
+``p90_answer_seconds`` of a channel is the engine's own, from every answer of the run (binned
+as in :mod:`.tally`). A result that holds only half hours' percentiles (one made elsewhere) gets
+an estimate: each half hour's waits are taken to have an exponential tail through its own 90th
+percentile, and the answer is the time that 10% of all answered contacts waited longer than.
 Figures per week divide the run's totals by the weeks simulated.
 """
 
@@ -15,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from controlroom.domain.planning.model import INTERVALS_PER_WEEK, Channel, RoomModel
-from controlroom.domain.planning.results import SimulationResult
+from controlroom.domain.planning.results import ChannelInterval, SimulationResult
 
 HOURS_PER_WEEK = INTERVALS_PER_WEEK // 2
 
@@ -82,9 +81,7 @@ def summarise(model: RoomModel, result: SimulationResult) -> RunSummary:
                 abandoned=sum(row.abandoned for row in rows),
                 in_target=sum(row.answered_in_target for row in rows),
                 wait_seconds_total=sum(row.wait_seconds_total for row in rows),
-                p90_answer_seconds=pooled_p90(
-                    [(row.answered, row.wait_p90_seconds) for row in rows]
-                ),
+                p90_answer_seconds=_run_p90(result, item.channel, rows, answered),
                 answer_within_seconds=item.answer_within_seconds,
                 target_share=item.target_share,
             )
@@ -100,6 +97,16 @@ def summarise(model: RoomModel, result: SimulationResult) -> RunSummary:
         handler_hours_per_week=on_duty / 3600 / weeks,
         inappropriate_hours_per_week=result.inappropriate_handler_hours / weeks,
     )
+
+
+def _run_p90(
+    result: SimulationResult, channel: Channel, rows: Sequence[ChannelInterval], answered: int
+) -> float | None:
+    """The run's 90th percentile as the engine counted it, else pooled from the half hours'."""
+    exact = result.run_p90(channel)
+    if exact is not None:
+        return exact if answered else None
+    return pooled_p90([(row.answered, row.wait_p90_seconds) for row in rows])
 
 
 def pooled_p90(parts: Sequence[tuple[int, float]]) -> float | None:

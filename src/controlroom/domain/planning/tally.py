@@ -62,19 +62,19 @@ class Tally:
 
     def wait_p90(self, index: int) -> float:
         """The 90th percentile answer time of channel-interval ``index`` (0 when none answered)."""
-        answered = self.zero_waits[index] + self.waited[index]
-        if not answered:
-            return 0.0
-        rank = math.ceil(0.9 * answered)
-        seen = self.zero_waits[index]
-        histogram = self.histograms[index]
-        if seen >= rank or histogram is None:
-            return 0.0
-        for bin_index, count in enumerate(histogram):
-            seen += count
-            if seen >= rank:
-                return bin_middle(bin_index)
-        return bin_middle(BINS - 1)
+        return _p90(self.zero_waits[index], self.waited[index], self.histograms[index])
+
+    def run_p90(self, row: int) -> float:
+        """The 90th percentile answer time of tally row ``row`` over every interval."""
+        week = INTERVALS_PER_WEEK
+        span = range(row * week, (row + 1) * week)
+        merged = [0] * BINS
+        for at in span:
+            histogram = self.histograms[at]
+            if histogram is not None:
+                merged = [a + b for a, b in zip(merged, histogram, strict=True)]
+        zero = sum(self.zero_waits[at] for at in span)
+        return _p90(zero, sum(self.waited[at] for at in span), merged)
 
     def result(
         self,
@@ -116,5 +116,28 @@ class Tally:
             for interval in range(week)
         ]
         return SimulationResult(
-            weeks=weeks, seed=seed, channels=tuple(rows), groups=tuple(group_rows)
+            weeks=weeks,
+            seed=seed,
+            channels=tuple(rows),
+            groups=tuple(group_rows),
+            run_p90_seconds=tuple(
+                (channel, self.run_p90(row)) for channel, row in zip(channels, order, strict=True)
+            ),
         )
+
+
+def _p90(zero_waits: int, waited: int, histogram: list[int] | None) -> float:
+    """The 90th percentile of ``zero_waits`` answers at once and ``waited`` others binned in
+    ``histogram`` (0 when none were answered)."""
+    answered = zero_waits + waited
+    if not answered:
+        return 0.0
+    rank = math.ceil(0.9 * answered)
+    seen = zero_waits
+    if seen >= rank or histogram is None:
+        return 0.0
+    for bin_index, count in enumerate(histogram):
+        seen += count
+        if seen >= rank:
+            return bin_middle(bin_index)
+    return bin_middle(BINS - 1)
