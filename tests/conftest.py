@@ -27,11 +27,12 @@ from controlroom.adapters.db.tables import metadata
 from controlroom.adapters.policy_file import load_policy
 from controlroom.domain.audit import GENESIS_HASH
 from controlroom.domain.policy import Policy
+from tests.chromium import CHROMIUM_MISSING
+from tests.chromium import browser as browser  # the fixture, shared by every folder
 
 DATABASES = ("sqlite", "postgresql")
 
 #: The start of the reason a browser test is skipped with when Chromium is missing.
-CHROMIUM_MISSING = "browser test skipped, no Chromium"
 #: How the deployment tests (tests/deploy/) say they were skipped.
 DEPLOYMENT_MISSING = "deployment test skipped"
 DEFAULT_POSTGRESQL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -6,6 +6,9 @@ The browser is Debian's ``/usr/bin/chromium`` (``.ci/run`` installs it); Playwri
 browser downloads are never used. Without it the tests are skipped with the reason, except
 under CI (``CI`` set), where they fail.
 
+The browser itself (``browser``, one per test process) is a fixture of the root conftest
+(:mod:`tests.chromium`): other folders' tests use the same one, and Playwright starts once.
+
 ``live_server`` gives a :class:`LiveServer` (its ``url``, the ``app``, and ``token(role)`` for
 the API); ``browser_page`` a fresh page at 1280x720 in its own browser context (cookies are not
 shared between tests). ``sign_in(page, live_server, name)`` signs a demo user in.
@@ -13,14 +16,12 @@ shared between tests). ``sign_in(page, live_server, name)`` signs a demo user in
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,9 +32,7 @@ from controlroom.config import Settings
 from controlroom.domain.contacts import Actor, Role
 from controlroom.services import accounts
 from controlroom.web.app import create_app
-from tests.conftest import CHROMIUM_MISSING
 
-CHROMIUM = Path(os.environ.get("CONTROLROOM_TEST_CHROMIUM", "/usr/bin/chromium"))
 VIEWPORT = {"width": 1280, "height": 720}
 ADMIN = Actor("cli:browser-tests", Role.ADMIN)
 
@@ -104,30 +103,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(settings)
     with served(app) as url:
         yield LiveServer(url, app)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Headless Chromium (Debian's), shared by the session's tests."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM_MISSING}: {CHROMIUM} is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    playwright = sync_api.sync_playwright().start()
-    try:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
-    except Exception as exc:
-        playwright.stop()
-        pytest.fail(f"Chromium did not start: {exc}", pytrace=False)
-    try:
-        yield launched
-    finally:
-        launched.close()
-        playwright.stop()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import VIEWPORT, browser, sign_in  # noqa: F401  (the fixture)
+from tests.browser.conftest import VIEWPORT, sign_in
 from tests.deploy.conftest import Layout
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -78,7 +78,7 @@ TRACE: list[str] = []
 
 
 @pytest.fixture
-def people(browser: Any, deployed: Layout) -> Iterator[Any]:  # noqa: F811
+def people(browser: Any, deployed: Layout) -> Iterator[Any]:
     """``person()``: a new browser of its own on the layout (its certificate is self-signed),
     whose 5xx answers are collected in ``people.errors``."""
     contexts: list[Any] = []
