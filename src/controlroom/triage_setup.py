@@ -52,17 +52,19 @@ def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | No
         return None
     if slower:
         log.warning("triage's semantic layer: %s", slower)
-    head = route_head_for(policy.exemplars)
+    head = route_head_for(policy.exemplars, settings.model_dir)
     return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir, route_head=head)
 
 
-def route_head_for(bank: ExemplarBank) -> RouteHead | None:
+def route_head_for(bank: ExemplarBank, cache_dir: Path | None = None) -> RouteHead | None:
     """The bank's tuned route head, checked; None (with one warning) when the bank names none
     that can be used: the route model trained where the bank is loaded runs instead."""
     if bank.route_head is None:
         return None
     try:
-        return RouteHead(Path(bank.route_head.path), bank.route_head.sha256, bank.entries())
+        return RouteHead(
+            Path(bank.route_head.path), bank.route_head.sha256, bank.entries(), cache_dir
+        )
     except (ModelIntegrityError, StaleHead) as exc:
         log.warning("triage's semantic layer: %s; the bank's own route model runs instead", exc)
         return None

@@ -153,3 +153,16 @@ def test_the_bank_file_names_its_head_by_file_and_hash(tmp_path: Path) -> None:
     bank, problems = parse_bank(raw, tmp_path)
     assert bank is None
     assert {where for where, _ in problems} == {"route_head.file", "route_head.sha256"}
+
+
+def test_the_heads_8_bit_graph_is_kept_and_read_again(model_dir: Path, tmp_path: Path) -> None:
+    path, digest = _head_file(model_dir, tmp_path / "head.safetensors", bank_digest(BANK))
+    cache = tmp_path / "models"
+    cache.mkdir()
+    first = RouteHead(path, digest, BANK, cache)
+    assert first.cache_file is not None and first.cache_file.parent == cache
+    kept = first.cache_file.read_bytes()
+    second = RouteHead(path, digest, BANK, cache)
+    assert second.cache_file == first.cache_file and first.cache_file.read_bytes() == kept
+    _, states = MiniLM(model_dir).encode_with_states(TEXTS, TUNED_LAYER)
+    assert np.array_equal(first.likelihoods(states), second.likelihoods(states))

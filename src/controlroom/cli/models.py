@@ -22,6 +22,7 @@ from controlroom.adapters.policy_file import load_policy, shipped_policies
 from controlroom.cli.db import settings_or_exit
 from controlroom.cli.output import EXIT_BAD_INPUT, EXIT_FOUND_PROBLEMS, fail
 from controlroom.domain.errors import PolicyError
+from controlroom.triage_setup import route_head_for
 
 
 @click.group()
@@ -86,10 +87,13 @@ def _prepare_banks(folder: Path, configured: str) -> None:
         encoder = encoder or load_encoder(folder)[0]
         started = time.monotonic()
         kept.update(SemanticIndex(encoder, bank, cache_dir=folder).cache_files)
+        head = route_head_for(bank, folder)
+        if head is not None and head.cache_file is not None:
+            kept.add(head.cache_file)
         click.echo(f"  exemplar bank of {name} ready ({time.monotonic() - started:.1f} s)")
     stale = [
         path
-        for pattern in ("exemplars-*.npy", "route-model-*.npy")
+        for pattern in ("exemplars-*.npy", "route-model-*.npy", "route-head-*.onnx")
         for path in folder.glob(pattern)
         if path not in kept
     ]

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import onnxruntime as ort
@@ -36,6 +37,9 @@ from controlroom.adapters.embeddings.model_files import (
     verify,
 )
 from controlroom.adapters.embeddings.wordpiece import WordPiece
+
+if TYPE_CHECKING:
+    import onnx
 
 #: The graph's inputs (token ids; 1 for a token, 0 for padding) and output (unit vectors).
 INPUT_IDS = "input_ids"
@@ -118,20 +122,16 @@ def is_built(folder: Path) -> bool:
     return True
 
 
-def build_int8(folder: Path) -> Path:
-    """Build the 8-bit model in ``folder`` from its verified weights (a few seconds) and record
-    its manifest; the files appear whole or not at all."""
+def quantise(full: onnx.ModelProto, target: Path) -> None:
+    """Write ``full`` to ``target`` with the weight matrices of its dense layers in 8 bits, one
+    scale a column (the products of two activations stay in single precision)."""
     # Only building needs these, and importing them takes most of a second: not at start-up.
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from controlroom.adapters.embeddings.onnx_graph import build_graph
-
-    source = verify(folder, WEIGHTS)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".int8-") as staging_name:
-        staging = Path(staging_name)
-        full = build_graph(source)
-        onnx.save(full, str(staging / "model-float32.onnx"))
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".float32-") as staging:
+        source = Path(staging) / "model-float32.onnx"
+        onnx.save(full, str(source))
         constant = {t.name for t in full.graph.initializer}
         products_of_activations = [
             n.name
@@ -140,13 +140,24 @@ def build_int8(folder: Path) -> Path:
         ]
         with _quiet_quantiser():
             quantize_dynamic(
-                staging / "model-float32.onnx",
-                staging / MODEL_FILE,
+                source,
+                target,
                 op_types_to_quantize=["MatMul"],
                 nodes_to_exclude=products_of_activations,
                 per_channel=True,
                 weight_type=QuantType.QInt8,
             )
+
+
+def build_int8(folder: Path) -> Path:
+    """Build the 8-bit model in ``folder`` from its verified weights (a few seconds) and record
+    its manifest; the files appear whole or not at all."""
+    from controlroom.adapters.embeddings.onnx_graph import build_graph
+
+    source = verify(folder, WEIGHTS)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".int8-") as staging_name:
+        staging = Path(staging_name)
+        quantise(build_graph(source), staging / MODEL_FILE)
         built = staging / MODEL_FILE
         manifest = {
             "model": "all-MiniLM-L6-v2",

@@ -13,6 +13,8 @@ the bank is loaded runs instead), and each case is said in the log.
 from __future__ import annotations
 
 import hashlib
+import logging
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import onnxruntime as ort
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
-from controlroom.adapters.embeddings.int8_model import LIKELIHOODS, STATES
+from controlroom.adapters.embeddings.int8_model import LIKELIHOODS, STATES, quantise
 from controlroom.adapters.embeddings.minilm import HIDDEN, TUNED_LAYER, Matrix
 
 __all__ = ["TUNED_LAYER", "RouteHead", "StaleHead", "bank_digest"]
@@ -31,6 +33,9 @@ from controlroom.domain.policy import Route
 
 #: The unit vector is scaled by this before the linear classifier (as in training).
 HEAD_SCALE = 10.0
+#: How the 8-bit head is made from the weights; a cache made otherwise is not read.
+RECIPE = "head-graph-1-qint8"
+log = logging.getLogger(__name__)
 ROUTES: tuple[Route, ...] = tuple(Route)
 
 
@@ -49,10 +54,17 @@ def bank_digest(entries: Sequence[tuple[Situation, str]]) -> str:
 class RouteHead:
     """Each route's likelihood for a text, from its token states entering ``TUNED_LAYER``."""
 
-    def __init__(self, path: Path, sha256: str, entries: Sequence[tuple[Situation, str]]):
+    def __init__(
+        self,
+        path: Path,
+        sha256: str,
+        entries: Sequence[tuple[Situation, str]],
+        cache_dir: Path | None = None,
+    ):
         """Load the head at ``path`` once its SHA-256 is ``sha256``
         (:class:`ModelIntegrityError` otherwise) and it was trained on ``entries``
-        (:class:`StaleHead` otherwise)."""
+        (:class:`StaleHead` otherwise). Its 8-bit graph is kept in ``cache_dir``, named by
+        that hash, so a restart reads it instead of building it again."""
         if not path.is_file():
             raise ModelIntegrityError(f"the route head {path} is missing")
         actual = sha256_of(path)
@@ -80,8 +92,12 @@ class RouteHead:
             )
         tensors = {k: v.astype(np.float32) for k, v in load_file(str(path)).items()}
         self.name = f"route-head/{actual[:16]}"
+        #: The file the 8-bit head is kept in (``models install`` keeps it; others are stale).
+        self.cache_file = (
+            cache_dir / f"route-head-{actual[:24]}-{RECIPE}.onnx" if cache_dir else None
+        )
         try:
-            self._session = _session(tensors)
+            self._session = _session(tensors, self.cache_file)
         except (KeyError, ValueError) as exc:
             raise ModelIntegrityError(f"the route head {path} is not whole: {exc}") from None
         #: Re-exported for the encoders' callers.
@@ -104,15 +120,35 @@ class RouteHead:
         ]
 
 
-def _session(tensors: dict[str, Matrix]) -> ort.InferenceSession:
-    """The head as an ONNX Runtime session on one thread, like the encoder's."""
-    from controlroom.adapters.embeddings.onnx_graph import build_head_graph  # imports onnx
-
-    graph = build_head_graph(tensors, HEAD_SCALE, len(ROUTES))
+def _session(tensors: dict[str, Matrix], cached: Path | None) -> ort.InferenceSession:
+    """The head as an ONNX Runtime session on one thread, like the encoder's, its dense layers
+    in 8 bits as the encoder's are: read from ``cached`` when it is there, else built (and kept
+    there)."""
+    try:
+        model = cached.read_bytes() if cached is not None else None
+    except OSError:
+        model = None
+    if model is None:
+        model = _built(tensors)
+        if cached is not None:
+            try:
+                partial = cached.with_suffix(".partial")
+                partial.write_bytes(model)
+                partial.replace(cached)
+            except OSError as exc:
+                log.warning("could not keep the route head's 8-bit graph in %s: %s", cached, exc)
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(
-        graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
-    )
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+def _built(tensors: dict[str, Matrix]) -> bytes:
+    """The head's graph with 8-bit dense layers (imports onnx: a second, once)."""
+    from controlroom.adapters.embeddings.onnx_graph import build_head_graph
+
+    with tempfile.TemporaryDirectory(prefix="controlroom-route-head-") as staging:
+        target = Path(staging) / "head-int8.onnx"
+        quantise(build_head_graph(tensors, HEAD_SCALE, len(ROUTES)), target)
+        return target.read_bytes()
