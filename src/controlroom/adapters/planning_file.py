@@ -172,17 +172,22 @@ def groups_from_data(raw: object) -> tuple[HandlerGroup, ...]:
     return _groups(parsed.groups)
 
 
-def read_json(path: Path) -> object:
-    """Parsed JSON from ``path``, with errors saying where the file is wrong."""
+def read_text(path: Path) -> str:
+    """The UTF-8 text of the file at ``path`` (at most :data:`MAX_BYTES`), with errors saying
+    what is wrong with the file."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise InvalidInput(f"{path} is larger than {MAX_BYTES:,} bytes", field=str(path))
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}", field=str(path)) from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{path} is not UTF-8 text", field=str(path)) from None
-    return parse_json(text, str(path))
+
+
+def read_json(path: Path) -> object:
+    """Parsed JSON from ``path``, with errors saying where the file is wrong."""
+    return parse_json(read_text(path), str(path))
 
 
 def parse_json(text: str, name: str) -> object:

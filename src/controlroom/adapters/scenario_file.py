@@ -6,27 +6,17 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from controlroom.adapters.planning_file import read_json
+from controlroom.adapters.planning_file import read_json, read_text
 from controlroom.domain.errors import InvalidInput
 from controlroom.domain.planning.scenario import Scenario
 from controlroom.domain.planning.scenario_data import scenario_from_data
-
-#: The largest scenario file read, in bytes.
-MAX_BYTES = 1_000_000
 
 
 def read_scenario(path: Path) -> Scenario:
     """The scenario in the file at ``path``; errors name the file and the bad field."""
     if path.suffix.lower() == ".json":
         return _named(path, read_json(path))
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InvalidInput(f"{path} is larger than {MAX_BYTES:,} bytes", field=str(path))
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field=str(path)) from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text", field=str(path)) from None
+    text = read_text(path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
