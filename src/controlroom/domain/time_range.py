@@ -6,7 +6,9 @@ be read back, or overflow when turned to UTC; it is refused with a clear error i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from controlroom.domain.errors import InvalidInput
 
 #: the earliest time accepted (inclusive)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -28,3 +30,15 @@ def out_of_range(moment: datetime) -> str | None:
         if EARLIEST <= utc < LATEST:
             return None
     return f"{moment.isoformat()} is outside the accepted range, {RANGE_TEXT}"
+
+
+def check_days(first: date, last: date) -> None:
+    """Refuse a period of days (``from`` ``first`` ``to`` ``last``) with a day outside the
+    accepted range, naming the field."""
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST.date() <= day < LATEST.date():
+            raise InvalidInput(
+                f"{name} {day.isoformat()} is outside the accepted range",
+                field=name,
+                hint=f"give a date {RANGE_TEXT}",
+            )

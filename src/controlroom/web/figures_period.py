@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from controlroom.domain.errors import InvalidInput
-from controlroom.domain.time_range import EARLIEST, LATEST, RANGE_TEXT
+from controlroom.domain.time_range import check_days
 from controlroom.domain.triage import Channel
 
 
@@ -55,13 +55,7 @@ def parse_period(
         raise InvalidInput(
             f"to {last_text!r} is not a date", field="to", hint="write YYYY-MM-DD"
         ) from None
-    for name, day in (("from", first), ("to", last)):
-        if not EARLIEST.date() <= day < LATEST.date():
-            raise InvalidInput(
-                f"{name} {day.isoformat()} is outside the accepted range",
-                field=name,
-                hint=f"give a date {RANGE_TEXT}",
-            )
+    check_days(first, last)
     raw = channel_text or ""
     try:
         channel = Channel(raw) if raw else None

@@ -40,7 +40,7 @@ from controlroom.domain.planning.model import (
     RoomModel,
 )
 from controlroom.domain.room_figures import route_of
-from controlroom.domain.time_range import EARLIEST, LATEST, RANGE_TEXT
+from controlroom.domain.time_range import check_days
 from controlroom.domain.triage import Channel as ContactChannel
 
 #: The shortest period a model is built from: every half hour of the week must occur.
@@ -49,13 +49,7 @@ MIN_DAYS = 7
 
 def period_of(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants from the start of force-local day ``first`` to the end of ``last``."""
-    for name, day in (("from", first), ("to", last)):
-        if not EARLIEST.date() <= day < LATEST.date():
-            raise InvalidInput(
-                f"{name} {day.isoformat()} is outside the accepted range",
-                field=name,
-                hint=f"give a date {RANGE_TEXT}",
-            )
+    check_days(first, last)
     if last < first:
         raise InvalidInput("the period ends before it starts", field="to")
     start = datetime.combine(first, time(), zone).astimezone(UTC)
