@@ -20,7 +20,7 @@ from tests.browser.conftest import LiveServer, sign_in
 pytestmark = pytest.mark.slow
 SHOTS = os.environ.get("CONTROLROOM_SCREENSHOTS")
 NUMBER = "+447700900931"
-FIRST = "I am deaf. My ex boyfriend keeps texting me and I want some advice"
+FIRST = "I am deaf. My ex keeps sending me messages on facebook, can I report it"
 LATER = "he is trying the back door now, 14 Fore Street"
 REPLY = "Police are on the way. Can you lock yourself in a room?"
 CLOCK = re.compile(r"^\d{2}:\d{2}:\d{2}$")
