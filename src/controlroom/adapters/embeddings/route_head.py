@@ -100,8 +100,6 @@ class RouteHead:
             self._session = _session(tensors, self.cache_file)
         except (KeyError, ValueError) as exc:
             raise ModelIntegrityError(f"the route head {path} is not whole: {exc}") from None
-        #: Re-exported for the encoders' callers.
-        self.first_layer = TUNED_LAYER
 
     def likelihoods(self, states: Sequence[Matrix]) -> Matrix:
         """Each text's likelihood of every route (rows sum to 1), one text a run."""
