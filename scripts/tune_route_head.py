@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
-"""Fine-tune the exemplar bank's route head: MiniLM's last two layers and a route classifier.
+"""Fine-tune the exemplar bank's route head: MiniLM's last three layers and a route classifier.
 
     .venv/bin/pip install torch==2.13.0       # CPU build; needed here only, never at run time
     .venv/bin/python scripts/tune_route_head.py --cv CV.json   # cross-validated likelihoods
     .venv/bin/python scripts/tune_route_head.py --out FILE.safetensors
 
-The encoder's first four layers stay as published; its last two are trained again, with a
+The encoder's first three layers stay as published; its last three are trained again, with a
 linear layer over the mean of their token states, to tell the four routes apart on the bank's
 texts (each labelled with its situation's route). The result is a few megabytes of weights the
 policy names with their SHA-256 (``[route_head]`` in the first exemplar file); triage runs them
-through ONNX Runtime on the token states the verified encoder gives entering its fifth layer
+through ONNX Runtime on the token states the verified encoder gives entering its fourth layer
 (:mod:`controlroom.adapters.embeddings.route_head`). Training is deterministic: one thread,
 fixed seeds, a fixed number of epochs.
 

@@ -52,7 +52,7 @@ LIKELIHOODS = "likelihoods"
 MODEL_FILE = "model-int8.onnx"
 MANIFEST_FILE = "model-int8.json"
 #: How the file is made; a file made otherwise is built again.
-RECIPE = "onnx-graph-5/words-float16/matmul-qint8-per-column/states-4"
+RECIPE = "onnx-graph-6/words-float16/matmul-qint8-per-column/states-3"
 
 
 @contextmanager

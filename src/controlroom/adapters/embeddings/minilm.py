@@ -28,7 +28,7 @@ LAYERS = 6
 LAYER_NORM_EPS = 1e-12
 #: The first of the layers the bank's route head trains again (:mod:`.route_head`): the
 #: encoder gives the token states entering it.
-TUNED_LAYER = 4
+TUNED_LAYER = 3
 #: Tokens read of each text, [CLS] and [SEP] included (the reference pipeline's limit).
 MAX_TOKENS = 256
 #: Tokens in one batch at most, padding included: texts of like length go together, and a long

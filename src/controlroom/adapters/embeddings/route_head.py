@@ -1,8 +1,8 @@
-"""The bank's tuned route head: MiniLM's last two layers trained again to tell the routes apart.
+"""The bank's tuned route head: MiniLM's last three layers trained again to tell routes apart.
 
-A contact's token states entering the encoder's fifth layer (from the four published layers
+A contact's token states entering the encoder's fourth layer (from the three published layers
 before it, whose weights are checked against their published hash) go through the tuned copies
-of the last two layers, are averaged, scaled to unit length and classified into the four
+of the last three layers, are averaged, scaled to unit length and classified into the four
 routes, by ONNX Runtime on one thread. The weights are policy data: a safetensors file the
 exemplar bank names with its SHA-256, trained on that very bank by
 ``scripts/tune_route_head.py`` (which needs torch; running it does not). A file whose hash does
