@@ -11,7 +11,7 @@ from tests.browser.conftest import LiveServer, sign_in
 from tests.browser.test_console_browser import offer, shot
 
 pytestmark = pytest.mark.slow
-UNREADABLE = "Please can someone ring me back about what happened with Gary."
+UNREADABLE = "Hello, I'm calling about Gary, something has happened"
 
 
 def _unreadable_call(server: LiveServer) -> str:
