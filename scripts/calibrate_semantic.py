@@ -52,13 +52,16 @@ from controlroom.domain.triage.semantic import Likelihood, Nearest
 from controlroom.services.triage import semantic_layer
 
 ROOT = Path(__file__).resolve().parent.parent
-RAISE_AT = [0.45, 0.50, 0.55, 0.60, 0.70]
-MARGIN = [0.04, 0.06, 0.08]
+# 1.0: closeness never raises (the likelihood alone does)
+RAISE_AT = [0.50, 0.60, 0.70, 0.80, 0.90, 1.0]
+MARGIN = [0.04, 0.08]
 RECOGNISE_AT = [0.35]  # a floor set by hand, not tuned: see docs/triage.md
 NEIGHBOURS = [3]
 # 1.0: the route model never raises
-RAISE_LIKELIHOOD = [0.50, 0.60, 0.70, 0.75, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 1.0]
-RECOGNISE_LIKELIHOOD = [0.30, 0.40, 0.50]
+RAISE_LIKELIHOOD = [0.60, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95, 1.0]
+# None: as raise_likelihood
+RAISE_UNRECOGNISED = [None, 0.40, 0.50, 0.60, 0.70]
+RECOGNISE_LIKELIHOOD = [0.30, 0.40]
 LEAD = [0.10]
 FOLDS = [f"fold={i}" for i in range(1, 6)]
 
@@ -116,6 +119,23 @@ def encoded(layer: SemanticIndex, texts: list[str]) -> np.ndarray:
     return vectors
 
 
+def tuned_similarities(
+    path: Path, rows: Sequence[Example], folds: Sequence[str], bank_size: int
+) -> np.ndarray:
+    """Each row's similarity to every bank text in the tuned encoder's space, both encoded by
+    the head trained without the row's fold (the vectors ``tune_route_head.py --cv`` wrote)."""
+    print(f"the tuned encoder's vectors from {path}", flush=True)
+    kept = np.load(path, allow_pickle=False)
+    where = {str(text): i for i, text in enumerate(kept["texts"])}
+    found = np.zeros((len(rows), bank_size), dtype=np.float32)
+    for i, (row, fold) in enumerate(zip(rows, folds, strict=True)):
+        bank = kept[f"bank-{fold}"]
+        if bank.shape[0] != bank_size:
+            sys.exit(f"{path} was written for another bank ({bank.shape[0]} texts)")
+        found[i] = bank @ kept["rows"][where[row.text]]
+    return found
+
+
 def nearest_lists(
     situations: list[Situation], texts: list[str], similarities: np.ndarray, count: int
 ) -> list[Nearest]:
@@ -159,13 +179,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(rows):,} development rows; encoding them ...", flush=True)
     contacts = [make_contact_text(r.text, Channel.NINE_NINE_NINE, max_chars=10_000) for r in rows]
     rules = [triage(contact, policy) for contact in contacts]
-    vectors = encoded(layer, [c.text for c in contacts])
     folds = [slice_of(r.text) for r in rows]
-    similarities = vectors @ layer.vectors.T
     # The bank holds the development rows themselves (uk-english-calls.toml): a fold is scored
     # against the exemplars of the other folds only.
     exemplar_fold = np.array([slice_of(text) for text in layer.texts])
     from_corpus = np.isin(np.array(layer.texts), [" ".join(r.text.split()) for r in rows])
+    tuned = args.likelihoods.with_suffix(".npz") if args.likelihoods else None
+    if layer.route_head is not None and (tuned is None or not tuned.is_file()):
+        sys.exit(
+            "the bank has a tuned route head: give the --likelihoods (and the vectors) its "
+            "--cv wrote"
+        )
+    vectors = encoded(layer, [c.text for c in contacts]) if tuned is None else None
+    if vectors is None and tuned is not None:
+        similarities = tuned_similarities(tuned, rows, folds, len(layer.texts))
+    elif vectors is not None:
+        similarities = vectors @ layer.vectors.T
     for i, fold in enumerate(folds):
         similarities[i, from_corpus & (exemplar_fold == fold)] = -np.inf
     print(f"  {int(from_corpus.sum()):,} of the bank's {len(layer.texts):,} texts are corpus rows")
@@ -175,12 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"likelihoods of the tuned route head from {args.likelihoods}", flush=True)
         given = json.loads(args.likelihoods.read_text(encoding="utf-8"))["likelihoods"]
         likelihood = [{Route(k): v for k, v in given[r.text].items()} for r in rows]
-    elif layer.route_head is not None:
-        sys.exit("the bank has a tuned route head: give its --likelihoods")
     else:
         print("training a route model without each fold's rows ...", flush=True)
     routes = [s.route for s in layer.situations]
-    for fold in sorted(set(folds)) if not args.likelihoods else ():
+    for fold in sorted(set(folds)):
+        if vectors is None:
+            break
         keep = ~(from_corpus & (exemplar_fold == fold))
         model = train(layer.vectors[keep], [r for r, k in zip(routes, keep, strict=True) if k])
         members = [i for i, f in enumerate(folds) if f == fold]
@@ -219,12 +248,21 @@ def main(argv: list[str] | None = None) -> int:
             recognise_at=a,
             neighbours=n,
             raise_likelihood=p,
+            raise_unrecognised_likelihood=u,
             recognise_likelihood=q,
             lead=lead,
         )
-        for r, m, a, n, p, q, lead in itertools.product(
-            RAISE_AT, MARGIN, RECOGNISE_AT, NEIGHBOURS, RAISE_LIKELIHOOD, RECOGNISE_LIKELIHOOD, LEAD
+        for r, m, a, n, p, u, q, lead in itertools.product(
+            RAISE_AT,
+            MARGIN,
+            RECOGNISE_AT,
+            NEIGHBOURS,
+            RAISE_LIKELIHOOD,
+            RAISE_UNRECOGNISED,
+            RECOGNISE_LIKELIHOOD,
+            LEAD,
         )
+        if u is None or u < p
     ]
     print(f"trying {len(combos)} combinations of thresholds on 5 folds ...", flush=True)
     per_fold = {fold: [figures(outcomes(limits, fold)) for limits in combos] for fold in FOLDS}

@@ -56,8 +56,14 @@ ROUTES = [route.value for route in Route]
 HIDDEN, HEADS = 384, 12
 EPOCHS, BATCH, LAYER_RATE, HEAD_RATE, SMOOTHING, DECAY = 6, 32, 1e-4, 1e-2, 0.1, 0.01
 _RATES = f"lr={LAYER_RATE},{HEAD_RATE}/ls={SMOOTHING}"
-_TRAINED = f"last-{LAYERS - TUNED_LAYER}-layers+linear/length-batches"
-RECIPE = f"{_TRAINED}/epochs={EPOCHS}/batch={BATCH}/{_RATES}"
+
+
+def recipe(first: int) -> str:
+    """How a head is trained from layer ``first`` on (kept in its file and CV output)."""
+    trained = f"last-{LAYERS - first}-layers+linear/length-batches"
+    return f"{trained}/epochs={EPOCHS}/batch={BATCH}/{_RATES}"
+
+
 LABEL_ROUTE = {
     "emergency": "emergency",
     "non_emergency_police": "police_non_emergency",
@@ -115,11 +121,15 @@ class Head(nn.Module):
         self.layers = nn.ModuleList(copy.deepcopy(layer) for layer in tuned)
         self.classify = nn.Linear(HIDDEN, len(ROUTES))
 
-    def forward(self, x: Any, mask: Any) -> Any:
+    def embed(self, x: Any, mask: Any) -> Any:
+        """The tuned encoder's unit vectors (what triage finds the nearest bank texts by)."""
         for layer in self.layers:
             x = layer(x, mask)
         pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-        return self.classify(F.normalize(pooled, dim=-1) * HEAD_SCALE)
+        return F.normalize(pooled, dim=-1)
+
+    def forward(self, x: Any, mask: Any) -> Any:
+        return self.classify(self.embed(x, mask) * HEAD_SCALE)
 
 
 #: The published names of :class:`Layer`'s parts (how the head file names them).
@@ -153,7 +163,7 @@ def _padded(rows: list[Any]) -> tuple[Any, Any]:
 
 @torch.no_grad()
 def states(weights: dict[str, Any], layers: list[Layer], ids: list[list[int]]) -> list[Any]:
-    """Each text's token states entering the tuned layer, from the published layers."""
+    """Each text's token states after the published ``layers`` (entering the tuned ones)."""
     words = weights["embeddings.word_embeddings.weight"]
     positions = weights["embeddings.position_embeddings.weight"]
     kind = weights["embeddings.token_type_embeddings.weight"][0]
@@ -170,7 +180,7 @@ def states(weights: dict[str, Any], layers: list[Layer], ids: list[list[int]]) -
             tokens[row, : len(i)] = torch.tensor(i)
             mask[row, : len(i)] = 1
         x = norm(words[tokens] + positions[:length] + kind)
-        for layer in layers[:TUNED_LAYER]:
+        for layer in layers:
             x = layer(x, mask)
         found.extend(x[row, : len(i)].clone() for row, i in enumerate(chunk))
     return found
@@ -206,12 +216,15 @@ def train(tuned: list[Layer], rows: list[Any], labels: list[int]) -> Head:
 
 
 @torch.no_grad()
-def likelihoods(head: Head, rows: list[Any]) -> Any:
-    found = []
+def likelihoods(head: Head, rows: list[Any]) -> tuple[Any, Any]:
+    """Each row's route likelihoods and its unit vector from the tuned layers."""
+    found, vectors = [], []
     for start in range(0, len(rows), 64):
         x, mask = _padded(rows[start : start + 64])
-        found.append(head(x, mask).softmax(-1))
-    return torch.cat(found).numpy()
+        unit = head.embed(x, mask)
+        found.append(head.classify(unit * HEAD_SCALE).softmax(-1))
+        vectors.append(unit)
+    return torch.cat(found).numpy(), torch.cat(vectors).numpy()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,7 +233,14 @@ def main(argv: list[str] | None = None) -> int:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--cv", type=Path, help="write cross-validated likelihoods (JSON)")
     what.add_argument("--out", type=Path, help="write the head trained on the whole bank")
+    parser.add_argument(
+        "--first-layer",
+        type=int,
+        default=TUNED_LAYER,
+        help=f"the first encoder layer trained again (default {TUNED_LAYER}, what triage runs)",
+    )
     args = parser.parse_args(argv)
+    first = args.first_layer
     torch.set_num_threads(1)
 
     settings = load_settings()
@@ -232,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     weights = load_file(str(verify(folder, WEIGHTS)))
     tokenizer = WordPiece.from_file(folder / "vocab.txt")
     layers = [Layer(weights, i) for i in range(LAYERS)]
-    tuned = layers[TUNED_LAYER:]
+    tuned = layers[first:]
     entries = bank.entries()
     texts = [text for _, text in entries]
     labels = [ROUTES.index(situation.route.value) for situation, _ in entries]
@@ -245,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(clash)} bank texts are held-back corpus rows ({clash[0]!r}...): reword them"
         )
     print(f"{len(texts):,} bank texts: states from the published layers ...", flush=True)
-    bank_rows = states(weights, layers, [tokenizer.encode(t, 256) for t in texts])
+    bank_rows = states(weights, layers[:first], [tokenizer.encode(t, 256) for t in texts])
 
     if args.out:
         head = train(tuned, bank_rows, labels)
@@ -260,8 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         metadata = {
             "bank": bank_digest(entries),
             "source_sha256": WEIGHTS.sha256,
-            "recipe": RECIPE,
-            "first_layer": str(TUNED_LAYER),
+            "recipe": recipe(first),
+            "first_layer": str(first),
             "routes": ",".join(ROUTES),
             "torch": torch.__version__,
         }
@@ -271,18 +291,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     rows = select(read_eval_path(args.corpus), parse_split("dev"))
-    row_states = states(weights, layers, [tokenizer.encode(r.text, 256) for r in rows])
+    row_states = states(weights, layers[:first], [tokenizer.encode(r.text, 256) for r in rows])
     folds = [slice_of(r.text) for r in rows]
     bank_folds = [slice_of(t) for t in texts]
     in_corpus = {" ".join(r.text.split()) for r in rows}
     result: dict[str, dict[str, float]] = {}
-    wanted, chances = [], []
+    wanted, chances, row_vectors, order = [], [], [], []
+    bank_vectors: dict[str, Any] = {}
     for fold in sorted(set(folds)):
         keep = [i for i, t in enumerate(texts) if not (t in in_corpus and bank_folds[i] == fold)]
         print(f"{fold}: training on {len(keep):,} bank texts ...", flush=True)
         head = train(tuned, [bank_rows[i] for i in keep], [labels[i] for i in keep])
         members = [i for i, f in enumerate(folds) if f == fold]
-        found = likelihoods(head, [row_states[i] for i in members])
+        found, vectors = likelihoods(head, [row_states[i] for i in members])
+        bank_vectors[fold] = likelihoods(head, bank_rows)[1]
+        row_vectors.append(vectors)
+        order.extend(rows[i].text for i in members)
         for i, p in zip(members, found, strict=True):
             result[rows[i].text] = {route: float(x) for route, x in zip(ROUTES, p, strict=True)}
             wanted.append(ROUTES.index(LABEL_ROUTE[rows[i].label.value]))
@@ -290,8 +314,18 @@ def main(argv: list[str] | None = None) -> int:
     found_all, labels_all = np.array(chances), np.array(wanted)
     accuracy = float((found_all.argmax(1) == labels_all).mean())
     print(f"cross-validated accuracy over the four routes: {accuracy:.3f}")
-    args.cv.write_text(json.dumps({"recipe": RECIPE, "likelihoods": result}), encoding="utf-8")
-    print(f"wrote {len(result):,} rows' likelihoods to {args.cv}")
+    args.cv.write_text(
+        json.dumps({"recipe": recipe(first), "likelihoods": result}), encoding="utf-8"
+    )
+    # the tuned vectors, for the nearest bank texts: each row's from the head that did not see
+    # it (``texts`` gives whose), and the bank's from each fold's head
+    np.savez(
+        args.cv.with_suffix(".npz"),
+        texts=np.array(order),
+        rows=np.concatenate(row_vectors),
+        **{f"bank-{fold}": v for fold, v in bank_vectors.items()},
+    )
+    print(f"wrote {len(result):,} rows' likelihoods to {args.cv} and vectors beside it")
     return 0
 
 

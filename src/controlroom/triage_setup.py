@@ -43,8 +43,12 @@ def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | No
     checked against its hashes, over the policy's exemplar bank. None, with one warning in
     the log (on stderr), when the policy has no bank or the model is missing or not the
     published one: triage then runs on its rules alone."""
-    if policy.exemplars is None:
+    bank = policy.exemplars
+    if bank is None:
         return None
+    head = route_head_for(bank, settings.model_dir, precision=settings.encoder)
+    if head is not None:
+        return SemanticIndex(head, bank, cache_dir=settings.model_dir)
     try:
         encoder, slower = load_encoder(settings.model_dir, settings.encoder)
     except ModelIntegrityError as exc:
@@ -52,19 +56,31 @@ def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | No
         return None
     if slower:
         log.warning("triage's semantic layer: %s", slower)
-    head = route_head_for(policy.exemplars, settings.model_dir)
-    return SemanticIndex(encoder, policy.exemplars, cache_dir=settings.model_dir, route_head=head)
+    return SemanticIndex(encoder, bank, cache_dir=settings.model_dir)
 
 
-def route_head_for(bank: ExemplarBank, cache_dir: Path | None = None) -> RouteHead | None:
-    """The bank's tuned route head, checked; None (with one warning) when the bank names none
-    that can be used: the route model trained where the bank is loaded runs instead."""
+def route_head_for(
+    bank: ExemplarBank, model_dir: Path, precision: str = "int8"
+) -> RouteHead | None:
+    """The bank's tuned route head over the published model in ``model_dir`` (its graph kept
+    there), checked; None
+    (with one warning) when the bank names none that can be used: the published encoder and
+    a route model trained where the bank is loaded run instead."""
     if bank.route_head is None:
         return None
     try:
         return RouteHead(
-            Path(bank.route_head.path), bank.route_head.sha256, bank.entries(), cache_dir
+            Path(bank.route_head.path),
+            bank.route_head.sha256,
+            bank.entries(),
+            model_dir,
+            cache_dir=model_dir,
+            precision=precision,
         )
     except (ModelIntegrityError, StaleHead) as exc:
-        log.warning("triage's semantic layer: %s; the bank's own route model runs instead", exc)
+        log.warning(
+            "triage's semantic layer: %s; the published encoder and the bank's own route model "
+            "run instead",
+            exc,
+        )
         return None

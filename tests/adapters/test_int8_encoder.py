@@ -157,14 +157,21 @@ def test_install_keeps_the_banks_caches_and_removes_stale_ones(
     from controlroom.cli import main
 
     folder = _copy(model_dir, tmp_path / "model")
-    stale = [folder / "exemplars-000000000000000000000000.npy", folder / "route-model-0.npy"]
+    stale = [
+        folder / "exemplars-000000000000000000000000.npy",
+        folder / "route-model-0.npy",
+        folder / "route-head-0-tuned-graph-1-int8.onnx",
+    ]
     for path in stale:
         path.write_bytes(b"made for a bank no longer in use")
     result = CliRunner().invoke(main, ["models", "install", "--dir", str(folder)])
     assert result.exit_code == 0, result.output
-    assert "2 cache files of earlier banks or encoders removed" in result.output
+    assert "3 cache files of earlier banks or encoders removed" in result.output
     assert not any(path.exists() for path in stale)
-    kept = sorted(p.name for p in folder.glob("*.npy"))
-    assert [name.split("-")[0] for name in kept] == ["exemplars", "route"]  # the bank's own
+    caches = ("exemplars-*", "route-*")
+    kept = sorted(p.name for pattern in caches for p in folder.glob(pattern))
+    # the shipped bank's vectors by its tuned head, and the head's graph with its record
+    assert [name.rsplit(".", 1)[1] for name in kept] == ["npy", "json", "onnx"], kept
     again = CliRunner().invoke(main, ["models", "install", "--dir", str(folder)])
-    assert "removed" not in again.output and sorted(p.name for p in folder.glob("*.npy")) == kept
+    assert "removed" not in again.output
+    assert sorted(p.name for pattern in caches for p in folder.glob(pattern)) == kept

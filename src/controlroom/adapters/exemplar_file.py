@@ -41,6 +41,7 @@ class ThresholdsModel(_Strict):
     recognise_at: Similarity = 0.35
     neighbours: typing.Annotated[int, Field(ge=1, le=20)] = 3
     raise_likelihood: Likelihood = 0.75
+    raise_unrecognised_likelihood: Likelihood | None = None
     recognise_likelihood: Likelihood = 0.30
     lead: Likelihood = 0.10
     ask_likelihood: Likelihood = 0.10

@@ -73,8 +73,9 @@ def install_command(source: Path | None, folder: Path | None) -> None:
 
 
 def _prepare_banks(folder: Path, configured: str) -> None:
-    """Encode the exemplar banks of the shipped and the configured policies now and train their
-    route models, into the model folder's cache, so the service's first triage does not wait."""
+    """Build the tuned heads' graphs of the shipped and the configured policies' exemplar banks
+    and encode the banks (or, for a bank without a usable head, train its route model) now,
+    into the model folder's cache, so the service's first triage does not wait."""
     encoder: Encoder | None = None
     kept: set[Path] = set()
     for name in dict.fromkeys([*shipped_policies(), configured]):
@@ -84,16 +85,19 @@ def _prepare_banks(folder: Path, configured: str) -> None:
             continue  # `controlroom policy check` says what is wrong with it
         if bank is None:
             continue
-        encoder = encoder or load_encoder(folder)[0]
         started = time.monotonic()
-        kept.update(SemanticIndex(encoder, bank, cache_dir=folder).cache_files)
         head = route_head_for(bank, folder)
-        if head is not None and head.cache_file is not None:
-            kept.add(head.cache_file)
+        if head is not None:
+            kept.update(head.cache_files)
+            index = SemanticIndex(head, bank, cache_dir=folder)
+        else:
+            encoder = encoder or load_encoder(folder)[0]
+            index = SemanticIndex(encoder, bank, cache_dir=folder)
+        kept.update(index.cache_files)
         click.echo(f"  exemplar bank of {name} ready ({time.monotonic() - started:.1f} s)")
     stale = [
         path
-        for pattern in ("exemplars-*.npy", "route-model-*.npy", "route-head-*.onnx")
+        for pattern in ("exemplars-*.npy", "route-model-*.npy", "route-head-*")
         for path in folder.glob(pattern)
         if path not in kept
     ]

@@ -44,7 +44,10 @@ class Thresholds:
 
     The bank also trains a route model (each route's likelihood for a contact, from all the
     bank's texts together). ``raise_likelihood``: the emergency likelihood that raises a contact
-    to an emergency, as closeness does. ``recognise_likelihood`` and ``lead``: where the rules
+    to an emergency, as closeness does; ``raise_unrecognised_likelihood`` the one that raises a
+    contact the rules recognised nothing in (None: ``raise_likelihood``), for a fail-safe that
+    leans further towards an emergency where nothing was recognised.
+    ``recognise_likelihood`` and ``lead``: where the rules
     recognised nothing, the likelihood at which the likeliest route that is no emergency
     decides, if it also leads the emergency likelihood by ``lead``; while the emergency
     likelihood is still at least ``ask_likelihood`` the handler is asked the questions too.
@@ -56,6 +59,7 @@ class Thresholds:
     recognise_at: float = 0.35
     neighbours: int = 3
     raise_likelihood: float = 0.75
+    raise_unrecognised_likelihood: float | None = None
     recognise_likelihood: float = 0.30
     lead: float = 0.10
     ask_likelihood: float = 0.10

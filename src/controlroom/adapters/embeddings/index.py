@@ -1,9 +1,11 @@
 """The exemplar bank as vectors: which of its texts are nearest a contact, per route.
 
-The bank's texts are encoded once. Their vectors are kept in a cache file next to the model,
-named by a hash of the encoder (model and precision) and the texts, so a restart reads them
-instead of encoding them again; a cache file that does not match its name is rebuilt. The
-bank's route model (:mod:`.route_model`) is trained on those vectors and kept the same way.
+The bank's texts are encoded once, by the bank's tuned route head when it has one that can be
+used, otherwise by the published encoder. Their vectors are kept in a cache file next to the
+model, named by a hash of the encoder (model, tuning and precision) and the texts, so a restart
+reads them instead of encoding them again; a cache file that does not match its name is
+rebuilt. Without a tuned head, the bank's route model (:mod:`.route_model`) is trained on those
+vectors and kept the same way.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from controlroom.adapters.embeddings.minilm import TUNED_LAYER
 from controlroom.adapters.embeddings.route_model import TRAINING, RouteModel, route_model
 from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
 from controlroom.domain.policy import Route
@@ -37,32 +38,26 @@ class Encoder(Protocol):
 
     def encode(self, texts: Sequence[str]) -> Matrix: ...
 
-    def encode_with_states(
-        self, texts: Sequence[str], layer: int
-    ) -> tuple[Matrix, list[Matrix]]: ...
 
+@runtime_checkable
+class Classifies(Protocol):
+    """An encoder that also gives each route's likelihood: the bank's tuned route head
+    (:mod:`.route_head`)."""
 
-class Head(Protocol):
-    """The bank's tuned route head (:mod:`.route_head`)."""
-
-    def per_route(self, states: Sequence[Matrix]) -> list[dict[Route, float]]: ...
+    def classify(self, texts: Sequence[str]) -> tuple[Matrix, list[dict[Route, float]]]: ...
 
 
 class SemanticIndex:
     """Nearest bank texts for contacts, by cosine similarity of their embeddings."""
 
-    def __init__(
-        self,
-        encoder: Encoder,
-        bank: ExemplarBank,
-        cache_dir: Path | None = None,
-        route_head: Head | None = None,
-    ):
+    def __init__(self, encoder: Encoder, bank: ExemplarBank, cache_dir: Path | None = None):
+        """The bank's texts encoded by ``encoder`` (read from ``cache_dir`` when kept there).
+        An encoder that :class:`Classifies` (the bank's tuned route head) gives the
+        likelihoods; otherwise a route model is trained here on the bank's vectors."""
         self.encoder = encoder
         self.bank = bank
-        #: The tuned route head, when the bank has one that could be used: it gives the
-        #: likelihoods in place of the route model trained here.
-        self.route_head = route_head
+        #: The tuned route head, when the bank has one that could be used.
+        self.route_head = encoder if isinstance(encoder, Classifies) else None
         entries = bank.entries()
         self.situations: list[Situation] = [situation for situation, _ in entries]
         self.texts: list[str] = [text for _, text in entries]
@@ -73,12 +68,14 @@ class SemanticIndex:
         #: The cache files this bank reads (kept by ``models install``; others are stale).
         self.cache_files: list[Path] = []
         self.vectors = self._bank_vectors(cache_dir)
-        model_cache = cache_dir / f"route-model-{self._name}.npy" if cache_dir else None
-        if model_cache is not None:
-            self.cache_files.append(model_cache)
-        self.route_model: RouteModel = route_model(
-            self.vectors, [situation.route for situation in self.situations], model_cache
-        )
+        self.route_model: RouteModel | None = None
+        if self.route_head is None:
+            model_cache = cache_dir / f"route-model-{self._name}.npy" if cache_dir else None
+            if model_cache is not None:
+                self.cache_files.append(model_cache)
+            self.route_model = route_model(
+                self.vectors, [situation.route for situation in self.situations], model_cache
+            )
         self.by_route = {
             route: np.array(
                 [i for i, s in enumerate(self.situations) if s.route is route], dtype=np.int64
@@ -117,10 +114,10 @@ class SemanticIndex:
         if not texts:
             return []
         if self.route_head is not None:
-            vectors, states = self.encoder.encode_with_states(texts, TUNED_LAYER)
-            likelihoods = self.route_head.per_route(states)
+            vectors, likelihoods = self.route_head.classify(texts)
         else:
             vectors = self.encoder.encode(texts)
+            assert self.route_model is not None
             likelihoods = self.route_model.per_route(vectors)
         nearest = self._nearest(vectors, count or self.bank.thresholds.neighbours)
         return [Closeness(n, p) for n, p in zip(nearest, likelihoods, strict=True)]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import onnxruntime as ort
 
-from controlroom.adapters.embeddings.minilm import HIDDEN, MAX_TOKENS, TUNED_LAYER, Matrix
+from controlroom.adapters.embeddings.minilm import HIDDEN, MAX_TOKENS, Matrix
 from controlroom.adapters.embeddings.model_files import (
     MODEL_REVISION,
     VOCABULARY,
@@ -45,14 +45,12 @@ if TYPE_CHECKING:
 INPUT_IDS = "input_ids"
 ATTENTION_MASK = "attention_mask"
 VECTORS = "vectors"
-#: A second output: the token states entering the layers the tuned route head trains again.
-STATES = "states"
-#: The tuned route head's output (:mod:`.route_head`).
+#: The second output of the encoder with the bank's tuned route head (:mod:`.route_head`).
 LIKELIHOODS = "likelihoods"
 MODEL_FILE = "model-int8.onnx"
 MANIFEST_FILE = "model-int8.json"
 #: How the file is made; a file made otherwise is built again.
-RECIPE = "onnx-graph-6/words-float16/matmul-qint8-per-column/states-3"
+RECIPE = "onnx-graph-7/words-float16/matmul-qint8-per-column"
 
 
 @contextmanager
@@ -175,6 +173,36 @@ def build_int8(folder: Path) -> Path:
     return folder / MODEL_FILE
 
 
+def one_thread_session(model: str | bytes, threads: int = 1) -> ort.InferenceSession:
+    """An ONNX Runtime session for the graph ``model`` (a path or its bytes) on ``threads``."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+def run_each(
+    session: ort.InferenceSession, tokenizer: WordPiece, texts: Sequence[str], outputs: list[str]
+) -> list[Matrix]:
+    """``outputs`` of the graph for every text, one row a text, each text run alone.
+
+    The 8-bit layers scale their inputs by the range of the whole batch, so a text batched with
+    others would come out slightly different, and the same words must always give the same
+    vector (and so the same decision). Batching would gain about a fifth."""
+    found: list[Matrix] = []
+    for row, text in enumerate(texts):
+        ids = tokenizer.encode(text, MAX_TOKENS)
+        tokens = np.array([ids], dtype=np.int64)
+        mask = np.ones((1, len(ids)), dtype=np.float32)
+        results = session.run(outputs, {INPUT_IDS: tokens, ATTENTION_MASK: mask})
+        if not found:
+            found = [np.zeros((len(texts), r.shape[-1]), dtype=np.float32) for r in results]
+        for kept, result in zip(found, results, strict=True):
+            kept[row] = result[0]
+    return found or [np.zeros((0, HIDDEN), dtype=np.float32) for _ in outputs]
+
+
 class MiniLMInt8:
     """The encoder, 8-bit: ``encode(texts)`` gives one unit vector a text, as
     :class:`~.minilm.MiniLM` does, on one thread."""
@@ -188,42 +216,12 @@ class MiniLMInt8:
         self.tokenizer = WordPiece.from_file(verify(folder, VOCABULARY))
         built = str(_read_manifest(folder)["sha256"])[:16]
         self.name = f"{MODEL_REVISION}/{RECIPE}/{built}/one-text-a-run"
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._session = one_thread_session(str(path), threads)
 
     def token_ids(self, text: str) -> list[int]:
         """The ids the model reads for ``text``."""
         return self.tokenizer.encode(text, MAX_TOKENS)
 
     def encode(self, texts: Sequence[str]) -> Matrix:
-        """One row a text, each of unit length, in the order given.
-
-        Each text is run alone: the 8-bit layers scale their inputs by the range of the whole
-        batch, so a text batched with others would come out slightly different, and the same
-        words must always give the same vector (and so the same decision). Batching would
-        gain about a fifth."""
-        return self._run(texts, None)
-
-    def encode_with_states(self, texts: Sequence[str], layer: int) -> tuple[Matrix, list[Matrix]]:
-        """:meth:`encode`, and each text's token states entering layer ``layer`` (the graph
-        gives those of :data:`~.minilm.TUNED_LAYER` only)."""
-        if layer != TUNED_LAYER:
-            raise ValueError(f"the 8-bit graph gives the states entering layer {TUNED_LAYER} only")
-        states: list[Matrix] = []
-        return self._run(texts, states), states
-
-    def _run(self, texts: Sequence[str], states: list[Matrix] | None) -> Matrix:
-        result = np.zeros((len(texts), HIDDEN), dtype=np.float32)
-        wanted = [VECTORS] if states is None else [VECTORS, STATES]
-        for row, text in enumerate(texts):
-            ids = self.token_ids(text)
-            tokens = np.array([ids], dtype=np.int64)
-            mask = np.ones((1, len(ids)), dtype=np.float32)
-            found = self._session.run(wanted, {INPUT_IDS: tokens, ATTENTION_MASK: mask})
-            result[row] = found[0][0]
-            if states is not None:
-                states.append(found[1][0])
-        return result
+        """One row a text, each of unit length, in the order given (each text run alone)."""
+        return run_each(self._session, self.tokenizer, texts, [VECTORS])[0]

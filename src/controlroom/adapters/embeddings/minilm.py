@@ -26,8 +26,8 @@ HIDDEN = 384
 HEADS = 12
 LAYERS = 6
 LAYER_NORM_EPS = 1e-12
-#: The first of the layers the bank's route head trains again (:mod:`.route_head`): the
-#: encoder gives the token states entering it.
+#: The first of the layers the bank's route head trains again, by default
+#: (``scripts/tune_route_head.py``; :mod:`.route_head` runs a head from any layer).
 TUNED_LAYER = 3
 #: Tokens read of each text, [CLS] and [SEP] included (the reference pipeline's limit).
 MAX_TOKENS = 256
@@ -166,29 +166,14 @@ class MiniLM:
         """One row a text, each of unit length, in the order given."""
         return in_batches([self.token_ids(text) for text in texts], self._encode_batch)
 
-    def encode_with_states(self, texts: Sequence[str], layer: int) -> tuple[Matrix, list[Matrix]]:
-        """:meth:`encode`, and each text's token states entering layer ``layer`` (one text a
-        run: the states of a text never carry another's padding)."""
-        vectors = np.zeros((len(texts), HIDDEN), dtype=np.float32)
-        states: list[Matrix] = []
-        for row, text in enumerate(texts):
-            kept: list[Matrix] = []
-            vectors[row] = self._encode_batch([self.token_ids(text)], layer, kept)[0]
-            states.append(kept[0][0])
-        return vectors, states
-
-    def _encode_batch(
-        self, batch: list[list[int]], keep_at: int = -1, kept: list[Matrix] | None = None
-    ) -> Matrix:
+    def _encode_batch(self, batch: list[list[int]]) -> Matrix:
         tokens, mask = padded(batch, self.tokenizer.pad)
         length = tokens.shape[1]
         x = self.words[tokens] + self.positions[:length] + self.token_type
         x = _layer_norm(x, *self.embedding_norm)
         # a padded position gets no attention: a large negative score before the softmax
         blocked = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        for index, layer in enumerate(self.layers):
-            if index == keep_at and kept is not None:
-                kept.append(x)
+        for layer in self.layers:
             x = self.layer(x, layer, blocked)
         summed = (x * mask[:, :, None]).sum(axis=1)
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)

@@ -2,7 +2,9 @@
 
 The graph computes what :mod:`.minilm` computes in NumPy — token, position and type
 embeddings, six BERT layers, the mean of the tokens' last hidden states, scaled to unit
-length — node for node, so ONNX Runtime can run it with its fused kernels. Nothing is
+length — node for node, so ONNX Runtime can run it with its fused kernels; with the bank's
+tuned route head, its layers take the place of the published last ones and a route classifier
+follows the vector. Nothing is
 exported from another framework and nothing is downloaded: every number in the graph is read
 from the weights file whose published hash :func:`~.model_files.verify` has checked. The word
 embeddings are kept in half precision (a quarter of the file; a word's vector moves by under
@@ -12,6 +14,7 @@ quantises the dense layers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +28,9 @@ from controlroom.adapters.embeddings.int8_model import (
     ATTENTION_MASK,
     INPUT_IDS,
     LIKELIHOODS,
-    STATES,
     VECTORS,
 )
-from controlroom.adapters.embeddings.minilm import (
-    HEADS,
-    HIDDEN,
-    LAYER_NORM_EPS,
-    LAYERS,
-    TUNED_LAYER,
-)
+from controlroom.adapters.embeddings.minilm import HEADS, HIDDEN, LAYER_NORM_EPS, LAYERS
 
 #: The operator set the graph is written for (LayerNormalization and ReduceL2 with axes as an
 #: input need 18).
@@ -123,52 +119,48 @@ def _constants(g: _Graph) -> None:
         g.constant(name, value)
 
 
-def build_head_graph(
-    tensors: dict[str, npt.NDArray[np.float32]], scale: float, routes: int
-) -> onnx.ModelProto:
-    """The tuned route head as an ONNX model: one text's token states entering the first tuned
-    layer (1 × length × 384) in, each route's likelihood (1 × ``routes``) out. ``tensors`` are the
-    head file's, already checked."""
-    # the head file's "layers.0." is the encoder's layer TUNED_LAYER, "layers.1." the next
-    weights = {}
-    for name, value in tensors.items():
-        if name.startswith("layers."):
-            _, offset, rest = name.split(".", 2)
-            weights[f"encoder.layer.{TUNED_LAYER + int(offset)}.{rest}"] = value
-    g = _Graph()
-    _constants(g)
-    g.constant("no_padding", np.zeros((1, 1, 1, 1), np.float32))
-    g.constant("head_scale", np.array(scale, np.float32))
-    g.constant("classify.W", np.ascontiguousarray(tensors["classify.weight"].T))
-    g.constant("classify.b", tensors["classify.bias"])
-    x = STATES
-    for index in range(TUNED_LAYER, LAYERS):
-        x = _encoder_layer(g, weights, x, index, "no_padding")
-    pooled = g.node("ReduceMean", [x, "axis_1"], keepdims=0)
-    norm = g.node("Max", [g.node("ReduceL2", [pooled, "axis_1"], keepdims=1), "least_norm"])
-    unit = g.node("Mul", [g.node("Div", [pooled, norm]), "head_scale"])
-    logits = g.node("Add", [g.node("MatMul", [unit, "classify.W"]), "classify.b"])
-    g.node("Softmax", [logits], output=LIKELIHOODS, axis=-1)
-    graph = helper.make_graph(
-        g.nodes,
-        "route-head",
-        [helper.make_tensor_value_info(STATES, TensorProto.FLOAT, [1, "length", HIDDEN])],
-        [helper.make_tensor_value_info(LIKELIHOODS, TensorProto.FLOAT, [1, routes])],
-        g.used_constants(),
-    )
-    model = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="controlroom"
-    )
-    onnx.checker.check_model(model)
-    return model
+@dataclass(frozen=True)
+class TunedHead:
+    """The bank's tuned route head, as the head file holds it (already checked): the tuned
+    copies of the encoder's layers from ``first_layer`` on, and the route classifier."""
+
+    tensors: dict[str, npt.NDArray[np.float32]]
+    first_layer: int
+    scale: float
+    routes: int
+
+    def layer_weights(self) -> dict[str, npt.NDArray[np.float32]]:
+        """The tuned layers under the published names (the file's ``layers.0.`` is the
+        encoder's layer ``first_layer``)."""
+        weights = {}
+        for name, value in self.tensors.items():
+            if name.startswith("layers."):
+                _, offset, rest = name.split(".", 2)
+                weights[f"encoder.layer.{self.first_layer + int(offset)}.{rest}"] = value
+        return weights
 
 
-def build_graph(weights_file: Path) -> onnx.ModelProto:
+def build_graph(weights_file: Path, head: TunedHead | None = None) -> onnx.ModelProto:
     """The encoder as an ONNX model: ``input_ids`` (int64, batch × length) and
     ``attention_mask`` (float, 1 for a token, 0 for padding) in, ``vectors`` (batch × 384,
-    unit length) and ``states`` (the token states entering layer ``TUNED_LAYER``) out.
-    ``weights_file`` must already be verified."""
+    unit length) out. With the bank's tuned ``head``, the layers from its first on are the
+    tuned ones: ``vectors`` are then the tuned encoder's, and a second output gives each
+    route's ``likelihoods`` (batch × routes). ``weights_file`` must already be verified."""
     weights: dict[str, npt.NDArray[np.float32]] = load_file(str(weights_file))
+    first_tuned = LAYERS
+    if head is not None:
+        tuned = head.layer_weights()
+        missing = [
+            name
+            for name in weights
+            if name.startswith("encoder.layer.")
+            and int(name.split(".")[2]) >= head.first_layer
+            and name not in tuned
+        ]
+        if missing or any(f"classify.{k}" not in head.tensors for k in ("weight", "bias")):
+            raise ValueError(f"the head lacks {(missing or ['the classifier'])[0]}")
+        weights.update(tuned)
+        first_tuned = head.first_layer
     g = _Graph()
     _constants(g)
     g.constant("words", weights["embeddings.word_embeddings.weight"].astype(np.float16))
@@ -184,30 +176,41 @@ def build_graph(weights_file: Path) -> onnx.ModelProto:
     blocked = g.node("Mul", [unmasked, "blocked_score"])
     blocked = g.node("Unsqueeze", [blocked, g.node("Concat", ["axis_1", "axis_2"], axis=0)])
     for index in range(LAYERS):
-        if index == TUNED_LAYER:  # what the bank's tuned route head reads
-            x = g.node("Identity", [x], output=STATES)
         x = _encoder_layer(g, weights, x, index, blocked)
     masked = g.node("Mul", [x, g.node("Unsqueeze", [ATTENTION_MASK, "axis_2"])])
     summed = g.node("ReduceSum", [masked, "axis_1"], keepdims=0)
     count = g.node("ReduceSum", [ATTENTION_MASK, "axis_1"], keepdims=1)
     pooled = g.node("Div", [summed, g.node("Max", [count, "least_count"])])
     norm = g.node("Max", [g.node("ReduceL2", [pooled, "axis_1"], keepdims=1), "least_norm"])
-    g.node("Div", [pooled, norm], output=VECTORS)
+    unit = g.node("Div", [pooled, norm], output=VECTORS)
+    outputs = [helper.make_tensor_value_info(VECTORS, TensorProto.FLOAT, ["batch", HIDDEN])]
+    if head is not None:
+        _classifier(g, head, unit)
+        outputs.append(
+            helper.make_tensor_value_info(LIKELIHOODS, TensorProto.FLOAT, ["batch", head.routes])
+        )
     graph = helper.make_graph(
         g.nodes,
-        "all-MiniLM-L6-v2",
+        "all-MiniLM-L6-v2" if head is None else f"all-MiniLM-L6-v2+tuned-from-{first_tuned}",
         [
             helper.make_tensor_value_info(INPUT_IDS, TensorProto.INT64, ["batch", "length"]),
             helper.make_tensor_value_info(ATTENTION_MASK, TensorProto.FLOAT, ["batch", "length"]),
         ],
-        [
-            helper.make_tensor_value_info(VECTORS, TensorProto.FLOAT, ["batch", HIDDEN]),
-            helper.make_tensor_value_info(STATES, TensorProto.FLOAT, ["batch", "length", HIDDEN]),
-        ],
-        g.constants,
+        outputs,
+        g.used_constants(),
     )
     model = helper.make_model(
         graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="controlroom"
     )
     onnx.checker.check_model(model)
     return model
+
+
+def _classifier(g: _Graph, head: TunedHead, unit: str) -> None:
+    """Each route's likelihood from the unit vector, scaled as in training."""
+    g.constant("head_scale", np.array(head.scale, np.float32))
+    g.constant("classify.W", np.ascontiguousarray(head.tensors["classify.weight"].T))
+    g.constant("classify.b", head.tensors["classify.bias"])
+    scaled = g.node("Mul", [unit, "head_scale"])
+    logits = g.node("Add", [g.node("MatMul", [scaled, "classify.W"]), "classify.b"])
+    g.node("Softmax", [logits], output=LIKELIHOODS, axis=-1)

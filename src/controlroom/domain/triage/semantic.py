@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation
+from controlroom.domain.exemplars import ExemplarBank, Neighbour, Situation, Thresholds
 from controlroom.domain.policy import Policy, Route, Tense
 from controlroom.domain.triage.assessment import questions
 from controlroom.domain.triage.compiled import compiled
@@ -70,6 +70,15 @@ def route_score(nearest: Nearest, route: Route, count: int) -> float:
     if not found:
         return -1.0
     return sum(n.similarity for n in found) / len(found)
+
+
+def raise_likelihood(limits: Thresholds, decision: Decision) -> float:
+    """The emergency likelihood that raises ``decision``: lower, when the bank says so, where
+    the rules recognised nothing."""
+    unrecognised = limits.raise_unrecognised_likelihood
+    if decision.confidence is Confidence.UNRECOGNISED and unrecognised is not None:
+        return unrecognised
+    return limits.raise_likelihood
 
 
 def blocking_words(reading: Reading) -> str | None:
@@ -141,7 +150,7 @@ def refine(
         close = scores[Route.EMERGENCY] >= limits.raise_at
         clear = scores[Route.EMERGENCY] - best_other >= limits.margin
         chance = likely.get(Route.EMERGENCY, 0.0)
-        probable = chance >= limits.raise_likelihood
+        probable = chance >= raise_likelihood(limits, decision)
         if (close and clear) or probable:
             why = f"{scores[Route.EMERGENCY]:.2f}" + (
                 f"; likelihood {chance:.2f}" if likely else ""
