@@ -232,6 +232,22 @@ def test_a_likely_emergency_below_the_threshold_is_not_raised() -> None:
     assert after.route is not Route.EMERGENCY
 
 
+def test_where_nothing_was_recognised_a_bank_may_raise_at_a_lower_likelihood() -> None:
+    leaning = replace(BANK, thresholds=replace(Thresholds(), raise_unrecognised_likelihood=0.5))
+    unrecognised = "the fella from upstairs is out on the landing"
+    recognised = "my bike was stolen from outside the library"
+    for text, raised in ((unrecognised, True), (recognised, False)):
+        contact = make_contact_text(text, Channel.NINE_NINE_NINE, max_chars=10_000)
+        before = triage(contact, POLICY)
+        assert (before.confidence is Confidence.UNRECOGNISED) is raised
+        chances = likely(emergency=0.6)
+        found = nearest(emergency=0.3)
+        after = refine(before, contact, POLICY, leaning, found, chances)
+        assert (after.route is Route.EMERGENCY) is raised, text
+        # the shipped default: the same threshold everywhere
+        assert refine(before, contact, POLICY, BANK, found, chances).route is not Route.EMERGENCY
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
