@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from controlroom.adapters.embeddings.encoders import ensure_int8
 from controlroom.adapters.embeddings.provision import is_installed
 from controlroom.config import Settings
 
@@ -22,3 +23,11 @@ def model_dir() -> Path:
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
     return folder
+
+
+@pytest.fixture(scope="session")
+def int8_dir(model_dir: Path) -> Path:
+    """The model folder with the published encoder built in 8 bits (``models install`` builds it
+    only for a bank without a tuned route head; the tests build it here)."""
+    ensure_int8(model_dir)
+    return model_dir

@@ -11,6 +11,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
+import controlroom.policies
 from controlroom.adapters.embeddings.encoders import load_encoder
 from controlroom.adapters.embeddings.int8_model import (
     ATTENTION_MASK,
@@ -50,10 +51,8 @@ def float32(model_dir: Path) -> MiniLM:
 
 
 @pytest.fixture(scope="module")
-def int8(model_dir: Path) -> MiniLMInt8:
-    if not is_built(model_dir):
-        pytest.fail("the 8-bit encoder is not built: controlroom models install", pytrace=False)
-    return MiniLMInt8(model_dir)
+def int8(int8_dir: Path) -> MiniLMInt8:
+    return MiniLMInt8(int8_dir)
 
 
 def _copy(model_dir: Path, target: Path, *, with_int8: bool = True) -> Path:
@@ -97,12 +96,12 @@ def test_int8_vectors_are_unit_length_in_order_and_rank_situations(int8: MiniLMI
     assert float(knife @ stabbing) > float(knife @ bins) + 0.2
 
 
-def test_the_build_is_repeatable_and_recorded(model_dir: Path, tmp_path: Path) -> None:
-    folder = _copy(model_dir, tmp_path / "model", with_int8=False)
+def test_the_build_is_repeatable_and_recorded(int8_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(int8_dir, tmp_path / "model", with_int8=False)
     assert not is_built(folder)
     build_int8(folder)
     manifest = json.loads((folder / MANIFEST_FILE).read_text())
-    installed = json.loads((model_dir / MANIFEST_FILE).read_text())
+    installed = json.loads((int8_dir / MANIFEST_FILE).read_text())
     assert manifest["source_sha256"] == WEIGHTS.sha256
     if manifest["libraries"] == installed["libraries"]:
         assert manifest["sha256"] == installed["sha256"]  # the same libraries, the same file
@@ -113,9 +112,9 @@ def test_the_build_is_repeatable_and_recorded(model_dir: Path, tmp_path: Path) -
 
 
 def test_a_tampered_int8_file_is_refused_and_the_slower_encoder_runs(
-    model_dir: Path, tmp_path: Path
+    int8_dir: Path, tmp_path: Path
 ) -> None:
-    folder = _copy(model_dir, tmp_path / "model")
+    folder = _copy(int8_dir, tmp_path / "model")
     data = bytearray((folder / MODEL_FILE).read_bytes())
     data[len(data) // 2] ^= 0x01
     (folder / MODEL_FILE).write_bytes(bytes(data))
@@ -126,8 +125,8 @@ def test_a_tampered_int8_file_is_refused_and_the_slower_encoder_runs(
     assert why is not None and "it was not loaded" in why and "slower" in why
 
 
-def test_an_int8_file_built_from_other_weights_is_refused(model_dir: Path, tmp_path: Path) -> None:
-    folder = _copy(model_dir, tmp_path / "model")
+def test_an_int8_file_built_from_other_weights_is_refused(int8_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(int8_dir, tmp_path / "model")
     manifest = json.loads((folder / MANIFEST_FILE).read_text())
     manifest["source_sha256"] = "0" * 64
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest))
@@ -150,28 +149,85 @@ def test_without_the_published_model_nothing_loads(tmp_path: Path) -> None:
 
 
 def test_install_keeps_the_banks_caches_and_removes_stale_ones(
-    model_dir: Path, tmp_path: Path
+    int8_dir: Path, tmp_path: Path
 ) -> None:
     from click.testing import CliRunner
 
     from controlroom.cli import main
 
-    folder = _copy(model_dir, tmp_path / "model")
+    folder = _copy(int8_dir, tmp_path / "model")
     stale = [
         folder / "exemplars-000000000000000000000000.npy",
         folder / "route-model-0.npy",
         folder / "route-head-0-tuned-graph-1-int8.onnx",
+        # every shipped bank has its tuned head: the published 8-bit encoder is not needed
+        folder / MODEL_FILE,
+        folder / MANIFEST_FILE,
     ]
-    for path in stale:
+    for path in stale[:3]:
         path.write_bytes(b"made for a bank no longer in use")
     result = CliRunner().invoke(main, ["models", "install", "--dir", str(folder)])
     assert result.exit_code == 0, result.output
-    assert "3 cache files of earlier banks or encoders removed" in result.output
+    assert "5 cache files of earlier banks or encoders removed" in result.output
     assert not any(path.exists() for path in stale)
     caches = ("exemplars-*", "route-*")
     kept = sorted(p.name for pattern in caches for p in folder.glob(pattern))
     # the shipped bank's vectors by its tuned head, and the head's graph with its record
     assert [name.rsplit(".", 1)[1] for name in kept] == ["npy", "json", "onnx"], kept
     again = CliRunner().invoke(main, ["models", "install", "--dir", str(folder)])
-    assert "removed" not in again.output
+    assert "removed" not in again.output and "8-bit encoder built" not in again.output
     assert sorted(p.name for pattern in caches for p in folder.glob(pattern)) == kept
+    checked = CliRunner().invoke(main, ["models", "check", "--dir", str(folder)])
+    assert checked.exit_code == 0, checked.output
+
+
+SMALL_BANK = """
+format = 1
+name = "a bank without a tuned route head"
+[[situations]]
+id = "knife"
+cite = "emergency.danger-to-life"
+route = "emergency"
+texts = ["he has a knife and says he will stab me"]
+[[situations]]
+id = "theft"
+cite = "guidance.report"
+route = "police_non_emergency"
+texts = ["my bike was stolen last week"]
+[[situations]]
+id = "noise"
+cite = "guidance.not-police"
+route = "other_agency"
+agency = "council"
+texts = ["the neighbours play loud music every night"]
+[[situations]]
+id = "chips"
+cite = "inappropriate.definition"
+route = "not_police"
+texts = ["my chips were cold"]
+"""
+
+
+def test_install_builds_the_published_encoder_for_a_bank_without_its_head(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from controlroom.cli import main
+
+    folder = _copy(model_dir, tmp_path / "model", with_int8=False)
+    shipped = Path(controlroom.policies.__file__).parent
+    shutil.copytree(shipped / "rulebooks", tmp_path / "rulebooks")
+    (tmp_path / "bank.toml").write_text(SMALL_BANK, encoding="utf-8")
+    policy = (shipped / "dcp-p-042.toml").read_text(encoding="utf-8")
+    shipped_banks = 'exemplars = ["exemplars/uk-english.toml", "exemplars/uk-english-calls.toml"]'
+    assert shipped_banks in policy
+    (tmp_path / "policy.toml").write_text(
+        policy.replace(shipped_banks, 'exemplars = ["bank.toml"]'), encoding="utf-8"
+    )
+    env = {"CONTROLROOM_POLICY": str(tmp_path / "policy.toml")}
+    result = CliRunner().invoke(main, ["models", "install", "--dir", str(folder)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "8-bit encoder built" in result.output
+    assert is_built(folder)
+    assert len(list(folder.glob("route-model-*.npy"))) == 1  # the small bank's own route model

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from controlroom.adapters.embeddings.encoders import ensure_int8, load_encoder
-from controlroom.adapters.embeddings.index import Encoder, SemanticIndex
+from controlroom.adapters.embeddings.index import SemanticIndex
 from controlroom.adapters.embeddings.int8_model import MANIFEST_FILE, MODEL_FILE, verify_int8
 from controlroom.adapters.embeddings.model_files import (
     MODEL_FILES,
@@ -22,6 +22,7 @@ from controlroom.adapters.policy_file import load_policy, shipped_policies
 from controlroom.cli.db import settings_or_exit
 from controlroom.cli.output import EXIT_BAD_INPUT, EXIT_FOUND_PROBLEMS, fail
 from controlroom.domain.errors import PolicyError
+from controlroom.domain.exemplars import ExemplarBank
 from controlroom.triage_setup import route_head_for
 
 
@@ -59,25 +60,17 @@ def install_command(source: Path | None, folder: Path | None) -> None:
     else:
         click.echo(f"installed {MODEL_NAME} ({MODEL_REVISION[:12]}) from {done.fetched}")
         click.echo(f"  into {target}; every file matches its published SHA-256")
-    started = time.monotonic()
-    try:
-        built = ensure_int8(target)
-    except (ModelIntegrityError, OSError) as exc:
-        fail(f"error: models install: building the 8-bit encoder: {exc}", EXIT_BAD_INPUT)
-    if built:
-        click.echo(
-            f"  8-bit encoder built from the checked weights into {MODEL_FILE} "
-            f"({time.monotonic() - started:.1f} s; its hash recorded in {MANIFEST_FILE})"
-        )
     _prepare_banks(target, settings.policy)
 
 
 def _prepare_banks(folder: Path, configured: str) -> None:
     """Build the tuned heads' graphs of the shipped and the configured policies' exemplar banks
-    and encode the banks (or, for a bank without a usable head, train its route model) now,
-    into the model folder's cache, so the service's first triage does not wait."""
-    encoder: Encoder | None = None
+    and encode the banks now, into the model folder's cache, so the service's first triage does
+    not wait. The published 8-bit encoder is built only for a bank without a usable head (it
+    then encodes that bank, whose route model is trained here too), and removed when no bank
+    needs it."""
     kept: set[Path] = set()
+    plain: list[tuple[str, ExemplarBank]] = []
     for name in dict.fromkeys([*shipped_policies(), configured]):
         try:
             bank = load_policy(name).exemplars
@@ -87,24 +80,40 @@ def _prepare_banks(folder: Path, configured: str) -> None:
             continue
         started = time.monotonic()
         head = route_head_for(bank, folder)
-        if head is not None:
-            kept.update(head.cache_files)
-            index = SemanticIndex(head, bank, cache_dir=folder)
-        else:
-            encoder = encoder or load_encoder(folder)[0]
-            index = SemanticIndex(encoder, bank, cache_dir=folder)
-        kept.update(index.cache_files)
+        if head is None:
+            plain.append((name, bank))
+            continue
+        kept.update(head.cache_files)
+        kept.update(SemanticIndex(head, bank, cache_dir=folder).cache_files)
         click.echo(f"  exemplar bank of {name} ready ({time.monotonic() - started:.1f} s)")
-    stale = [
-        path
-        for pattern in ("exemplars-*.npy", "route-model-*.npy", "route-head-*")
-        for path in folder.glob(pattern)
-        if path not in kept
-    ]
+    if plain:
+        _build_int8(folder)
+        kept.update(folder / name for name in (MODEL_FILE, MANIFEST_FILE))
+        encoder = load_encoder(folder)[0]
+        for name, bank in plain:
+            started = time.monotonic()
+            kept.update(SemanticIndex(encoder, bank, cache_dir=folder).cache_files)
+            click.echo(f"  exemplar bank of {name} ready ({time.monotonic() - started:.1f} s)")
+    patterns = ("exemplars-*.npy", "route-model-*.npy", "route-head-*", MODEL_FILE, MANIFEST_FILE)
+    stale = [path for pattern in patterns for path in folder.glob(pattern) if path not in kept]
     for path in stale:  # made for banks or encoders no longer in use
         path.unlink(missing_ok=True)
     if stale:
         click.echo(f"  {len(stale)} cache files of earlier banks or encoders removed")
+
+
+def _build_int8(folder: Path) -> None:
+    """The published encoder in 8 bits, built once from the checked weights."""
+    started = time.monotonic()
+    try:
+        built = ensure_int8(folder)
+    except (ModelIntegrityError, OSError) as exc:
+        fail(f"error: models install: building the 8-bit encoder: {exc}", EXIT_BAD_INPUT)
+    if built:
+        click.echo(
+            f"  8-bit encoder built from the checked weights into {MODEL_FILE} "
+            f"({time.monotonic() - started:.1f} s; its hash recorded in {MANIFEST_FILE})"
+        )
 
 
 @models.command("check")
@@ -123,7 +132,8 @@ def check_command(folder: Path | None) -> None:
         for pinned in MODEL_FILES:
             verify(target, pinned)
             click.echo(f"ok  {pinned.name}  sha256 {pinned.sha256}")
-        verify_int8(target)
-        click.echo(f"ok  {MODEL_FILE}  built from {MODEL_FILES[0].name}; hash as recorded")
+        if (target / MANIFEST_FILE).exists():
+            verify_int8(target)
+            click.echo(f"ok  {MODEL_FILE}  built from {MODEL_FILES[0].name}; hash as recorded")
     except ModelIntegrityError as exc:
         fail(f"error: models check: {exc}", EXIT_FOUND_PROBLEMS)
