@@ -261,6 +261,26 @@ def test_words_of_the_past_or_a_denial_hold_back_a_likely_emergency(text: str, w
     assert any(r.rule.endswith(":held-back") for r in after.reasons)
 
 
+@pytest.mark.parametrize(
+    ("text", "raised"),
+    [
+        # just left the scene is still an emergency (4.11.1(b)): "they've gone" holds nothing back
+        ("a man just grabbed my bag and he's run off towards the park", True),
+        ("someone has smashed my window just now and they've driven off", True),
+        # without words of now, the same override still holds the layer back
+        ("someone smashed my window and they've driven off", False),
+        # and an override that does not give way holds back whatever the time
+        ("a man is shouting in the street right now but nobody is in danger", False),
+    ],
+)
+def test_an_offender_who_has_just_left_does_not_hold_back_a_likely_emergency(
+    text: str, raised: bool
+) -> None:
+    before, after = decide_likely(text, nearest(emergency=0.3), likely(emergency=0.9))
+    assert before.route is not Route.EMERGENCY
+    assert (after.route is Route.EMERGENCY) is raised, after.summary
+
+
 def test_where_the_rules_are_silent_the_likeliest_route_chooses() -> None:
     text = "the telly upstairs has been booming since six"
     _, after = decide_likely(

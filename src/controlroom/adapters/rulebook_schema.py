@@ -83,6 +83,7 @@ class OverrideModel(Strict):
     cancels: list[Id] = Field(min_length=1)
     paragraph: Id
     scope: Literal["text", "sentence"] = "text"
+    unless_immediate: bool = False
 
 
 class VulnerabilityModel(Strict):
@@ -202,6 +203,7 @@ def to_rulebook(rb: RulebookModel, cite: Callable[[str], str]) -> Rulebook:
                 cancels=tuple(o.cancels),
                 paragraph=cite(o.paragraph),
                 scope=o.scope,
+                unless_immediate=o.unless_immediate,
             )
             for o in rb.overrides
         ),

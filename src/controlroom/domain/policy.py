@@ -177,6 +177,9 @@ class OverrideRule:
 
     ``cancels`` names escalation groups, or ``*`` for every group. ``scope`` is ``text`` (the
     words count wherever they stand) or ``sentence`` (only for matters in the same sentence).
+    ``unless_immediate``: the words do not hold back the semantic layer when the text says it
+    is happening now or has just happened (an offender who has just left the scene is still an
+    emergency).
     """
 
     id: str
@@ -185,6 +188,7 @@ class OverrideRule:
     cancels: tuple[str, ...]
     paragraph: str
     scope: str = "text"
+    unless_immediate: bool = False
 
 
 @dataclass(frozen=True)

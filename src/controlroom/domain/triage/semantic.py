@@ -82,14 +82,17 @@ def raise_likelihood(limits: Thresholds, decision: Decision) -> float:
 
 
 def blocking_words(reading: Reading) -> str | None:
-    """Words the rules found that keep the layer from raising: a denial, an override, or time
-    words placing everything in the past or telling it as a report (with nothing saying now)."""
-    for _, span in reading.overrides:
-        return f"{span.text!r} rules an emergency out"
+    """Words the rules found that keep the layer from raising: a denial, an override (unless it
+    gives way to words saying now or just now, and there are some), or time words placing
+    everything in the past or telling it as a report (with nothing saying now)."""
+    immediate = any(hit.tense in _IMMEDIATE_TENSES for hit in reading.times)
+    for rule, span in reading.overrides:
+        if not (rule.unless_immediate and immediate):
+            return f"{span.text!r} rules an emergency out"
     for finding in reading.matters:
         if finding.negated_by is not None:
             return f"{finding.negated_by.text!r} denies what was named"
-    if any(hit.tense in _IMMEDIATE_TENSES for hit in reading.times):
+    if immediate:
         return None
     for hit in reading.times:
         if hit.tense in _BLOCKING_TENSES:
