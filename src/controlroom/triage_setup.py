@@ -13,7 +13,7 @@ from pathlib import Path
 
 from controlroom.adapters.embeddings.encoders import load_encoder
 from controlroom.adapters.embeddings.index import SemanticIndex
-from controlroom.adapters.embeddings.model_files import ModelIntegrityError
+from controlroom.adapters.embeddings.model_files import VOCABULARY, ModelIntegrityError, verify
 from controlroom.adapters.embeddings.route_head import RouteHead, StaleHead
 from controlroom.adapters.policy_file import load_policy
 from controlroom.config import Settings
@@ -45,6 +45,11 @@ def semantic_layer_for(settings: Settings, policy: Policy) -> SemanticIndex | No
     published one: triage then runs on its rules alone."""
     bank = policy.exemplars
     if bank is None:
+        return None
+    try:
+        verify(settings.model_dir, VOCABULARY)  # without the model, neither encoder can run
+    except ModelIntegrityError as exc:
+        log.warning("triage's semantic layer is off: %s", exc)
         return None
     head = route_head_for(bank, settings.model_dir, precision=settings.encoder)
     if head is not None:

@@ -179,3 +179,17 @@ def test_the_heads_graph_is_kept_checked_and_read_again(
     assert "does not match its record" in caplog.text
     assert graph.read_bytes() == kept
     assert np.array_equal(third.likelihoods(TEXTS)[1], first.likelihoods(TEXTS)[1])
+
+
+def test_without_the_model_the_layer_is_off_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from controlroom.config import Settings
+    from controlroom.triage_setup import semantic_layer_for
+
+    policy = load_policy("dcp-p-042")
+    with caplog.at_level(logging.WARNING):
+        assert semantic_layer_for(Settings(model_dir=tmp_path), policy) is None
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert "is off" in warnings[0] and "controlroom models install" in warnings[0]
