@@ -9,13 +9,15 @@ The encoder's first three layers stay as published; its last three are trained a
 linear layer over the mean of their token states, to tell the four routes apart on the bank's
 texts (each labelled with its situation's route). The result is a few megabytes of weights the
 policy names with their SHA-256 (``[route_head]`` in the first exemplar file); triage runs them
-through ONNX Runtime on the token states the verified encoder gives entering its fourth layer
-(:mod:`controlroom.adapters.embeddings.route_head`). Training is deterministic: one thread,
-fixed seeds, a fixed number of epochs.
+after the verified encoder's first layers, as one ONNX graph
+(:mod:`controlroom.adapters.embeddings.route_head`). ``--first-layer`` trains from another layer
+(the file records which). Training is deterministic: one thread, fixed seeds, a fixed number of
+epochs.
 
 ``--cv`` trains five heads, each without one development fold of the corpus (the bank holds
-those rows), and writes every development row's likelihoods from the head that did not see it:
-what ``scripts/calibrate_semantic.py --likelihoods`` chooses thresholds on. Rows of the held-back
+those rows), and writes every development row's likelihoods from the head that did not see it,
+and beside them (``.npz``) the rows' tuned vectors and the bank's from each fold's head: what
+``scripts/calibrate_semantic.py --likelihoods`` chooses thresholds on. Rows of the held-back
 slice are never trained on.
 """
 

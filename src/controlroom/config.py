@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     encoder: Literal["int8", "float32"] = Field(
         default="int8",
         description="The semantic layer's encoder: `int8` (ONNX Runtime, built by `controlroom "
-        "models install`) or `float32` (NumPy, the reference; three to four times slower).",
+        "models install`) or `float32` (with the bank's tuned route head, the same graph in "
+        "single precision; without one, NumPy, the reference; three to four times slower).",
     )
     migrate_on_start: bool = Field(
         default=True,

@@ -68,9 +68,8 @@ def route_head_for(
     bank: ExemplarBank, model_dir: Path, precision: str = "int8"
 ) -> RouteHead | None:
     """The bank's tuned route head over the published model in ``model_dir`` (its graph kept
-    there), checked; None
-    (with one warning) when the bank names none that can be used: the published encoder and
-    a route model trained where the bank is loaded run instead."""
+    there), checked; None (with one warning) when the bank names none that can be used: the
+    published encoder and a route model trained where the bank is loaded run instead."""
     if bank.route_head is None:
         return None
     try:

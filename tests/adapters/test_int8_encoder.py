@@ -231,3 +231,17 @@ def test_install_builds_the_published_encoder_for_a_bank_without_its_head(
     assert "8-bit encoder built" in result.output
     assert is_built(folder)
     assert len(list(folder.glob("route-model-*.npy"))) == 1  # the small bank's own route model
+
+
+def test_doctor_checks_the_8_bit_encoder_only_where_it_is_built(
+    int8_dir: Path, tmp_path: Path
+) -> None:
+    from controlroom.adapters.doctor_probes import probe_model
+    from controlroom.domain.doctor import Level
+
+    without = _copy(int8_dir, tmp_path / "without", with_int8=False)
+    assert probe_model(without, "int8").level is Level.OK
+    built = _copy(int8_dir, tmp_path / "built")
+    (built / MODEL_FILE).write_bytes(b"not the file that was built")
+    finding = probe_model(built, "int8")
+    assert finding.level is Level.FAIL and "controlroom models install" in finding.fix

@@ -37,7 +37,7 @@ from controlroom.adapters.embeddings.int8_model import (
     quantise,
     run_each,
 )
-from controlroom.adapters.embeddings.minilm import HIDDEN, LAYERS, MAX_TOKENS, Matrix
+from controlroom.adapters.embeddings.minilm import HIDDEN, LAYERS, Matrix
 from controlroom.adapters.embeddings.model_files import (
     MODEL_REVISION,
     VOCABULARY,
@@ -142,10 +142,6 @@ class RouteHead:
             graph = self._built(path, model_dir, precision)
             self._keep(graph, sha256, recipe)
         self._session = one_thread_session(graph)
-
-    def token_ids(self, text: str) -> list[int]:
-        """The ids the model reads for ``text``."""
-        return self.tokenizer.encode(text, MAX_TOKENS)
 
     def encode(self, texts: Sequence[str]) -> Matrix:
         """One unit vector a text, in the order given (each text run alone)."""
